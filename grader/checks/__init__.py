@@ -1,0 +1,1 @@
+"""Checks, one module per course module (mirrored names). Each registers with ``@check``."""

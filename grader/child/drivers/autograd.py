@@ -1,0 +1,52 @@
+"""Child-side driver for autograd.Scalar: builds a graph the judge describes, runs backward.
+
+The judge sends nodes in topological order. ``leaf`` nodes become ``Scalar(value)``; ``const``
+nodes stay plain Python numbers, so ``2 * s`` and ``s / 3`` exercise the reflected operators.
+Only floats come back: every node's ``data`` and ``grad`` (grads read after one ``backward()``).
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+_BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+_METHODS = ("relu", "tanh", "sigmoid", "exp", "log")
+
+
+def graph(module: Any, payload: dict) -> dict:
+    Scalar = module.Scalar
+    values: list[Any] = []
+    for node in payload["nodes"]:
+        op = node["op"]
+        if op == "leaf":
+            values.append(Scalar(float(node["value"])))
+        elif op == "const":
+            values.append(float(node["value"]))
+        elif op in _BINARY:
+            values.append(_BINARY[op](values[node["a"]], values[node["b"]]))
+        elif op == "neg":
+            values.append(-values[node["a"]])
+        elif op == "pow":
+            values.append(values[node["a"]] ** float(node["p"]))
+        elif op in _METHODS:
+            values.append(getattr(values[node["a"]], op)())
+        else:
+            raise ValueError(f"unknown graph op {op!r}")
+    scalars = [i for i, n in enumerate(payload["nodes"]) if n["op"] != "const"]
+    initial_grads = [_number(values[i].grad, "grad") for i in scalars]
+    root = values[payload["root"]]
+    root.backward()
+    return {
+        "index": scalars,
+        "data": [_number(values[i].data, "data") for i in scalars],
+        "grad_before": initial_grads,
+        "grad": [_number(values[i].grad, "grad") for i in scalars],
+        "types": [type(values[i]).__name__ for i in scalars],
+    }
+
+
+def _number(value: Any, attribute: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"Scalar.{attribute} should be a float, got {type(value).__name__}") from None

@@ -1,0 +1,266 @@
+"""The only format that crosses between the judge and the child: JSON plus raw array bytes.
+
+A frame is ``!II`` (header length, payload length), a UTF-8 JSON header, then the payload
+holding every array's bytes back to back. Arrays appear in the header as
+``{"__array__": [offset, nbytes], "dtype": "<f8", "shape": [...], "kind": ...}``.
+Nothing is ever unpickled: decoding builds arrays with ``numpy.frombuffer`` from an
+allowlisted dtype, so a hostile child can send wrong numbers but never objects.
+
+This module is imported by the child too, so it depends on numpy and the standard library only.
+"""
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+
+_HEAD = struct.Struct("!II")
+MAX_FRAME = 512 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_REPR = 200
+# Only plain numeric dtypes cross: an object dtype would let the child hand us references.
+ALLOWED_DTYPES = frozenset(
+    np.dtype(t).str
+    for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16")
+)
+
+
+class WireError(Exception):
+    """A frame that does not follow the protocol (truncated, oversized, bad dtype...)."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A torch.Tensor as it arrives in the judge: its values, dtype name and grad flag."""
+
+    array: np.ndarray
+    torch_dtype: str
+    requires_grad: bool
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.array.shape
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Any other object the student returned: only its type name and a short repr cross."""
+
+    type_name: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object: {self.text}>"
+
+
+@dataclass(frozen=True)
+class ArraySubclass:
+    """An ndarray subclass (np.matrix, a masked array...): data crosses, the type is kept for a message."""
+
+    array: np.ndarray
+    type_name: str
+
+
+# --------------------------------------------------------------------------- encoding
+
+def _encode(value: Any, blobs: list[bytes], offset: list[int], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return {"__opaque__": "nested too deep", "repr": ""}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return _encode_float(value)
+    if isinstance(value, np.ndarray):
+        return _encode_array(value, blobs, offset, "ndarray" if type(value) is np.ndarray else "subclass")
+    if isinstance(value, np.generic):
+        arr = np.asarray(value)
+        if arr.dtype.str not in ALLOWED_DTYPES:
+            return _opaque(value)
+        return {"__scalar__": _encode_array(arr.reshape(1), blobs, offset, "ndarray")}
+    if isinstance(value, (list, tuple)):
+        items = [_encode(v, blobs, offset, depth + 1) for v in value]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        if all(type(k) is str for k in value):
+            return {"__dict__": {k: _encode(v, blobs, offset, depth + 1) for k, v in value.items()}}
+        return _opaque(value)
+    if isinstance(value, (int, float)):  # int/float subclasses (bool handled above): keep the number
+        return _encode_float(float(value)) if isinstance(value, float) else int(value)
+    tensor = _maybe_tensor(value)
+    if tensor is not None:
+        arr, dtype_name, requires_grad = tensor
+        enc = _encode_array(arr, blobs, offset, "tensor")
+        enc["torch_dtype"] = dtype_name
+        enc["requires_grad"] = requires_grad
+        return enc
+    return _opaque(value)
+
+
+def _encode_float(value: float) -> Any:
+    if math.isfinite(value):
+        return value
+    return {"__float__": repr(value)}  # 'nan', 'inf', '-inf': JSON has no spelling for them
+
+
+def _encode_array(arr: np.ndarray, blobs: list[bytes], offset: list[int], kind: str) -> dict:
+    # The base-class method, so a subclass cannot substitute other data for its own.
+    base = np.ndarray.view(arr, np.ndarray) if kind == "subclass" else arr
+    if base.dtype.str not in ALLOWED_DTYPES:
+        return {"__opaque__": f"ndarray of dtype {base.dtype}", "repr": ""}
+    data = np.ndarray.tobytes(np.ascontiguousarray(base))
+    enc = {"__array__": [offset[0], len(data)], "dtype": base.dtype.str,
+           "shape": list(base.shape), "kind": kind}
+    if kind == "subclass":
+        enc["type"] = type(arr).__name__
+    blobs.append(data)
+    offset[0] += len(data)
+    return enc
+
+
+def _maybe_tensor(value: Any):
+    mod = type(value).__module__ or ""
+    if not mod.startswith("torch"):
+        return None
+    import torch  # only reached when the value already is a torch object, so torch is loaded
+
+    if not isinstance(value, torch.Tensor):
+        return None
+    t = value.detach().cpu()
+    dtype_name = str(t.dtype).replace("torch.", "")
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.resolve_conj().resolve_neg().numpy().copy(), dtype_name, bool(value.requires_grad)
+
+
+def _opaque(value: Any) -> dict:
+    try:
+        text = repr(value)
+    except Exception as exc:  # a student's __repr__ may raise; the type name is enough then
+        text = f"<repr failed: {type(exc).__name__}>"
+    return {"__opaque__": type(value).__name__, "repr": text[:MAX_REPR]}
+
+
+def dumps(message: dict) -> bytes:
+    blobs: list[bytes] = []
+    header = _encode(message, blobs, [0], 0)
+    head = json.dumps(header, allow_nan=False).encode("utf-8")
+    payload = b"".join(blobs)
+    return _HEAD.pack(len(head), len(payload)) + head + payload
+
+
+def write(stream: BinaryIO, message: dict) -> None:
+    stream.write(dumps(message))
+    stream.flush()
+
+
+# --------------------------------------------------------------------------- decoding
+
+def loads(head: bytes, payload: bytes) -> Any:
+    try:
+        header = json.loads(head.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WireError(f"header is not JSON: {exc}") from None
+    return _decode(header, payload, 0)
+
+
+def _decode(node: Any, payload: bytes, depth: int) -> Any:
+    if depth > MAX_DEPTH + 2:
+        raise WireError("message nested too deep")
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_decode(v, payload, depth + 1) for v in node]
+    if not isinstance(node, dict):
+        raise WireError(f"unexpected JSON node {type(node).__name__}")
+    if "__array__" in node:
+        arr = _decode_array(node, payload)
+        kind = node.get("kind")
+        if kind == "tensor":
+            return Tensor(arr, str(node.get("torch_dtype", "")), bool(node.get("requires_grad")))
+        if kind == "subclass":
+            return ArraySubclass(arr, str(node.get("type", "ndarray subclass")))
+        return arr
+    if "__scalar__" in node:
+        return _decode_array(node["__scalar__"], payload)[0]
+    if "__tuple__" in node:
+        return tuple(_decode(v, payload, depth + 1) for v in node["__tuple__"])
+    if "__dict__" in node:
+        return {str(k): _decode(v, payload, depth + 1) for k, v in node["__dict__"].items()}
+    if "__float__" in node:
+        text = node["__float__"]
+        if text not in ("nan", "inf", "-inf"):
+            raise WireError(f"bad float {text!r}")
+        return float(text)
+    if "__opaque__" in node:
+        return Opaque(str(node["__opaque__"]), str(node.get("repr", ""))[:MAX_REPR])
+    raise WireError(f"unknown node keys {sorted(node)[:5]}")
+
+
+def _decode_array(node: dict, payload: bytes) -> np.ndarray:
+    dtype = node.get("dtype")
+    if dtype not in ALLOWED_DTYPES:
+        raise WireError(f"dtype {dtype!r} is not allowed")
+    start, nbytes = node["__array__"]
+    shape = tuple(int(s) for s in node.get("shape", ()))
+    if any(s < 0 for s in shape) or not (0 <= start <= start + nbytes <= len(payload)):
+        raise WireError("array bounds outside the payload")
+    dt = np.dtype(dtype)
+    if math.prod(shape) * dt.itemsize != nbytes:
+        raise WireError("array size does not match its shape")
+    return np.frombuffer(payload, dtype=dt, count=math.prod(shape), offset=start).reshape(shape).copy()
+
+
+def read(stream: BinaryIO) -> Any:
+    """Blocking read of one frame (the child's side; the judge reads with select)."""
+    head = _read_exactly(stream, _HEAD.size)
+    if head is None:
+        return None
+    hlen, plen = _HEAD.unpack(head)
+    if hlen + plen > MAX_FRAME:
+        raise WireError("frame too large")
+    return loads(_read_exactly(stream, hlen) or b"", _read_exactly(stream, plen) or b"")
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            if got == 0 and n > 0 and not chunks:
+                return None
+            raise WireError("stream closed mid-frame")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+class FrameReader:
+    """Incremental frame parser for the judge's non-blocking reads."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+        if len(self._buf) > MAX_FRAME + _HEAD.size:
+            raise WireError("frame too large")
+
+    def frame(self) -> Any | None:
+        if len(self._buf) < _HEAD.size:
+            return None
+        hlen, plen = _HEAD.unpack_from(self._buf)
+        if hlen + plen > MAX_FRAME:
+            raise WireError("frame too large")
+        end = _HEAD.size + hlen + plen
+        if len(self._buf) < end:
+            return None
+        head = bytes(self._buf[_HEAD.size:_HEAD.size + hlen])
+        payload = bytes(self._buf[_HEAD.size + hlen:end])
+        del self._buf[:end]
+        return loads(head, payload)

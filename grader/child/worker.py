@@ -1,0 +1,168 @@
+"""The child process: imports student modules and runs calls the judge asks for.
+
+Runs with ``python -I -B`` in a private temporary directory. It reads request frames on one
+pipe and answers on another (student prints go to fds 1 and 2, which the judge drains and caps).
+It never judges: it only computes and sends plain data back (see ``wire``).
+
+Requests (``op``): ``load`` a module, ``call`` a function, ``drive`` a driver (child-side code that
+adapts a class, a callable argument or a torch module into plain data), ``exit``.
+"""
+from __future__ import annotations
+
+import importlib
+import linecache
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import wire
+
+MAX_TRACEBACK_FRAMES = 12
+
+
+class Worker:
+    def __init__(self, submission_dir: str, requests: Any, responses: Any) -> None:
+        self.submission_dir = os.path.realpath(submission_dir)
+        self.requests = requests
+        self.responses = responses
+        self.modules: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ dispatch
+    def serve(self) -> None:
+        while True:
+            request = wire.read(self.requests)
+            if request is None or request.get("op") == "exit":
+                return
+            handler = getattr(self, "op_" + str(request.get("op")), None)
+            if handler is None:
+                response = {"status": "protocol", "message": f"unknown op {request.get('op')!r}"}
+            else:
+                response = handler(request)
+            _flush_student_output()
+            wire.write(self.responses, response)
+
+    def op_hello(self, request: dict) -> dict:
+        return {"status": "ok", "pid": os.getpid(), "python": sys.version.split()[0]}
+
+    def op_load(self, request: dict) -> dict:
+        name = request["module"]
+        if name in self.modules:
+            return {"status": "ok"}
+        path = Path(self.submission_dir) / f"{name}.py"
+        if not path.is_file():
+            return {"status": "missing", "message": f"{name}.py is not in the submission"}
+        try:
+            module = self.import_module(name, path)
+        except BaseException as exc:  # SyntaxError, SystemExit, KeyboardInterrupt...: all the student's
+            return self._raised(exc)
+        if os.path.realpath(getattr(module, "__file__", "") or "") != os.path.realpath(path):
+            return {"status": "raised", "exc_type": "ImportError", "bases": ["ImportError"],
+                    "message": f"importing {name!r} did not load {name}.py from the submission",
+                    "traceback": [], "not_implemented": False}
+        self.modules[name] = module
+        return {"status": "ok"}
+
+    def import_module(self, name: str, path: Path) -> Any:
+        """Plain import, so that student modules can import each other by name."""
+        return importlib.import_module(name)
+
+    def op_call(self, request: dict) -> dict:
+        module = self.modules.get(request["module"])
+        if module is None:
+            return {"status": "protocol", "message": f"module {request['module']!r} not loaded"}
+        func = getattr(module, request["function"], None)
+        if func is None or not callable(func):
+            return {"status": "missing",
+                    "message": f"{request['module']}.py defines no function {request['function']!r}"}
+        args = list(request.get("args", []))
+        kwargs = dict(request.get("kwargs", {}))
+        try:
+            value = func(*args, **kwargs)
+        except BaseException as exc:
+            return self._raised(exc)
+        response = {"status": "ok", "value": value}
+        if request.get("echo_args"):
+            response["args_after"] = args
+            response["kwargs_after"] = kwargs
+        return response
+
+    def op_drive(self, request: dict) -> dict:
+        module = self.modules.get(request["module"])
+        if module is None:
+            return {"status": "protocol", "message": f"module {request['module']!r} not loaded"}
+        driver_module, _, driver_name = str(request["driver"]).partition(".")
+        try:
+            drivers = importlib.import_module(f"{__package__}.drivers.{driver_module}")
+            driver = getattr(drivers, driver_name)
+        except (ImportError, AttributeError):
+            return {"status": "protocol", "message": f"no driver {request['driver']!r}"}
+        try:
+            value = driver(module, request.get("payload"))
+        except BaseException as exc:
+            return self._raised(exc)
+        return {"status": "ok", "value": value}
+
+    # ------------------------------------------------------------------ errors
+    def _raised(self, exc: BaseException) -> dict:
+        return {
+            "status": "raised",
+            "exc_type": type(exc).__name__,
+            "bases": [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"],
+            "message": _safe_str(exc),
+            "traceback": self._student_frames(exc),
+            "not_implemented": isinstance(exc, NotImplementedError),
+            "syntax": _syntax_location(exc, self.submission_dir),
+        }
+
+    def _student_frames(self, exc: BaseException) -> list[dict]:
+        """Frames inside the submission only: harness frames are hidden, paths made relative."""
+        frames = []
+        for frame in traceback.extract_tb(exc.__traceback__):
+            rel = self._relative(frame.filename)
+            if rel is None:
+                continue
+            line = frame.line or linecache.getline(frame.filename, frame.lineno or 0).strip()
+            frames.append({"file": rel, "line": frame.lineno, "function": frame.name, "text": line})
+        return frames[-MAX_TRACEBACK_FRAMES:]
+
+    def _relative(self, filename: str) -> str | None:
+        real = os.path.realpath(filename)
+        if real.startswith(self.submission_dir + os.sep):
+            return os.path.relpath(real, self.submission_dir)
+        return None
+
+
+def _syntax_location(exc: BaseException, submission_dir: str) -> dict | None:
+    if not isinstance(exc, SyntaxError) or not exc.filename:
+        return None
+    real = os.path.realpath(exc.filename)
+    if not real.startswith(os.path.realpath(submission_dir) + os.sep):
+        return None
+    return {"file": os.path.relpath(real, os.path.realpath(submission_dir)), "line": exc.lineno,
+            "offset": exc.offset, "text": (exc.text or "").rstrip("\n"), "msg": exc.msg}
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except Exception:  # a student's exception may break __str__
+        return f"<{type(exc).__name__}: message unavailable>"
+
+
+def _flush_student_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # the student may have replaced or closed them: their loss, not ours
+            pass
+
+
+def main(argv: list[str]) -> None:
+    submission_dir, req_fd, resp_fd = argv[0], int(argv[1]), int(argv[2])
+    requests = os.fdopen(req_fd, "rb", buffering=0)
+    responses = os.fdopen(resp_fd, "wb", buffering=0)
+    sys.path.insert(0, submission_dir)
+    sys.setrecursionlimit(10_000)
+    Worker(submission_dir, requests, responses).serve()

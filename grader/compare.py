@@ -1,0 +1,177 @@
+"""Judge-side comparisons: structure before numbers, then a message that teaches.
+
+Every helper raises ``CheckFailed`` with a message naming what was checked (``what``), the case
+(``case``: seed, shapes), and for numbers: how many elements differ, the max abs and rel error,
+the worst index with both values, and the tolerance. Tolerances are chosen by each check and the
+check says why next to the number.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .child.wire import ArraySubclass, Opaque, Tensor
+from .errors import CheckFailed
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a returned value for messages."""
+    if isinstance(value, np.ndarray):
+        return f"numpy.ndarray of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, Tensor):
+        return f"torch.Tensor of shape {tuple(value.shape)} and dtype {value.torch_dtype}"
+    if isinstance(value, ArraySubclass):
+        return f"{value.type_name} (an ndarray subclass) of shape {value.array.shape}"
+    if isinstance(value, Opaque):
+        return f"a {value.type_name} object"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, np.generic):
+        return f"a numpy {value.dtype} scalar"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def shapes(**arrays: Any) -> str:
+    """'X (4, 2) float64, w (2,) float64': the case part of a message."""
+    parts = []
+    for name, a in arrays.items():
+        if isinstance(a, np.ndarray):
+            parts.append(f"{name} {a.shape} {a.dtype}")
+        else:
+            parts.append(f"{name}={a!r}")
+    return ", ".join(parts)
+
+
+def _fail(what: str, case: str, problem: str) -> CheckFailed:
+    head = f"{what}: {problem}"
+    return CheckFailed(f"{head}\n  case: {case}" if case else head)
+
+
+# --------------------------------------------------------------------------- structure
+
+def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | None = None,
+             shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
+    """Type, shape, dtype and finiteness of a returned array, in that order."""
+    if isinstance(got, ArraySubclass):
+        raise _fail(what, case, f"returned {describe(got)}; return a plain numpy.ndarray "
+                                "(np.asarray(result))")
+    if not isinstance(got, np.ndarray):
+        raise _fail(what, case, f"expected a numpy.ndarray, got {describe(got)}")
+    if shape is not None and tuple(got.shape) != tuple(shape):
+        raise _fail(what, case, f"expected shape {tuple(shape)}, got shape {got.shape}")
+    if dtype is not None and got.dtype != np.dtype(dtype):
+        raise _fail(what, case, f"expected dtype {np.dtype(dtype)}, got {got.dtype} "
+                                "(keep the input's float dtype: float32 in, float32 out)")
+    if finite and got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
+        bad = np.argwhere(~np.isfinite(got))
+        idx = tuple(int(i) for i in bad[0])
+        raise _fail(what, case, f"{len(bad)} element(s) are NaN or inf, first at index "
+                                f"{idx if got.ndim else '()'}: {got[idx] if got.ndim else got}")
+    return got
+
+
+def as_float(got: Any, what: str, case: str = "", *, finite: bool = True) -> float:
+    """A Python float, a numpy floating scalar or a 0-d/size-1 array: all are fair for a scalar."""
+    if isinstance(got, bool) or isinstance(got, (Opaque, Tensor, ArraySubclass)):
+        raise _fail(what, case, f"expected a float, got {describe(got)}")
+    if isinstance(got, np.ndarray):
+        if got.size != 1 or got.ndim > 1:
+            raise _fail(what, case, f"expected a float (or a 0-d array), got {describe(got)}")
+        got = got.reshape(())[()]
+    if not isinstance(got, (int, float, np.integer, np.floating)):
+        raise _fail(what, case, f"expected a float, got {describe(got)}")
+    value = float(got)
+    if finite and not math.isfinite(value):
+        raise _fail(what, case, f"expected a finite float, got {value}")
+    return value
+
+
+def as_sequence(got: Any, length: int, what: str, case: str = "") -> Sequence[Any]:
+    """A tuple (or list) of the documented length: ``(w, b, errors)`` and the like."""
+    if not isinstance(got, (tuple, list)):
+        raise _fail(what, case, f"expected a tuple of {length} values, got {describe(got)}")
+    if len(got) != length:
+        raise _fail(what, case, f"expected a tuple of {length} values, got {len(got)} values")
+    return got
+
+
+def as_bool_array(got: Any, what: str, case: str = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
+    arr = as_array(got, what, case, shape=shape, finite=False)
+    if arr.dtype != np.bool_:
+        raise _fail(what, case, f"expected a boolean array (dtype bool), got dtype {arr.dtype}")
+    return arr
+
+
+def dtype_like(*inputs: np.ndarray) -> np.dtype:
+    """The float dtype a function must return for these inputs (float32 in, float32 out)."""
+    for a in inputs:
+        if isinstance(a, np.ndarray) and a.dtype in FLOAT_DTYPES:
+            return a.dtype
+    return np.dtype(np.float64)
+
+
+# --------------------------------------------------------------------------- numbers
+
+def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol: float, atol: float,
+                 dtype: np.dtype | str | None = None, hint_on: dict[str, Any] | None = None) -> np.ndarray:
+    """Structure first, then values within ``atol + rtol * |want|`` elementwise.
+
+    ``hint_on`` maps a label to an alternative answer (e.g. the cross-correlation when true
+    convolution was asked): when the student's answer matches one, the message says so.
+    """
+    want = np.asarray(want)
+    arr = as_array(got, what, case, dtype=dtype, shape=want.shape, finite=bool(np.all(np.isfinite(want))))
+    a = arr.astype(np.float64) if arr.dtype.kind != "c" else arr
+    w = want.astype(np.float64) if want.dtype.kind != "c" else want
+    err = np.abs(a - w)
+    bad = ~(err <= atol + rtol * np.abs(w))
+    bad |= np.isnan(a) != np.isnan(w)
+    if not np.any(bad):
+        return arr
+    raise _fail(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
+
+
+def expect_float(got: Any, want: float, what: str, case: str = "", *, rtol: float, atol: float,
+                 hint_on: dict[str, float] | None = None) -> float:
+    value = as_float(got, what, case, finite=math.isfinite(want))
+    if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
+        return value
+    alt = _alternatives(np.asarray(value), {k: np.asarray(v) for k, v in (hint_on or {}).items()}, rtol, atol)
+    raise _fail(what, case, f"expected {want!r}, got {value!r} (abs error {abs(value - want):.3g}, "
+                            f"tolerance atol={atol:g}, rtol={rtol:g})" + alt)
+
+
+def expect_equal(got: Any, want: Any, what: str, case: str = "") -> None:
+    """Exact equality for ints, lists of ints, strings, shapes."""
+    if got != want:
+        raise _fail(what, case, f"expected {want!r}, got {got!r}"[:600])
+
+
+def expect_true(condition: bool, what: str, case: str, problem: str) -> None:
+    if not condition:
+        raise _fail(what, case, problem)
+
+
+def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.ndarray,
+                    rtol: float, atol: float) -> str:
+    n_bad, n = int(np.count_nonzero(bad)), int(bad.size)
+    rel = err / np.maximum(np.abs(want), np.finfo(np.float64).tiny)
+    err_safe = np.where(np.isnan(err), np.inf, err)
+    worst = np.unravel_index(int(np.argmax(np.where(bad, err_safe, -1))), bad.shape) if bad.ndim else ()
+    idx = tuple(int(i) for i in worst)
+    g, w = got[idx] if got.ndim else got, want[idx] if want.ndim else want
+    return (f"{n_bad} / {n} elements differ beyond atol={atol:g} + rtol={rtol:g}*|expected|; "
+            f"max abs error {np.nanmax(err_safe[bad]):.3g}, max rel error {np.nanmax(np.where(bad, rel, 0)):.3g}; "
+            f"worst at index {idx if idx else '()'}: got {g!r}, expected {w!r}")
+
+
+def _alternatives(got: np.ndarray, hint_on: dict[str, Any] | None, rtol: float, atol: float) -> str:
+    for label, alt in (hint_on or {}).items():
+        alt = np.asarray(alt, dtype=np.float64)
+        if alt.shape == got.shape and np.allclose(got, alt, rtol=rtol, atol=atol):
+            return f"\n  your result equals {label}"
+    return ""

@@ -1,0 +1,144 @@
+"""What a check sees: its spec, a seeded generator, and calls into the student's code.
+
+``Context.call`` sends plain arguments to the runner and returns the decoded answer, or raises
+``StudentCodeStopped`` (not attempted, error, timeout), which ends the check with that status.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import CheckFailed, StudentCodeStopped
+from .manifest import CheckSpec
+from .sandbox import Reply
+
+
+class Runner(Protocol):
+    def load(self, module: str, timeout: float) -> Reply: ...
+    def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
+             echo_args: bool = False) -> Reply: ...
+    def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply: ...
+    def close(self) -> None: ...
+
+
+def check_seed(run_seed: int, check_id: str) -> int:
+    """Each check's inputs depend on the run seed and its own id only (not on order or selection)."""
+    digest = hashlib.sha256(f"{run_seed}:{check_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+class Context:
+    def __init__(self, spec: CheckSpec, runner: Runner, run_seed: int) -> None:
+        self.spec = spec
+        self.runner = runner
+        self.run_seed = run_seed
+        self.rng = np.random.default_rng(check_seed(run_seed, spec.id))
+        self.output: list[str] = []  # student prints during this check, shown never scored
+
+    @property
+    def seed_note(self) -> str:
+        return f"seed {self.run_seed}"
+
+    # ------------------------------------------------------------------ calls
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the function this check is about with these arguments."""
+        return self.call_named(self.spec.function, *args, **kwargs)
+
+    def call_named(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """Call another function of the same module (e.g. a forward before its backward)."""
+        reply = self.runner.call(self.spec.module, function, list(args), kwargs, self.spec.timeout)
+        return self._value(reply, function)
+
+    def call_unchanged(self, *args: Any, **kwargs: Any) -> Any:
+        """Call, then fail the check if any array argument came back modified in place."""
+        reply = self.runner.call(self.spec.module, self.spec.function, list(args), kwargs,
+                                 self.spec.timeout, echo_args=True)
+        value = self._value(reply, self.spec.function)
+        after = list(reply.args_after or []) + list((reply.kwargs_after or {}).values())
+        before = list(args) + list(kwargs.values())
+        names = [f"argument {i + 1}" for i in range(len(args))] + [f"argument {k!r}" for k in kwargs]
+        for name, b, a in zip(names, before, after):
+            for path, b_arr, a_arr in _arrays(b, a, name):
+                if not isinstance(a_arr, np.ndarray) or a_arr.shape != b_arr.shape or not np.array_equal(
+                        a_arr, b_arr, equal_nan=True):
+                    raise CheckFailed(f"{self.spec.function} modified its {path} in place; the course's "
+                                      "convention is that inputs are never modified: work on a copy "
+                                      "(x = x.copy()) or build new arrays (x = x + 1, not x += 1)")
+        return value
+
+    def drive(self, driver: str, payload: Any) -> Any:
+        """Run a child-side driver (grader/child/drivers) over the student's module."""
+        reply = self.runner.drive(self.spec.module, driver, payload, self.spec.timeout)
+        return self._value(reply, self.spec.function)
+
+    def expect_raises(self, exc_name: str, *args: Any, **kwargs: Any) -> None:
+        """The call must raise ``exc_name`` (or a subclass), e.g. ValueError for a bad gate name."""
+        reply = self.runner.call(self.spec.module, self.spec.function, list(args), kwargs, self.spec.timeout)
+        if reply.raised(exc_name):
+            self._record(reply)
+            return
+        if reply.status == "ok":
+            self._record(reply)
+            shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+            raise CheckFailed(f"{self.spec.function}({shown}) should raise {exc_name}, but returned "
+                              "normally")
+        self._value(reply, self.spec.function)
+        raise CheckFailed(f"{self.spec.function} should raise {exc_name}, but raised "
+                          f"{reply.exc_type}: {reply.message}")
+
+    # ------------------------------------------------------------------ replies
+    def _record(self, reply: Reply) -> None:
+        if reply.output:
+            self.output.append(reply.output)
+
+    def _value(self, reply: Reply, function: str) -> Any:
+        self._record(reply)
+        if reply.status == "ok":
+            return reply.value
+        module = self.spec.module
+        if reply.status == "missing":
+            raise StudentCodeStopped("not_attempted", reply.message or f"{module}.{function} is missing")
+        if reply.status == "timeout":
+            raise StudentCodeStopped("timeout", f"{module}.{function} did not return within "
+                                                f"{self.spec.timeout:g} s (an endless loop? a loop that "
+                                                "never meets its stopping condition?)")
+        if reply.status == "raised" and reply.not_implemented:
+            raise StudentCodeStopped("not_attempted", f"{module}.{function} is not implemented yet "
+                                                      f"({reply.message or 'NotImplementedError'})")
+        if reply.status == "raised":
+            raise StudentCodeStopped("error", format_exception(reply, f"{module}.{function}"))
+        raise StudentCodeStopped("error", f"{module}.{function}: {reply.message}")
+
+
+def format_exception(reply: Reply, where: str) -> str:
+    """The student's own traceback lines (harness frames were dropped in the child)."""
+    lines = [f"{where} raised {reply.exc_type}: {reply.message}"]
+    if reply.syntax:
+        s = reply.syntax
+        lines = [f"{s.get('file')}, line {s.get('line')}: {reply.exc_type}: {s.get('msg')}"]
+        if s.get("text"):
+            lines.append(f"    {s['text'].strip()}")
+        return "\n".join(lines)
+    if reply.traceback:
+        lines.append("Traceback (your code, most recent call last):")
+        for f in reply.traceback:
+            lines.append(f'  File "{f.get("file")}", line {f.get("line")}, in {f.get("function")}')
+            if f.get("text"):
+                lines.append(f"    {f['text']}")
+    return "\n".join(lines)
+
+
+def _arrays(before: Any, after: Any, path: str):
+    """Pairs of (path, sent array, returned array) inside nested arguments."""
+    if isinstance(before, np.ndarray):
+        yield path, before, after
+    elif isinstance(before, (list, tuple)):
+        after_seq = after if isinstance(after, (list, tuple)) else [None] * len(before)
+        for i, (b, a) in enumerate(zip(before, list(after_seq) + [None] * len(before))):
+            yield from _arrays(b, a, f"{path}[{i}]")
+    elif isinstance(before, dict):
+        after_map = after if isinstance(after, dict) else {}
+        for k, b in before.items():
+            yield from _arrays(b, after_map.get(k), f"{path}[{k!r}]")

@@ -1,0 +1,38 @@
+"""The harness's own errors. Each message names the file and says what to do."""
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base of every error the harness raises on purpose (shown to the user without a traceback)."""
+
+
+class ManifestError(HarnessError):
+    """assignments.yaml is malformed or disagrees with the implemented checks."""
+
+    def __init__(self, path: str, line: int | None, key: str, problem: str) -> None:
+        where = f"{path}, line {line}" if line else path
+        super().__init__(f"{where}: {key}: {problem}")
+        self.path, self.line, self.key, self.problem = path, line, key, problem
+
+
+class SubmissionError(HarnessError):
+    """A submission that cannot be graded at all (missing folder, unreadable file...)."""
+
+
+class CheckFailed(Exception):
+    """Raised by a check when the student's answer is wrong (status ``failed``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StudentCodeStopped(Exception):
+    """Raised by ``Context.call`` when the student's code did not return a value.
+
+    ``status`` is ``error``, ``timeout`` or ``not_attempted``; the check is over.
+    """
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message

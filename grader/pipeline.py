@@ -1,0 +1,227 @@
+"""The grading pipeline, as named stages in one place.
+
+    load_course -> stage_submission -> plan -> run_checks -> score -> render
+
+Each stage takes and returns plain objects; ``grade`` composes them. Nothing here imports
+student code: ``run_checks`` talks to a runner (a sandboxed child process in real grading).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import __version__
+from .context import Context, Runner, format_exception
+from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
+from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
+from .registry import CheckDef, all_checks
+from .results import AssignmentResult, CheckResult, Results
+from .sandbox import SandboxRunner
+
+MANIFEST_NAME = "assignments.yaml"
+
+
+# --------------------------------------------------------------------------- stage 1
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    manifest: Manifest
+    checks: dict[str, CheckDef]
+
+
+def find_course_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding assignments.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    raise HarnessError(f"no {MANIFEST_NAME} found in {start} or any folder above it; run dlgrade "
+                       "inside the course folder or pass --course DIR")
+
+
+def load_course(root: Path) -> Course:
+    manifest = load_manifest(root / MANIFEST_NAME)
+    checks = all_checks()
+    validate_against_registry(manifest, {i: d.where for i, d in checks.items()})
+    return Course(root, manifest, checks)
+
+
+# --------------------------------------------------------------------------- stage 2
+@dataclass
+class StagedSubmission:
+    source: Path
+    folder: Path
+    present: set[str]
+    dropped: list[str] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
+    """Copy only the expected module files into a private folder; report everything else."""
+    source = Path(source)
+    if not source.is_dir():
+        raise SubmissionError(f"{source}: not a folder; pass the folder that holds your modules "
+                              "(perceptron.py, mlp.py, ...)")
+    expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
+    folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+    present: set[str] = set()
+    dropped: list[str] = []
+    for entry in sorted(source.iterdir()):
+        name = entry.name
+        if name in expected and entry.is_file() and not entry.is_symlink():
+            try:
+                shutil.copyfile(entry, folder / name)
+            except OSError as exc:
+                dropped.append(f"{name}: unreadable ({exc.strerror})")
+                continue
+            present.add(expected[name])
+        elif name.startswith(".") or name == "__pycache__":
+            continue
+        elif name in expected:
+            dropped.append(f"{name}: not a regular file")
+        else:
+            dropped.append(name)
+    return StagedSubmission(source, folder, present, dropped)
+
+
+# --------------------------------------------------------------------------- stage 3
+@dataclass(frozen=True)
+class PlannedModule:
+    assignment: Assignment
+    module: ModuleSpec
+    checks: tuple[CheckSpec, ...]
+
+
+def plan(manifest: Manifest, assignment_ids: list[str] | None, visible_only: bool) -> list[PlannedModule]:
+    planned = []
+    for a in manifest.select(assignment_ids):
+        for m in a.modules:
+            checks = tuple(c for c in m.checks if c.visibility == "visible" or not visible_only)
+            if checks:
+                planned.append(PlannedModule(a, m, checks))
+    return planned
+
+
+# --------------------------------------------------------------------------- stage 4
+ProgressFn = Callable[[CheckResult], None]
+
+
+def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedSubmission,
+               runner: Runner, seed: int, progress: ProgressFn | None = None) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    for pm in planned:
+        blocked = _load_module(pm, staged, runner)
+        for spec in pm.checks:
+            hint = course.checks[spec.id].hint
+            if blocked is not None:
+                status, message = blocked
+                result = _result(spec, status, message, hint if status == "error" else "")
+            else:
+                result = run_one(course.checks[spec.id], spec, runner, seed)
+            results.append(result)
+            if progress:
+                progress(result)
+    return results
+
+
+def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, str] | None:
+    """(status, message) that applies to every check of a module that cannot be loaded, else None."""
+    name = pm.module.name
+    if name not in staged.present:
+        return "not_attempted", f"{name}.py is not in the submission"
+    reply = runner.load(name, pm.module.import_timeout)
+    if reply.status == "ok":
+        return None
+    if reply.status == "missing":
+        return "not_attempted", reply.message
+    if reply.status == "timeout":
+        return "timeout", f"importing {name}.py took longer than {pm.module.import_timeout:g} s"
+    if reply.status == "raised" and reply.not_implemented:
+        return "not_attempted", f"{name}.py raised NotImplementedError while being imported"
+    if reply.status == "raised":
+        return "error", f"{name}.py could not be imported:\n" + format_exception(reply, name)
+    return "error", f"{name}.py could not be imported: {reply.message}"
+
+
+def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) -> CheckResult:
+    ctx = Context(spec, runner, seed)
+    started = time.perf_counter()
+    try:
+        definition.func(ctx)
+        status, message = "passed", ""
+    except CheckFailed as exc:
+        status, message = "failed", exc.message
+    except StudentCodeStopped as exc:
+        status, message = exc.status, exc.message
+    except Exception:  # a bug in the check itself: never the student's fault
+        status = "internal_error"
+        message = ("internal error in this check (not your fault; please tell the instructor):\n"
+                   + traceback.format_exc(limit=-3))
+    hint = definition.hint if status in ("failed", "error") else ""
+    result = _result(spec, status, message, hint)
+    result.output = "".join(ctx.output)
+    result.duration_s = round(time.perf_counter() - started, 4)
+    return result
+
+
+def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResult:
+    return CheckResult(
+        id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
+        visibility=spec.visibility, status=status,
+        score=spec.points if status == "passed" else 0.0, max_score=spec.points,
+        message=message, hint=hint)
+
+
+# --------------------------------------------------------------------------- stage 5
+def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[CheckResult],
+          submission: str, seed: int, staged: StagedSubmission | None = None) -> Results:
+    assignments = []
+    for a in manifest.select(assignment_ids):
+        mine = [c for c in checks if c.assignment == a.id]
+        if mine:
+            assignments.append(AssignmentResult(
+                a.id, a.title_en, a.title_zh,
+                round(sum(c.score for c in mine), 6), round(sum(c.max_score for c in mine), 6)))
+    staging = {}
+    if staged is not None:
+        staging = {"modules": sorted(staged.present), "dropped": staged.dropped}
+    return Results(submission=submission, seed=seed, assignments=assignments, checks=checks,
+                   staging=staging, sandbox=sandbox_layers(), grader_version=__version__)
+
+
+def sandbox_layers() -> dict[str, bool]:
+    """The isolation layers every sandboxed run uses (recorded in results.json)."""
+    return {"separate_process": True, "isolated_interpreter": True, "scrubbed_environment": True,
+            "private_tmpdir": True, "resource_limits": True, "process_group_kill": True,
+            "unprivileged_user": os.geteuid() != 0, "network_namespace": False,
+            "filesystem_namespace": False}
+
+
+# --------------------------------------------------------------------------- composed
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None = None,
+          seed: int | None = None, visible_only: bool = False,
+          runner_factory: Callable[[Path], Runner] = SandboxRunner,
+          progress: ProgressFn | None = None, label: str | None = None) -> Results:
+    seed = new_seed() if seed is None else seed
+    staged = stage_submission(submission, course.manifest)
+    runner = runner_factory(staged.folder)
+    try:
+        planned = plan(course.manifest, assignment_ids, visible_only)
+        checks = run_checks(course, planned, staged, runner, seed, progress)
+    finally:
+        runner.close()
+        staged.cleanup()
+    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged)

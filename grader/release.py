@@ -1,0 +1,94 @@
+"""Generate the student stubs in exercises/ from reference/, the single source.
+
+The solution region of a reference module is the body of every public function and method:
+a stub keeps the module docstring, imports, public constants and classes, each public
+signature and its teaching docstring, and replaces the body with one line,
+``raise NotImplementedError("hw1 mlp.two_layer_forward")``. Private helpers (``_name``) are
+solution code and are dropped, as are ``__repr__``/``__str__``.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .manifest import Manifest
+
+_DROPPED_DUNDERS = {"__repr__", "__str__"}
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _docstring_end(node: ast.FunctionDef | ast.ClassDef) -> int | None:
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return first.end_lineno
+    return None
+
+
+def _function_stub(lines: list[str], node: ast.FunctionDef, label: str) -> list[str]:
+    start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+    doc_end = _docstring_end(node)
+    head_end = doc_end if doc_end is not None else node.body[0].lineno - 1
+    indent = " " * node.body[0].col_offset
+    return lines[start:head_end] + [f'{indent}raise NotImplementedError("{label}")']
+
+
+def stub_source(source: str, assignment: str, module: str) -> str:
+    """The stub module for one reference module's source text."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    out: list[str] = []
+    previous: ast.stmt | None = None
+    for node in tree.body:
+        # A blank line between statements of different kinds, as a person would write it.
+        if previous is not None and type(previous) is not type(node) and out and out[-1] != "":
+            out.append("")
+        previous = node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _is_private(node.name):
+                continue
+            out += ["", ""] + _function_stub(lines, node, f"{assignment} {module}.{node.name}")
+        elif isinstance(node, ast.ClassDef):
+            if _is_private(node.name):
+                continue
+            out += ["", ""] + _class_stub(lines, node, assignment, module)
+        elif isinstance(node, ast.Assign) and all(
+                isinstance(t, ast.Name) and _is_private(t.id) for t in node.targets):
+            continue
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and _is_private(node.target.id):
+            continue
+        else:
+            out += lines[node.lineno - 1:node.end_lineno]
+    text = "\n".join(out).strip("\n") + "\n"
+    return text
+
+
+def _class_stub(lines: list[str], node: ast.ClassDef, assignment: str, module: str) -> list[str]:
+    start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+    doc_end = _docstring_end(node)
+    out = lines[start:(doc_end if doc_end is not None else node.body[0].lineno - 1)]
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _is_private(item.name) or item.name in _DROPPED_DUNDERS:
+                continue
+            out += [""] + _function_stub(lines, item, f"{assignment} {module}.{node.name}.{item.name}")
+        elif doc_end is not None and item is node.body[0]:
+            continue
+        elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+            out += [""] + lines[item.lineno - 1:item.end_lineno]
+    return out
+
+
+def release(root: Path, manifest: Manifest, out: Path | None = None) -> dict[str, str]:
+    """Stub text for every module of the manifest; written to ``out`` (default exercises/)."""
+    out = root / "exercises" if out is None else out
+    stubs = {}
+    for assignment, module in manifest.modules:
+        source = (root / "reference" / f"{module.name}.py").read_text(encoding="utf-8")
+        stubs[module.name] = stub_source(source, assignment.id, module.name)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in stubs.items():
+        (out / f"{name}.py").write_text(text, encoding="utf-8")
+    return stubs

@@ -1,0 +1,69 @@
+"""Rendering: results.json, the terminal summary, Markdown and self-contained HTML, from jinja2
+templates in grader/templates. Everything that came from a submission passes through a filter:
+HTML autoescaping, a Markdown fence longer than any backtick run inside, control characters removed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+
+from .results import Results, write_json_atomic, write_text_atomic
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
+               "not_attempted": "TODO", "internal_error": "INTERNAL"}
+
+
+def plain(text: object) -> str:
+    """Terminal-safe text: no escape sequences from a submission reach the user's terminal."""
+    return _CONTROL.sub("", str(text))
+
+
+def md_code(text: object) -> str:
+    """A fenced block that the content cannot close early."""
+    body = plain(text)
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body}\n{fence}"
+
+
+def md_cell(text: object) -> str:
+    """Safe inside a Markdown table cell."""
+    return re.sub(r"([\\`*_{}\[\]<>|#!])", r"\\\1", plain(text).replace("\n", " "))
+
+
+def points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(plain=plain, md_code=md_code, md_cell=md_cell, points=points)
+    env.globals["mark"] = STATUS_MARK
+    return env
+
+
+_ENV = _environment()
+
+
+def render(template: str, results: Results, **extra: object) -> str:
+    return _ENV.get_template(template).render(r=results, data=results.to_dict(),
+                                              functions=results.by_function(), **extra)
+
+
+def terminal_summary(results: Results, details: bool = True) -> str:
+    return render("summary.txt.j2", results, details=details)
+
+
+def write_reports(results: Results, out: Path) -> dict[str, Path]:
+    out = Path(out)
+    paths = {"json": out / "results.json", "markdown": out / "report.md", "html": out / "report.html"}
+    write_json_atomic(paths["json"], results.to_dict())
+    write_text_atomic(paths["markdown"], render("report.md.j2", results))
+    write_text_atomic(paths["html"], render("report.html.j2", results))
+    return paths

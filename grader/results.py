@@ -1,0 +1,110 @@
+"""Results: returned objects, never global state. ``Results.to_dict`` is results.json (schema 1)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "timeout", "not_attempted", "internal_error")
+
+
+@dataclass
+class CheckResult:
+    id: str
+    assignment: str
+    module: str
+    function: str
+    visibility: str
+    status: str
+    score: float
+    max_score: float
+    message: str = ""
+    hint: str = ""
+    output: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class AssignmentResult:
+    id: str
+    title: str
+    title_zh: str
+    score: float
+    max_score: float
+
+
+@dataclass
+class Results:
+    submission: str
+    seed: int
+    assignments: list[AssignmentResult]
+    checks: list[CheckResult]
+    staging: dict[str, Any] = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    grader_version: str = ""
+    schema: int = 1
+
+    @property
+    def score(self) -> float:
+        return round(sum(a.score for a in self.assignments), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(a.max_score for a in self.assignments), 6)
+
+    def by_function(self) -> list[dict[str, Any]]:
+        """Per (assignment, module, function) totals, in manifest order, for summaries."""
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for c in self.checks:
+            row = rows.setdefault((c.assignment, c.module, c.function), {
+                "assignment": c.assignment, "module": c.module, "function": c.function,
+                "score": 0.0, "max_score": 0.0, "passed": 0, "total": 0, "statuses": {}})
+            row["score"] += c.score
+            row["max_score"] += c.max_score
+            row["passed"] += c.status == "passed"
+            row["total"] += 1
+            row["statuses"][c.status] = row["statuses"].get(c.status, 0) + 1
+        return list(rows.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "grader_version": self.grader_version,
+            "submission": self.submission,
+            "seed": self.seed,
+            "score": self.score,
+            "max_score": self.max_score,
+            "assignments": [asdict(a) for a in self.assignments],
+            "checks": [asdict(c) for c in self.checks],
+            "staging": self.staging,
+            "sandbox": self.sandbox,
+        }
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write via a temporary file and rename, so a killed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,204 @@
+"""Lecture 4, part 1: from the perceptron to deep networks (从感知机到深度神经网络).
+
+You build a tiny reverse-mode automatic differentiation engine over scalar
+computation graphs (计算图), like the lecture's f = (x + y)^2 example: every
+arithmetic operation creates a node that remembers its inputs and its local
+derivatives, and backward() applies the chain rule (链式法则) from the output back
+to every input, summing the contributions of all paths.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+
+class Scalar:
+    """A node of a scalar computation graph: a value plus the gradient of the output.
+
+    Build expressions with + - * / ** and the methods below; each result is a new
+    Scalar linked to its inputs. Calling backward() on the final node fills in
+    `grad` on every node it depends on.
+
+    Attributes:
+        data: the node's value, a Python float.
+        grad: d(output) / d(this node), a Python float; 0.0 until backward() runs.
+    """
+
+    def __init__(self, data: float, _parents: tuple[tuple[Scalar, float], ...] = ()) -> None:
+        """Create a node holding `data` (converted to a Python float), with grad 0.0.
+
+        Args:
+            data: the value, a real number.
+            _parents: for nodes made by an operation, the pairs
+                (input node, local derivative d this / d input). Leave it empty:
+                a node you create yourself is a leaf (an input of the graph).
+        """
+        self.data = float(data)
+        self.grad = 0.0
+        self._parents = _parents
+
+    def __repr__(self) -> str:
+        """Show value and gradient, e.g. Scalar(data=3.0, grad=6.0)."""
+        return f"Scalar(data={self.data!r}, grad={self.grad!r})"
+
+    def __add__(self, other: Scalar | float) -> Scalar:
+        """a + b. Local derivatives: d/da = 1, d/db = 1 (addition passes the gradient on)."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        return Scalar(self.data + other.data, ((self, 1.0), (other, 1.0)))
+
+    def __radd__(self, other: float) -> Scalar:
+        """number + Scalar, the same as Scalar + number."""
+        return self + other
+
+    def __neg__(self) -> Scalar:
+        """-a. Local derivative: d/da = -1."""
+        return Scalar(-self.data, ((self, -1.0),))
+
+    def __sub__(self, other: Scalar | float) -> Scalar:
+        """a - b. Local derivatives: d/da = 1, d/db = -1."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        return Scalar(self.data - other.data, ((self, 1.0), (other, -1.0)))
+
+    def __rsub__(self, other: float) -> Scalar:
+        """number - Scalar."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        return other - self
+
+    def __mul__(self, other: Scalar | float) -> Scalar:
+        """a * b. Local derivatives: d/da = b, d/db = a (each input is scaled by the other)."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        return Scalar(self.data * other.data, ((self, other.data), (other, self.data)))
+
+    def __rmul__(self, other: float) -> Scalar:
+        """number * Scalar, the same as Scalar * number."""
+        return self * other
+
+    def __truediv__(self, other: Scalar | float) -> Scalar:
+        """a / b. Local derivatives: d/da = 1 / b, d/db = -a / b^2. Division by 0 raises."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        out = self.data / other.data
+        return Scalar(out, ((self, 1.0 / other.data), (other, -out / other.data)))
+
+    def __rtruediv__(self, other: float) -> Scalar:
+        """number / Scalar."""
+        other = _lift(other)
+        if other is None:
+            return NotImplemented
+        return other / self
+
+    def __pow__(self, p: float) -> Scalar:
+        """a ** p for a fixed number p. Local derivative: d/da = p * a^(p-1).
+
+        The exponent must be a plain number, not a Scalar. Where the slope is
+        infinite (a == 0 with p < 1, e.g. a square root at 0) it is math.inf.
+        """
+        if not isinstance(p, numbers.Real):
+            return NotImplemented
+        p = float(p)
+        out = math.pow(self.data, p)
+        if p == 0.0:
+            local = 0.0
+        elif self.data == 0.0 and p < 1.0:
+            local = math.inf
+        else:
+            local = p * math.pow(self.data, p - 1.0)
+        return Scalar(out, ((self, local),))
+
+    def relu(self) -> Scalar:
+        """max(0, a). Local derivative: 1 if a > 0 else 0 (0 at a == 0)."""
+        return Scalar(max(self.data, 0.0), ((self, 1.0 if self.data > 0 else 0.0),))
+
+    def tanh(self) -> Scalar:
+        """tanh(a). Local derivative: 1 - tanh(a)^2."""
+        t = math.tanh(self.data)
+        return Scalar(t, ((self, 1.0 - t * t),))
+
+    def sigmoid(self) -> Scalar:
+        """sigma(a) = 1 / (1 + e^-a). Local derivative: sigma(a) * (1 - sigma(a)).
+
+        Computed without overflow for any a: for a >= 0 use 1 / (1 + e^-a), for
+        a < 0 the equal form e^a / (1 + e^a), so e is only raised to a power <= 0.
+        """
+        if self.data >= 0:
+            s = 1.0 / (1.0 + math.exp(-self.data))
+        else:
+            e = math.exp(self.data)
+            s = e / (1.0 + e)
+        return Scalar(s, ((self, s * (1.0 - s)),))
+
+    def exp(self) -> Scalar:
+        """e^a. Local derivative: e^a (the output itself)."""
+        out = math.exp(self.data)
+        return Scalar(out, ((self, out),))
+
+    def log(self) -> Scalar:
+        """Natural logarithm ln(a) for a > 0. Local derivative: 1 / a."""
+        return Scalar(math.log(self.data), ((self, 1.0 / self.data),))
+
+    def backward(self) -> None:
+        """Reverse-mode differentiation: grad = d(self)/d(node) on every node reachable from self.
+
+        Order the graph topologically (every node after all of its inputs),
+        set self.grad = 1.0, then walk the order backwards: each node adds
+        (its grad) * (local derivative) to the grad of each of its inputs.
+        That is the chain rule df/dx = df/dz * dz/dx; a node used several
+        times receives the sum over all paths. Build the order with an
+        explicit stack, not recursion, so graphs with many thousands of
+        nodes work. Call it once per graph: gradients accumulate.
+        """
+        order: list[Scalar] = []
+        visited: set[int] = set()
+        stack: list[tuple[Scalar, bool]] = [(self, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+            elif id(node) not in visited:
+                visited.add(id(node))
+                stack.append((node, True))
+                stack.extend((parent, False) for parent, _ in node._parents)
+        self.grad = 1.0
+        for node in reversed(order):
+            for parent, local in node._parents:
+                parent.grad += local * node.grad
+
+
+def _lift(x: Scalar | float) -> Scalar | None:
+    # numbers become constant leaves; anything else is left to the other operand
+    if isinstance(x, Scalar):
+        return x
+    if isinstance(x, numbers.Real):
+        return Scalar(x)
+    return None
+
+
+def square_of_sum(x: float, y: float) -> tuple[float, float, float]:
+    """The lecture's computation-graph example f = (x + y)^2, forward and backward.
+
+    Forward: z = x + y, then f = z^2. Backward by the chain rule:
+    df/dz = 2z, and since dz/dx = dz/dy = 1, df/dx = df/dy = 2(x + y).
+    Compute it with Scalar and backward(), not by the closed form.
+
+    Args:
+        x: a real number.
+        y: a real number.
+
+    Returns:
+        (f, df_dx, df_dy) as Python floats.
+    """
+    xs, ys = Scalar(x), Scalar(y)
+    z = xs + ys
+    f = z**2
+    f.backward()
+    return f.data, xs.grad, ys.grad
