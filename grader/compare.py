@@ -159,7 +159,8 @@ def expect_true(condition: bool, what: str, case: str, problem: str) -> None:
 def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.ndarray,
                     rtol: float, atol: float) -> str:
     n_bad, n = int(np.count_nonzero(bad)), int(bad.size)
-    rel = err / np.maximum(np.abs(want), np.finfo(np.float64).tiny)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        rel = err / np.maximum(np.abs(want), np.finfo(np.float64).tiny)
     err_safe = np.where(np.isnan(err), np.inf, err)
     worst = np.unravel_index(int(np.argmax(np.where(bad, err_safe, -1))), bad.shape) if bad.ndim else ()
     idx = tuple(int(i) for i in worst)

@@ -18,7 +18,7 @@ from .sandbox import Reply
 class Runner(Protocol):
     def load(self, module: str, timeout: float) -> Reply: ...
     def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
-             echo_args: bool = False) -> Reply: ...
+             echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply: ...
     def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply: ...
     def close(self) -> None: ...
 
@@ -48,13 +48,18 @@ class Context:
 
     def call_named(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """Call another function of the same module (e.g. a forward before its backward)."""
-        reply = self.runner.call(self.spec.module, function, list(args), kwargs, self.spec.timeout)
+        reply = self.runner.call(self.spec.module, function, list(args), kwargs, self.spec.timeout,
+                                 forbid=self._forbid(function))
         return self._value(reply, function)
+
+    def _forbid(self, function: str) -> tuple[str, ...]:
+        """numpy exercises may not use torch; the contract marks the torch ones."""
+        return () if function in self.spec.torch_functions else ("torch",)
 
     def call_unchanged(self, *args: Any, **kwargs: Any) -> Any:
         """Call, then fail the check if any array argument came back modified in place."""
         reply = self.runner.call(self.spec.module, self.spec.function, list(args), kwargs,
-                                 self.spec.timeout, echo_args=True)
+                                 self.spec.timeout, echo_args=True, forbid=self._forbid(self.spec.function))
         value = self._value(reply, self.spec.function)
         after = list(reply.args_after or []) + list((reply.kwargs_after or {}).values())
         before = list(args) + list(kwargs.values())
@@ -75,7 +80,8 @@ class Context:
 
     def expect_raises(self, exc_name: str, *args: Any, **kwargs: Any) -> None:
         """The call must raise ``exc_name`` (or a subclass), e.g. ValueError for a bad gate name."""
-        reply = self.runner.call(self.spec.module, self.spec.function, list(args), kwargs, self.spec.timeout)
+        reply = self.runner.call(self.spec.module, self.spec.function, list(args), kwargs, self.spec.timeout,
+                                 forbid=self._forbid(self.spec.function))
         if reply.raised(exc_name):
             self._record(reply)
             return
@@ -104,6 +110,10 @@ class Context:
             raise StudentCodeStopped("timeout", f"{module}.{function} did not return within "
                                                 f"{self.spec.timeout:g} s (an endless loop? a loop that "
                                                 "never meets its stopping condition?)")
+        if reply.status == "forbidden":
+            raise CheckFailed(f"{module}.{function} uses torch, but it is a numpy exercise: the point is "
+                              "to build the computation yourself from array operations. Rewrite it with "
+                              "numpy only; this check gives no points while torch is used.")
         if reply.status == "raised" and reply.not_implemented:
             raise StudentCodeStopped("not_attempted", f"{module}.{function} is not implemented yet "
                                                       f"({reply.message or 'NotImplementedError'})")

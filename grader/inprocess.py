@@ -51,10 +51,10 @@ class InProcessRunner:
         return self._run(self._worker.op_load, {"op": "load", "module": module})
 
     def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
-             echo_args: bool = False) -> Reply:
+             echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply:
         return self._run(self._worker.op_call, {"op": "call", "module": module, "function": function,
                                                 "args": list(args), "kwargs": dict(kwargs),
-                                                "echo_args": echo_args})
+                                                "echo_args": echo_args, "forbid": list(forbid)})
 
     def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply:
         return self._run(self._worker.op_drive, {"op": "drive", "module": module, "driver": driver,

@@ -26,6 +26,7 @@ class CheckSpec:
     visibility: str
     timeout: float
     line: int
+    torch_functions: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -178,13 +179,20 @@ def load_manifest(path: str | Path) -> Manifest:
         title = r.mapping(a["title"], f"{a_id}.title", {"en", "zh"})
         modules = []
         for m_node in r.sequence(a["modules"], f"{a_id}.modules"):
-            m = r.mapping(m_node, f"{a_id}.module", {"name", "functions", "checks"}, {"import_timeout"})
+            m = r.mapping(m_node, f"{a_id}.module", {"name", "functions", "checks"},
+                          {"import_timeout", "torch_functions"})
             m_name = r.string(m["name"], f"{a_id}.module.name")
             if m_name in seen_modules:
                 raise r.fail(m["name"], f"module {m_name}", f"duplicate module (first at line {seen_modules[m_name]})")
             seen_modules[m_name] = m["name"].start_mark.line + 1
             functions = tuple(r.string(f, f"{m_name}.functions")
                               for f in r.sequence(m["functions"], f"{m_name}.functions"))
+            torch_functions = tuple(r.string(f, f"{m_name}.torch_functions") for f in (
+                r.sequence(m["torch_functions"], f"{m_name}.torch_functions") if "torch_functions" in m else ()))
+            for f_name in torch_functions:
+                if f_name not in functions:
+                    raise r.fail(m["torch_functions"], f"{m_name}.torch_functions",
+                                 f"{f_name!r} is not in {m_name}.functions")
             checks = []
             for c_node in r.sequence(m["checks"], f"{m_name}.checks"):
                 c = r.mapping(c_node, f"{m_name}.check", {"id", "function", "points", "visibility", "timeout"})
@@ -206,7 +214,8 @@ def load_manifest(path: str | Path) -> Manifest:
                 checks.append(CheckSpec(
                     id=c_id, assignment=a_id, module=m_name, function=function,
                     points=r.number(c["points"], f"{c_id}.points"), visibility=visibility,
-                    timeout=r.number(c["timeout"], f"{c_id}.timeout"), line=line))
+                    timeout=r.number(c["timeout"], f"{c_id}.timeout"), line=line,
+                    torch_functions=torch_functions))
             import_timeout = (r.number(m["import_timeout"], f"{m_name}.import_timeout")
                               if "import_timeout" in m else default_import_timeout)
             modules.append(ModuleSpec(m_name, functions, tuple(checks), import_timeout,

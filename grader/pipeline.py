@@ -101,10 +101,13 @@ class PlannedModule:
     checks: tuple[CheckSpec, ...]
 
 
-def plan(manifest: Manifest, assignment_ids: list[str] | None, visible_only: bool) -> list[PlannedModule]:
+def plan(manifest: Manifest, assignment_ids: list[str] | None, visible_only: bool,
+         modules: list[str] | None = None) -> list[PlannedModule]:
     planned = []
     for a in manifest.select(assignment_ids):
         for m in a.modules:
+            if modules and m.name not in modules:
+                continue
             checks = tuple(c for c in m.checks if c.visibility == "visible" or not visible_only)
             if checks:
                 planned.append(PlannedModule(a, m, checks))
@@ -214,12 +217,13 @@ def new_seed() -> int:
 def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None = None,
           seed: int | None = None, visible_only: bool = False,
           runner_factory: Callable[[Path], Runner] = SandboxRunner,
-          progress: ProgressFn | None = None, label: str | None = None) -> Results:
+          progress: ProgressFn | None = None, label: str | None = None,
+          modules: list[str] | None = None) -> Results:
     seed = new_seed() if seed is None else seed
     staged = stage_submission(submission, course.manifest)
     runner = runner_factory(staged.folder)
     try:
-        planned = plan(course.manifest, assignment_ids, visible_only)
+        planned = plan(course.manifest, assignment_ids, visible_only, modules)
         checks = run_checks(course, planned, staged, runner, seed, progress)
     finally:
         runner.close()

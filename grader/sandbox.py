@@ -103,10 +103,10 @@ class SandboxRunner:
         return reply
 
     def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
-             echo_args: bool = False) -> Reply:
+             echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply:
         return self._with_module(module, timeout, {
             "op": "call", "module": module, "function": function,
-            "args": list(args), "kwargs": dict(kwargs), "echo_args": echo_args})
+            "args": list(args), "kwargs": dict(kwargs), "echo_args": echo_args, "forbid": list(forbid)})
 
     def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply:
         return self._with_module(module, timeout, {
@@ -276,7 +276,7 @@ def _death_message(code: int | None, exc: BaseException) -> str:
 
 def _to_reply(message: dict) -> Reply:
     status = message.get("status")
-    if status not in ("ok", "raised", "missing", "protocol"):
+    if status not in ("ok", "raised", "missing", "protocol", "forbidden"):
         return Reply("protocol", message=f"unknown answer status {status!r}")
     return Reply(
         status=str(status),

@@ -234,7 +234,9 @@ _ALEXNET_FEATURES = [
 ]
 
 
-def alexnet_shapes(input_shape: tuple[int, int, int] = (3, 224, 224)) -> list[tuple[str, tuple[int, int, int]]]:
+def alexnet_shapes(
+        input_shape: tuple[int, int, int] = (3, 224, 224),
+) -> list[tuple[str, tuple[int, int, int]]]:
     """Feature-map shape after each layer of AlexNet's feature extractor.
 
     torchvision layout: conv1 64 filters 11x11 stride 4 padding 2, max pool 3x3 stride 2

@@ -78,10 +78,15 @@ class Worker:
                     "message": f"{request['module']}.py defines no function {request['function']!r}"}
         args = list(request.get("args", []))
         kwargs = dict(request.get("kwargs", {}))
-        try:
-            value = func(*args, **kwargs)
-        except BaseException as exc:
-            return self._raised(exc)
+        with _Forbidden(request.get("forbid") or (), self.modules.values()) as guard:
+            try:
+                value = func(*args, **kwargs)
+            except BaseException as exc:
+                if not guard.touched:
+                    return self._raised(exc)
+        if guard.touched:
+            return {"status": "forbidden", "library": guard.touched[0],
+                    "message": f"{request['function']} used {guard.touched[0]}"}
         response = {"status": "ok", "value": value}
         if request.get("echo_args"):
             response["args_after"] = args
@@ -132,6 +137,77 @@ class Worker:
         if real.startswith(self.submission_dir + os.sep):
             return os.path.relpath(real, self.submission_dir)
         return None
+
+
+class ForbiddenLibrary(ImportError):
+    """Raised when a numpy exercise reaches for a library it must not use."""
+
+
+class _Tripwire:
+    """Stands in for a forbidden library's objects in the student's module during one call."""
+
+    def __init__(self, library: str, touched: list[str]) -> None:
+        object.__setattr__(self, "_library", library)
+        object.__setattr__(self, "_touched", touched)
+
+    def _trip(self, *args: Any, **kwargs: Any) -> Any:
+        self._touched.append(self._library)
+        raise ForbiddenLibrary(f"{self._library} may not be used in this exercise")
+
+    __call__ = _trip
+
+    def __getattr__(self, name: str) -> Any:
+        return self._trip()
+
+
+class _Forbidden:
+    """Swap forbidden libraries out of the student's modules (and ``import``) for one call."""
+
+    def __init__(self, libraries: Any, modules: Any) -> None:
+        self.libraries = tuple(libraries)
+        self.modules = list(modules)
+        self.touched: list[str] = []
+        self._saved: list[tuple[dict, str, Any]] = []
+        self._import = None
+
+    def _library_of(self, value: Any) -> str | None:
+        name = getattr(value, "__name__", None) if isinstance(value, type(sys)) else getattr(
+            value, "__module__", None)
+        root = str(name or "").split(".")[0]
+        return root if root in self.libraries else None
+
+    def __enter__(self) -> "_Forbidden":
+        if not self.libraries:
+            return self
+        import builtins
+
+        for module in self.modules:
+            space = vars(module)
+            for key, value in list(space.items()):
+                library = self._library_of(value)
+                if library is not None:
+                    self._saved.append((space, key, value))
+                    space[key] = _Tripwire(library, self.touched)
+        self._import = builtins.__import__
+        real_import, touched, libraries = self._import, self.touched, self.libraries
+
+        def guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
+            if name.split(".")[0] in libraries:
+                touched.append(name.split(".")[0])
+                raise ForbiddenLibrary(f"{name} may not be used in this exercise")
+            return real_import(name, *args, **kwargs)
+
+        builtins.__import__ = guarded_import
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.libraries:
+            return
+        import builtins
+
+        builtins.__import__ = self._import
+        for space, key, value in self._saved:
+            space[key] = value
 
 
 def _syntax_location(exc: BaseException, submission_dir: str) -> dict | None:
