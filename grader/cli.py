@@ -47,6 +47,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import release
+
+    course = _course(args, Path.cwd())
+    out = Path(args.out) if args.out else course.root / "exercises"
+    stubs = release(course.root, course.manifest, out)
+    print(f"wrote {len(stubs)} stub modules to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograder for the deep-learning course.")
     parser.add_argument("--version", action="version", version=f"dlgrade {__version__}")
@@ -65,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", nargs="?", default=".", help="your exercises folder (default: .)")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("release", help="instructor: generate exercises/ (stubs) from reference/")
+    p.add_argument("--out", help="folder for the stubs (default: exercises/ of the course)")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("validate", help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)

@@ -1,0 +1,51 @@
+"""The dlgrade command as a user runs it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from helpers import ROOT
+
+
+def dlgrade(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_grade_writes_three_reports(tmp_path):
+    out = tmp_path / "out"
+    run = dlgrade("grade", "reference", "--out", str(out), "--assignment", "hw1", "--seed", "3")
+    assert run.returncode == 0, run.stderr
+    data = json.loads((out / "results.json").read_text())
+    assert data["seed"] == 3 and data["score"] == data["max_score"] > 0
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()
+    assert "TOTAL" in run.stdout
+
+
+def test_check_runs_visible_checks_only(tmp_path):
+    run = dlgrade("check", "exercises", "--assignment", "hw1")
+    assert run.returncode == 0, run.stderr
+    assert "visible checks only" in run.stdout and "(not attempted)" in run.stdout
+
+
+def test_check_from_inside_the_exercises_folder():
+    run = dlgrade("check", "--assignment", "hw1", cwd=ROOT / "exercises")
+    assert run.returncode == 0, run.stderr
+    assert "hw1" in run.stdout
+
+
+def test_unknown_assignment_is_a_clear_error(tmp_path):
+    run = dlgrade("grade", "reference", "--out", str(tmp_path), "--assignment", "hw9")
+    assert run.returncode == 2
+    assert "hw9" in run.stderr and "no such assignment" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_missing_submission_folder_is_a_clear_error(tmp_path):
+    run = dlgrade("grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert run.returncode == 2 and "not a folder" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_outside_a_course_folder_says_what_to_do(tmp_path):
+    run = dlgrade("check", str(tmp_path), cwd=tmp_path)
+    assert run.returncode == 2 and "assignments.yaml" in run.stderr and "--course" in run.stderr

@@ -1,0 +1,56 @@
+"""Reports: every format renders, and nothing from a submission escapes its place."""
+from __future__ import annotations
+
+import json
+
+from grader.report import md_code, terminal_summary, write_reports
+from grader.results import AssignmentResult, CheckResult, Results
+
+HOSTILE = "<script>alert('x')</script>\n```\n# heading\x1b[2J\x07 | pipe"
+
+
+def results() -> Results:
+    checks = [
+        CheckResult("hw1.mlp.two_layer_forward.lecture_xor", "hw1", "mlp", "two_layer_forward", "visible",
+                    "passed", 2, 2),
+        CheckResult("hw1.mlp.mlp_forward.depths", "hw1", "mlp", "mlp_forward", "hidden", "failed", 0, 1,
+                    message="mlp_forward: 2 / 6 elements differ " + HOSTILE, hint="Loop over all layers.",
+                    output=HOSTILE),
+        CheckResult("hw1.mlp.xor_params.solves_xor", "hw1", "mlp", "xor_params", "visible", "timeout", 0, 2,
+                    message="did not return within 10 s"),
+    ]
+    return Results(submission="student<1>", seed=42,
+                   assignments=[AssignmentResult("hw1", "Part one", "第一部分", 2, 5)], checks=checks)
+
+
+def test_results_json_has_the_documented_shape(tmp_path):
+    write_reports(results(), tmp_path)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["schema"] == 1 and data["score"] == 2 and data["max_score"] == 5 and data["seed"] == 42
+    assert data["assignments"][0].keys() >= {"id", "score", "max_score"}
+    assert data["checks"][0].keys() >= {"id", "assignment", "module", "function", "visibility", "status",
+                                        "score", "max_score", "message", "duration_s"}
+
+
+def test_html_escapes_everything_from_the_submission(tmp_path):
+    write_reports(results(), tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "\x1b" not in html and "student&lt;1&gt;" in html
+
+
+def test_markdown_fences_cannot_be_closed_by_the_content(tmp_path):
+    write_reports(results(), tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    block = md_code(HOSTILE)
+    assert block.startswith("````text") and block.endswith("````")
+    assert block in md and "\x1b" not in md
+
+
+def test_terminal_summary_per_assignment_and_function():
+    text = terminal_summary(results())
+    assert "hw1  Part one  2 / 5" in text
+    assert "mlp.two_layer_forward" in text and "mlp.mlp_forward" in text
+    assert "[FAIL] hw1.mlp.mlp_forward.depths" in text and "hint: Loop over all layers." in text
+    assert "[TIMEOUT] hw1.mlp.xor_params.solves_xor" in text
+    assert "\x1b" not in text and "\x07" not in text
