@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,18 +18,72 @@ def _course(args: argparse.Namespace, start: Path) -> Course:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from .formats import write_format
+
     submission = Path(args.submission)
     course = _course(args, Path.cwd())
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed)
     paths = write_reports(results, Path(args.out))
+    extra = [write_format(results, fmt, Path(args.out)) for fmt in args.format or ()]
+    if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(extra[args.format.index("markdown")].read_text(encoding="utf-8"))
     print(terminal_summary(results, details=False), end="")
-    print(f"\nwrote {paths['json']}, {paths['markdown']}, {paths['html']}")
+    print(f"\nwrote {', '.join(str(p) for p in [*paths.values(), *extra])}")
+    return _fail_under(results.score, results.max_score, args.fail_under)
+
+
+def _fail_under(score: float, max_score: float, percent: float | None) -> int:
+    if percent is None or max_score == 0:
+        return 0
+    got = 100.0 * score / max_score
+    if got < percent:
+        print(f"score {got:.1f}% is under --fail-under {percent:g}%", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    course = _course(args, Path.cwd())
+    summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
+                        assignment_ids=args.assignment or None, force=args.force)
+    _print_batch(summary, Path(args.out))
+    return 0
+
+
+def _print_batch(summary: dict, out: Path) -> None:
+    print(f"{summary['students']} students: {summary['graded_now']} graded now, "
+          f"{summary['skipped']} already graded (seed {summary['seed']})")
+    for row in summary["class"]:
+        status = row.get("status", "graded")
+        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else status
+        print(f"  {row['student']:<24} {score}")
+    print(f"gradebook: {out / 'gradebook.csv'}")
+    print(f"class report: {out / 'class_report.html'}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    course = _course(args, Path.cwd())
+    submissions = course.root / "examples" / "class"
+    out = Path(args.out)
+    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True)
+    _print_batch(summary, out)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
-    course = _course(args, folder if folder.is_dir() else Path.cwd())
+    start = folder if folder.is_dir() else Path.cwd()
+    if folder.suffix == ".ipynb" and not args.course:
+        try:  # a notebook inside the course: its course, wherever the command runs
+            start = find_course_root(folder.parent)
+        except HarnessError:
+            pass
+    course = _course(args, start)
     results = grade(course, folder, assignment_ids=args.assignment or None, seed=0, visible_only=True,
                     label=str(folder))
     print(terminal_summary(results, details=True), end="")
@@ -51,9 +106,28 @@ def cmd_release(args: argparse.Namespace) -> int:
     from .release import release
 
     course = _course(args, Path.cwd())
+    if args.student:
+        from .bundle import build_bundle
+
+        if not args.out:
+            raise HarnessError("release --student needs --out DIR: the folder for the student bundle")
+        counts = build_bundle(course, Path(args.out))
+        print(f"wrote the student bundle to {args.out}: {counts['stubs']} stub modules, {counts['notebooks']} "
+              f"notebooks, {counts['visible_checks']} visible checks ({counts['hidden_checks_left_out']} "
+              "hidden checks left out)")
+        return 0
     out = Path(args.out) if args.out else course.root / "exercises"
     stubs = release(course.root, course.manifest, out)
     print(f"wrote {len(stubs)} stub modules to {out}")
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import write_notebooks
+
+    course = _course(args, Path.cwd())
+    paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)
+    print(f"wrote {', '.join(p.name for p in paths)} to {args.out}")
     return 0
 
 
@@ -65,20 +139,45 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("grade", help="grade a submission folder; writes results.json, report.md, report.html")
-    p.add_argument("submission", help="folder holding the student's modules")
+    p.add_argument("submission", help="folder holding the student's modules (or notebooks), or a notebook")
     p.add_argument("--out", required=True, help="folder for the reports")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.add_argument("--seed", type=int, help="seed of the hidden checks' random inputs (default: random)")
+    p.add_argument("--format", action="append", choices=("junit", "gradescope", "markdown"),
+                   help="also write junit.xml, gradescope_results.json or summary.md (repeatable)")
+    p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
     p.set_defaults(func=cmd_grade)
 
+    p = sub.add_parser("batch", help="grade a class: one folder, .zip or notebook per student")
+    p.add_argument("submissions", help="folder with one entry per student (the entry name is the id)")
+    p.add_argument("--out", required=True, help="folder for per-student reports, gradebook.csv, class report")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
+    p.add_argument("--seed", type=int, help="seed for the whole class (default: random, kept for resumes)")
+    p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("demo", help="grade the bundled example class and show where the report is")
+    p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("check", help="run the visible checks on your own work")
-    p.add_argument("folder", nargs="?", default=".", help="your exercises folder (default: .)")
+    p.add_argument("folder", nargs="?", default=".", help="your exercises folder or notebook (default: .)")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("release", help="instructor: generate exercises/ (stubs) from reference/")
     p.add_argument("--out", help="folder for the stubs (default: exercises/ of the course)")
+    p.add_argument("--student", action="store_true", help="write the whole student bundle into --out: stubs, "
+                   "notebooks, visible checks, grader, README")
     p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("notebooks", help="instructor: write one Jupyter notebook per assignment")
+    p.add_argument("--out", required=True, help="folder for the notebooks")
+    p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
+    p.set_defaults(func=cmd_notebooks)
 
     p = sub.add_parser("validate", help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)

@@ -60,6 +60,8 @@ class InProcessRunner:
         return self._run(self._worker.op_drive, {"op": "drive", "module": module, "driver": driver,
                                                  "payload": payload})
 
+    layers = {"in_process": True}
+
     def close(self) -> None:
         pass
 

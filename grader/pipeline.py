@@ -7,7 +7,6 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import tempfile
@@ -60,21 +59,45 @@ class StagedSubmission:
     folder: Path
     present: set[str]
     dropped: list[str] = field(default_factory=list)
+    # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
+    missing_functions: dict[str, str] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
-    """Copy only the expected module files into a private folder; report everything else."""
+    """Copy only the expected modules into a private folder; report everything else.
+
+    A submission is a folder of modules, a notebook (hw1.ipynb), or a folder holding notebooks
+    and modules; a notebook becomes module files there (see notebooks.py).
+    """
     source = Path(source)
-    if not source.is_dir():
-        raise SubmissionError(f"{source}: not a folder; pass the folder that holds your modules "
-                              "(perceptron.py, mlp.py, ...)")
-    expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
+    is_notebook = source.suffix == ".ipynb" and source.is_file()
+    if not (source.is_dir() or is_notebook):
+        raise SubmissionError(f"{source}: not a folder or a notebook; pass the folder that holds your "
+                              "modules (perceptron.py, mlp.py, ...) or your notebook (hw1.ipynb)")
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+    try:
+        if is_notebook:
+            from .notebooks import stage_notebook
+
+            present, dropped, notes = stage_notebook(source, manifest, folder)
+        else:
+            present, dropped, notes = _stage_folder(source, manifest, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    missing = {f"{m}.{f}": f"{m}.{f} is not defined in the notebook: {cell} was expected to hold it"
+               for m, cells in notes.items() for f, cell in cells.items()}
+    return StagedSubmission(source, folder, present, dropped, missing)
+
+
+def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str], dict]:
+    expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
     present: set[str] = set()
     dropped: list[str] = []
+    notebooks: list[Path] = []
     for entry in sorted(source.iterdir()):
         name = entry.name
         if name in expected and entry.is_file() and not entry.is_symlink():
@@ -88,9 +111,28 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
             continue
         elif name in expected:
             dropped.append(f"{name}: not a regular file")
+        elif entry.suffix == ".ipynb" and entry.is_file() and not entry.is_symlink():
+            notebooks.append(entry)
         else:
             dropped.append(name)
-    return StagedSubmission(source, folder, present, dropped)
+    if not notebooks:
+        return present, dropped, {}
+    from .notebooks import stage_notebook
+
+    # A .py module wins over a notebook's cells for it; of two notebooks, the first by name wins.
+    origin = {m: f"{m}.py (a .py module wins over a notebook)" for m in present}
+    notes: dict[str, dict[str, str]] = {}
+    for notebook in notebooks:
+        try:
+            written, left_out, found = stage_notebook(notebook, manifest, folder, taken=origin)
+        except SubmissionError as exc:
+            dropped.append(str(exc))
+            continue
+        origin.update({m: notebook.name for m in written})
+        present |= written
+        dropped += left_out
+        notes.update(found)
+    return present, dropped, notes
 
 
 # --------------------------------------------------------------------------- stage 3
@@ -125,9 +167,12 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
         blocked = _load_module(pm, staged, runner)
         for spec in pm.checks:
             hint = course.checks[spec.id].hint
+            missing = staged.missing_functions.get(f"{spec.module}.{spec.function}")
             if blocked is not None:
                 status, message = blocked
                 result = _result(spec, status, message, hint if status == "error" else "")
+            elif missing:
+                result = _result(spec, "not_attempted", missing, "")
             else:
                 result = run_one(course.checks[spec.id], spec, runner, seed)
             results.append(result)
@@ -186,7 +231,8 @@ def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResul
 
 # --------------------------------------------------------------------------- stage 5
 def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[CheckResult],
-          submission: str, seed: int, staged: StagedSubmission | None = None) -> Results:
+          submission: str, seed: int, staged: StagedSubmission | None = None,
+          layers: dict[str, bool] | None = None) -> Results:
     assignments = []
     for a in manifest.select(assignment_ids):
         mine = [c for c in checks if c.assignment == a.id]
@@ -198,15 +244,14 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
     if staged is not None:
         staging = {"modules": sorted(staged.present), "dropped": staged.dropped}
     return Results(submission=submission, seed=seed, assignments=assignments, checks=checks,
-                   staging=staging, sandbox=sandbox_layers(), grader_version=__version__)
+                   staging=staging, sandbox=dict(layers or {}), grader_version=__version__)
 
 
-def sandbox_layers() -> dict[str, bool]:
-    """The isolation layers every sandboxed run uses (recorded in results.json)."""
-    return {"separate_process": True, "isolated_interpreter": True, "scrubbed_environment": True,
-            "private_tmpdir": True, "resource_limits": True, "process_group_kill": True,
-            "unprivileged_user": os.geteuid() != 0, "network_namespace": False,
-            "filesystem_namespace": False}
+def hidden_paths(course: Course, extra: Iterable[Path] = ()) -> tuple[Path, ...]:
+    """What the child must not see: solutions, check code, tests, examples, other students."""
+    root = course.root
+    return (root / "reference", root / "grader", root / "tests", root / "examples", root / "bench",
+            root / MANIFEST_NAME, *extra)
 
 
 # --------------------------------------------------------------------------- composed
@@ -216,16 +261,20 @@ def new_seed() -> int:
 
 def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None = None,
           seed: int | None = None, visible_only: bool = False,
-          runner_factory: Callable[[Path], Runner] = SandboxRunner,
+          runner_factory: Callable[[Path], Runner] | None = None,
           progress: ProgressFn | None = None, label: str | None = None,
-          modules: list[str] | None = None) -> Results:
+          modules: list[str] | None = None, hidden: Iterable[Path] = ()) -> Results:
     seed = new_seed() if seed is None else seed
     staged = stage_submission(submission, course.manifest)
-    runner = runner_factory(staged.folder)
+    if runner_factory is None:
+        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, [Path(submission), *hidden]))
+    else:
+        runner = runner_factory(staged.folder)
     try:
         planned = plan(course.manifest, assignment_ids, visible_only, modules)
         checks = run_checks(course, planned, staged, runner, seed, progress)
     finally:
         runner.close()
         staged.cleanup()
-    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged)
+    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged,
+                 getattr(runner, "layers", None))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import isolation
 from .child import wire
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
@@ -85,15 +86,26 @@ class _Child:
 class SandboxRunner:
     """Runs requests in a child process; restarts it after a timeout or crash."""
 
-    def __init__(self, submission_dir: Path, limits: Limits = Limits()) -> None:
-        self.submission_dir = Path(submission_dir)
+    def __init__(self, submission_dir: Path, limits: Limits = Limits(), hidden: tuple[Path, ...] = ()) -> None:
         self.limits = limits
+        self.hidden = tuple(hidden)
+        self.isolation = isolation.detect()
         self._tmp = Path(tempfile.mkdtemp(prefix="dlgrade-run-"))
         self._runtime = self._tmp / "runtime"
         shutil.copytree(Path(__file__).parent / "child", self._runtime / "dlgrade_child",
                         ignore=shutil.ignore_patterns("__pycache__"))
+        # Everything the child may see lives in one folder: the namespace view keeps only that.
+        self.submission_dir = self._tmp / "submission"
+        shutil.copytree(submission_dir, self.submission_dir)
         self._child: _Child | None = None
         self.children_started = 0
+
+    @property
+    def layers(self) -> dict[str, bool]:
+        """The isolation layers in force, for results.json."""
+        return {"separate_process": True, "isolated_interpreter": True, "scrubbed_environment": True,
+                "private_tmpdir": True, "resource_limits": True, "process_group_kill": True,
+                **self.isolation.layers}
 
     # ------------------------------------------------------------------ public
     def load(self, module: str, timeout: float) -> Reply:
@@ -155,9 +167,11 @@ class SandboxRunner:
         env.update({v: "1" for v in _THREAD_VARS})
         env.update({v: os.environ[v] for v in _KEPT_VARS if v in os.environ})
         limits = self.limits
+        command = [sys.executable, "-I", "-B", "-c", _BOOT, str(self._runtime),
+                   str(self.submission_dir), str(req_r), str(resp_w)]
+        isolation.prepare_tree(self._tmp, work, self.isolation)
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", _BOOT, str(self._runtime),
-             str(self.submission_dir), str(req_r), str(resp_w)],
+            isolation.wrap(command, self.isolation, self._tmp, list(self.hidden), work),
             stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
             cwd=work, env=env, start_new_session=True, close_fds=True,
             preexec_fn=lambda: _apply_limits(limits))

@@ -1,0 +1,237 @@
+"""Grading a whole class: one entry per student, parallel workers, resumable, then a gradebook.
+
+Layout of ``--out``:
+    batch.json                     the batch's seed and selection (a resumed batch reuses them)
+    students/<id>/results.json     written atomically; its presence means "graded"
+    students/<id>/report.html
+    gradebook.csv                  one row per student (Canvas-style header)
+    class_report.html              histogram, pass rates, common failures, timeouts and errors
+
+A broken entry (unreadable, zip bomb, not a submission) gets a results.json with status
+``invalid`` and a message, and the batch goes on.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import HarnessError
+from .pipeline import Course, grade, load_course, new_seed
+from .report import write_reports
+from .results import write_json_atomic, write_text_atomic
+
+MAX_ZIP_BYTES = 64 << 20   # uncompressed: more than any honest set of course modules
+MAX_ZIP_FILES = 2000
+SUBMISSION_SUFFIXES = (".zip", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Entry:
+    student: str
+    path: Path
+
+
+def discover(submissions: Path) -> list[Entry]:
+    """One entry per student: a folder, a .zip or a notebook; ids from the entry names."""
+    if not submissions.is_dir():
+        raise HarnessError(f"{submissions}: not a folder; pass the folder holding one entry per student")
+    entries = []
+    for path in sorted(submissions.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
+            student = path.stem if path.is_file() else path.name
+            entries.append(Entry(student, path))
+    seen: dict[str, Path] = {}
+    for e in entries:
+        if e.student in seen:
+            raise HarnessError(f"{submissions}: two entries for student {e.student!r} "
+                               f"({seen[e.student].name} and {e.path.name}); keep one")
+        seen[e.student] = e.path
+    return entries
+
+
+# --------------------------------------------------------------------------- one student
+def unpack_zip(archive: Path, into: Path) -> Path:
+    """Extract safely: sizes capped, no absolute paths, no '..', no links; returns the module folder."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_FILES:
+                raise HarnessError(f"{archive.name}: {len(infos)} files in the archive (limit {MAX_ZIP_FILES})")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_ZIP_BYTES:
+                raise HarnessError(f"{archive.name}: expands to {total} bytes (limit {MAX_ZIP_BYTES}); "
+                                   "submit only your .py modules or notebooks")
+            for info in infos:
+                name = info.filename
+                parts = Path(name).parts
+                is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+                if name.startswith("/") or ".." in parts or is_link or info.is_dir():
+                    continue
+                target = into.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, length=1 << 16)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise HarnessError(f"{archive.name}: not a readable zip archive ({exc})") from None
+    # Accept modules at the top or inside one top-level folder (how most people zip a folder).
+    children = [p for p in into.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(children) == 1 and children[0].is_dir():
+        return children[0]
+    return into
+
+
+def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: int,
+                assignment_ids: list[str] | None) -> dict[str, Any]:
+    """Grade one student (in a worker process); write its reports; return a small summary."""
+    course = _worker_course(Path(course_root))
+    target = Path(out_dir) / "students" / student
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="dlgrade-entry-"))
+    try:
+        submission = Path(path)
+        if submission.suffix == ".zip":
+            submission = unpack_zip(submission, tmp)
+        results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student)
+        # Reports first, results.json last: its presence is what marks the student as done.
+        paths = write_reports(results, target)
+        return {"student": student, "status": "graded", "score": results.score,
+                "max_score": results.max_score, "seconds": time.perf_counter() - started,
+                "results": str(paths["json"])}
+    except HarnessError as exc:
+        data = {"schema": 1, "submission": student, "status": "invalid", "message": str(exc),
+                "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [], "checks": []}
+        write_json_atomic(target / "results.json", data)
+        return {"student": student, "status": "invalid", "message": str(exc),
+                "seconds": time.perf_counter() - started}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_COURSE: Course | None = None
+
+
+def _worker_course(root: Path) -> Course:
+    global _COURSE
+    if _COURSE is None or _COURSE.root != root:
+        _COURSE = load_course(root)
+    return _COURSE
+
+
+def _warm_worker(course_root: str) -> None:
+    """Worker start-up: pay for the course, numpy and torch once per worker, not per student."""
+    _worker_course(Path(course_root))
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+
+    torch.set_num_threads(1)
+
+
+# --------------------------------------------------------------------------- the batch
+def batch_settings(out: Path, seed: int | None, assignment_ids: list[str] | None) -> dict[str, Any]:
+    """The first run fixes the seed and selection; a resumed run must reuse them."""
+    path = out / "batch.json"
+    if path.is_file():
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        if seed is not None and seed != settings["seed"]:
+            raise HarnessError(f"{path}: this batch was started with seed {settings['seed']}; "
+                               "pass the same --seed, or --force to regrade everyone with a new one")
+        return settings
+    settings = {"seed": new_seed() if seed is None else seed, "assignments": assignment_ids}
+    write_json_atomic(path, settings)
+    return settings
+
+
+def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1, seed: int | None = None,
+              assignment_ids: list[str] | None = None, force: bool = False,
+              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    if force and (out / "batch.json").exists():
+        (out / "batch.json").unlink()
+    settings = batch_settings(out, seed, assignment_ids)
+    entries = discover(submissions)
+    todo = [e for e in entries if force or not (out / "students" / e.student / "results.json").is_file()]
+    show = progress or _stderr_progress
+    done = len(entries) - len(todo)
+    started = time.perf_counter()
+    summaries: list[dict[str, Any]] = []
+    args = [(str(course.root), e.student, str(e.path), str(out), settings["seed"], settings["assignments"])
+            for e in todo]
+    if workers <= 1:
+        for a in args:
+            summaries.append(grade_entry(*a))
+            show(_progress_line(done + len(summaries), len(entries), len(summaries), len(todo), started))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
+                                 initargs=(str(course.root),)) as pool:
+            pending: set[Future] = {pool.submit(grade_entry, *a) for a in args}
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    summaries.append(f.result())
+                    show(_progress_line(done + len(summaries), len(entries), len(summaries), len(todo), started))
+    if todo:
+        show("\n")
+    class_data = collect(out, entries, course)
+    write_gradebook(out / "gradebook.csv", class_data, course)
+    from .class_report import write_class_report
+
+    write_class_report(out / "class_report.html", class_data, course)
+    return {"students": len(entries), "graded_now": len(todo), "skipped": len(entries) - len(todo),
+            "seed": settings["seed"], "class": class_data}
+
+
+def _progress_line(done: int, total: int, now: int, todo: int, started: float) -> str:
+    elapsed = time.perf_counter() - started
+    left = (todo - now) * elapsed / now if now else 0.0
+    width = 30
+    filled = int(width * done / total) if total else width
+    return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} students, ~{left:.0f} s left "
+
+
+def _stderr_progress(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, Any]]:
+    """Every student's results.json, in entry order (the gradebook's order)."""
+    rows = []
+    for e in entries:
+        path = out / "students" / e.student / "results.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {"status": "missing", "message": "no results (batch interrupted?)", "checks": [],
+                    "assignments": [], "score": 0.0, "max_score": 0.0}
+        data["student"] = e.student
+        rows.append(data)
+    return rows
+
+
+def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course) -> None:
+    """A CSV an LMS imports: Canvas's leading columns, one column per assignment, the total."""
+    assignment_ids = [a.id for a in course.manifest.assignments]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                     *[f"{a} ({course.manifest.assignment(a).max_score:g} pts)" for a in assignment_ids],
+                     "Total", "Status"])
+    for row in class_data:
+        scores = {a["id"]: a["score"] for a in row.get("assignments", [])}
+        writer.writerow([row["student"], row["student"], "", "", "",
+                         *[f"{scores[a]:g}" if a in scores else "" for a in assignment_ids],
+                         f"{row.get('score', 0.0):g}", row.get("status", "graded")])
+    write_text_atomic(path, buf.getvalue())

@@ -1,0 +1,65 @@
+"""The class report: score histogram, per-check pass rates (hardest first), the most common
+failure messages, and the students whose code timed out, crashed or could not be graded."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .pipeline import Course
+from .report import environment
+from .results import write_text_atomic
+
+_NUMBERS = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+
+
+def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any]:
+    graded = [r for r in class_data if r.get("status", "graded") == "graded"]
+    max_score = max((r.get("max_score", 0.0) for r in graded), default=0.0)
+    percents = [100.0 * r["score"] / r["max_score"] for r in graded if r.get("max_score")]
+    bins = [0] * 10
+    for p in percents:
+        bins[min(int(p // 10), 9)] += 1
+    per_check: dict[str, dict[str, Any]] = {}
+    failures: Counter[tuple[str, str]] = Counter()
+    trouble = []
+    for r in graded:
+        statuses = Counter()
+        for c in r.get("checks", []):
+            row = per_check.setdefault(c["id"], {"id": c["id"], "passed": 0, "total": 0})
+            row["total"] += 1
+            row["passed"] += c["status"] == "passed"
+            statuses[c["status"]] += 1
+            if c["status"] in ("failed", "error", "timeout"):
+                first = (c.get("message") or "").splitlines()[0] if c.get("message") else c["status"]
+                failures[(c["function"], _NUMBERS.sub("#", first)[:160])] += 1
+        if statuses["timeout"] or statuses["error"] or statuses["internal_error"]:
+            trouble.append({"student": r["student"], "timeout": statuses["timeout"],
+                            "error": statuses["error"], "internal_error": statuses["internal_error"]})
+    for row in per_check.values():
+        row["rate"] = row["passed"] / row["total"] if row["total"] else 0.0
+    invalid = [{"student": r["student"], "message": r.get("message", "")} for r in class_data
+               if r.get("status", "graded") != "graded"]
+    return {
+        "students": class_data, "graded": len(graded), "max_score": max_score, "bins": bins,
+        "checks": sorted(per_check.values(), key=lambda r: (r["rate"], r["id"])),
+        "failures": [{"function": f, "message": m, "count": n} for (f, m), n in failures.most_common(15)],
+        "trouble": trouble, "invalid": invalid,
+        "mean": sum(percents) / len(percents) if percents else 0.0,
+    }
+
+
+def histogram_svg(bins: list[int]) -> dict[str, Any]:
+    """Geometry for an inline SVG bar chart (the template draws it; no plotting library needed)."""
+    top = max(bins) or 1
+    bars = [{"x": 40 + i * 44, "h": 160 * n / top, "n": n, "label": f"{i * 10}-{i * 10 + 10}%"}
+            for i, n in enumerate(bins)]
+    return {"bars": bars, "top": top}
+
+
+def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course) -> None:
+    summary = summarize(class_data, course)
+    html = environment().get_template("class_report.html.j2").render(
+        s=summary, hist=histogram_svg(summary["bins"]))
+    write_text_atomic(path, html)

@@ -1,0 +1,128 @@
+"""Operating-system isolation around the child: namespaces, a private file-system view, a user.
+
+Detected once per judge process, used when available, and recorded in every results.json:
+
+- ``pid_namespace``: the child is PID 1 of its own namespace, so when it is killed every process
+  it started dies with it, even one that called setsid().
+- ``network_namespace``: only a loopback interface that is down: no network.
+- ``filesystem_view``: a mount namespace in which the course's reference, checks, tests and
+  examples, other students' submissions and the judge's temporary files do not exist, and /root
+  is an empty tmpfs (tokens, keys) with only the Python installation mounted back.
+- ``unprivileged_user``: when the judge is root, the child drops to ``nobody``
+  (uid 65534) after the mounts, so resource limits on processes apply and nothing is writable
+  but its own working folder.
+
+Where ``unshare`` is missing or refused (a container without privileges), the child still runs
+with the process-level layers of ``sandbox.py`` and results.json says which layers were off.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+NOBODY = 65534
+
+
+@dataclass(frozen=True)
+class Isolation:
+    mode: str  # "root", "userns" or "none"
+    drop_user: bool
+
+    @property
+    def layers(self) -> dict[str, bool]:
+        on = self.mode != "none"
+        return {"pid_namespace": on, "network_namespace": on, "filesystem_view": on,
+                "unprivileged_user": self.drop_user or os.geteuid() != 0}
+
+
+@functools.lru_cache(maxsize=1)
+def detect() -> Isolation:
+    if os.environ.get("DLGRADE_NO_NAMESPACES") or not shutil.which("unshare") or not shutil.which("mount"):
+        return Isolation("none", False)
+    probe = "mount -t tmpfs tmpfs /mnt && true"
+    if os.geteuid() == 0 and _works(["unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc",
+                                     "sh", "-c", probe]):
+        return Isolation("root", bool(shutil.which("setpriv")) and _python_readable())
+    if _works(["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount",
+               "--mount-proc", "sh", "-c", probe]):
+        return Isolation("userns", False)
+    return Isolation("none", False)
+
+
+def _works(cmd: list[str]) -> bool:
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _python_readable() -> bool:
+    """Every folder of the interpreter must be world-readable once /root is remounted 0755."""
+    prefix = Path(sys.base_prefix).resolve()
+    for folder in (prefix, *prefix.parents):
+        if folder == Path("/root"):
+            continue  # replaced by a 0755 tmpfs inside the namespace
+        if folder != Path("/") and not os.stat(folder).st_mode & 0o005:
+            return False
+    return True
+
+
+def wrap(command: list[str], iso: Isolation, run_dir: Path, hidden: list[Path], work: Path) -> list[str]:
+    """The command that starts ``command`` inside the isolation layers."""
+    if iso.mode == "none":
+        return command
+    tmp = Path(tempfile.gettempdir()).resolve()
+    run_dir = run_dir.resolve()
+    script = ["set -e", "mount --make-rprivate / 2>/dev/null || true",
+              "mount -t tmpfs -o size=1m tmpfs /mnt", "mkdir -p /mnt/run /mnt/py"]
+    script.append(f"mount --bind {q(run_dir)} /mnt/run")
+    python_home = Path(sys.base_prefix).resolve()
+    under_root = Path("/root") in python_home.parents
+    if under_root:
+        script.append(f"mount --bind {q(python_home)} /mnt/py")
+    for path in hidden:
+        path = path.resolve()
+        if not path.exists() or path in (Path("/"), tmp) or path in python_home.parents or path == python_home:
+            continue
+        if path.is_dir():
+            script.append(f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {q(path)}")
+        else:
+            script.append(f"mount --bind /dev/null {q(path)}")
+    if under_root:
+        script += ["mount -t tmpfs -o size=1m,mode=0755 tmpfs /root",
+                   f"mkdir -p {q(python_home)}", f"mount --move /mnt/py {q(python_home)}"]
+    if run_dir.is_relative_to(tmp):
+        script += [f"mount -t tmpfs -o size=256m,mode=1777 tmpfs {q(tmp)}",
+                   f"mkdir -p {q(run_dir)}", f"mount --move /mnt/run {q(run_dir)}"]
+    script.append("mount -t tmpfs -o size=64m,mode=1777 tmpfs /dev/shm 2>/dev/null || true")
+    final = command
+    if iso.drop_user:
+        final = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--no-new-privs",
+                 *command]
+    script.append("exec " + " ".join(q(c) for c in final))
+    prefix = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+    if iso.mode == "userns":
+        prefix[1:1] = ["--user", "--map-root-user"]
+    return [*prefix, "sh", "-c", "\n".join(script)]
+
+
+def q(value: object) -> str:
+    return shlex.quote(str(value))
+
+
+def prepare_tree(run_dir: Path, work: Path, iso: Isolation) -> None:
+    """Make the child's folders usable by the unprivileged user: read the code, write ``work``."""
+    if not iso.drop_user:
+        return
+    for folder, dirs, files in os.walk(run_dir):
+        os.chmod(folder, 0o755)
+        for f in files:
+            os.chmod(os.path.join(folder, f), 0o644)
+    os.chmod(work, 0o777)
