@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import HarnessError
+from .errors import HarnessError, SubmissionError
 from .pipeline import Course, grade, load_course, new_seed
 from .report import write_reports
 from .results import write_json_atomic, write_text_atomic
@@ -50,8 +50,9 @@ def discover(submissions: Path) -> list[Entry]:
     for path in sorted(submissions.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
-            student = path.stem if path.is_file() else path.name
+        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES or (path.is_symlink() and not path.exists()):
+            # A dangling link is kept: it is reported for that student instead of vanishing.
+            student = path.stem if path.suffix in SUBMISSION_SUFFIXES else path.name
             entries.append(Entry(student, path))
     seen: dict[str, Path] = {}
     for e in entries:
@@ -102,6 +103,8 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
     tmp = Path(tempfile.mkdtemp(prefix="dlgrade-entry-"))
     try:
         submission = Path(path)
+        if not submission.exists():
+            raise SubmissionError(f"{submission.name}: the entry does not exist (a broken link?)")
         if submission.suffix == ".zip":
             submission = unpack_zip(submission, tmp)
         results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student)
@@ -217,6 +220,8 @@ def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, A
             data = {"status": "missing", "message": "no results (batch interrupted?)", "checks": [],
                     "assignments": [], "score": 0.0, "max_score": 0.0}
         data["student"] = e.student
+        data.setdefault("status", "graded")
+        data.setdefault("message", "")
         rows.append(data)
     return rows
 

@@ -159,14 +159,17 @@ def expect_true(condition: bool, what: str, case: str, problem: str) -> None:
 def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.ndarray,
                     rtol: float, atol: float) -> str:
     n_bad, n = int(np.count_nonzero(bad)), int(bad.size)
+    # Relative error only where the expected value is not zero: elsewhere it means nothing.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        rel = err / np.maximum(np.abs(want), np.finfo(np.float64).tiny)
+        rel = np.where(want != 0, err / np.abs(want), np.nan)
     err_safe = np.where(np.isnan(err), np.inf, err)
     worst = np.unravel_index(int(np.argmax(np.where(bad, err_safe, -1))), bad.shape) if bad.ndim else ()
     idx = tuple(int(i) for i in worst)
     g, w = got[idx] if got.ndim else got, want[idx] if want.ndim else want
+    rel_bad = rel[bad] if bad.ndim else np.atleast_1d(rel)
+    rel_text = f"{np.nanmax(rel_bad):.3g}" if np.any(~np.isnan(rel_bad)) else "n/a (expected 0)"
     return (f"{n_bad} / {n} elements differ beyond atol={atol:g} + rtol={rtol:g}*|expected|; "
-            f"max abs error {np.nanmax(err_safe[bad]):.3g}, max rel error {np.nanmax(np.where(bad, rel, 0)):.3g}; "
+            f"max abs error {np.nanmax(err_safe[bad]):.3g}, max rel error {rel_text}; "
             f"worst at index {idx if idx else '()'}: got {g!r}, expected {w!r}")
 
 
