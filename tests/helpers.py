@@ -44,6 +44,8 @@ def assert_caught(tmp_path: Path, module: str, function: str, override: str) -> 
     results = grade_inprocess(submission_with(tmp_path / "sub", module, override), [module])
     mine = statuses(results, function)
     assert mine, f"no checks of {module}.{function} ran"
+    # A typo in the wrong implementation must not pass for "caught": the module has to import.
+    assert not any("could not be imported" in c.message for c in results.checks), results.checks[0].message
     lost = {i: s for i, s in mine.items() if s != "passed"}
     assert lost, f"every check of {module}.{function} passed a wrong implementation"
     assert all(s in ("failed", "error") for s in lost.values()), lost

@@ -3,6 +3,7 @@
 The judge sends nodes in topological order. ``leaf`` nodes become ``Scalar(value)``; ``const``
 nodes stay plain Python numbers, so ``2 * s`` and ``s / 3`` exercise the reflected operators.
 Only floats come back: every node's ``data`` and ``grad`` (grads read after one ``backward()``).
+``chain`` builds one long line of nodes from two arrays, for the deep-graph check.
 """
 from __future__ import annotations
 
@@ -50,3 +51,20 @@ def _number(value: Any, attribute: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise TypeError(f"Scalar.{attribute} should be a float, got {type(value).__name__}") from None
+
+
+def chain(module: Any, payload: dict) -> dict:
+    """A long line of nodes, v <- v * scales[i] then v <- shifts[i] + v, from Scalar(start).
+
+    Sent as two arrays rather than a node list so that a graph of tens of thousands of nodes
+    crosses the wire quickly. Returns every node's data and grad (after one backward()) as arrays.
+    """
+    import numpy as np
+
+    nodes = [module.Scalar(float(payload["start"]))]
+    for c, d in zip(payload["scales"].tolist(), payload["shifts"].tolist()):
+        nodes.append(nodes[-1] * c)
+        nodes.append(d + nodes[-1])
+    nodes[-1].backward()
+    return {"data": np.array([_number(n.data, "data") for n in nodes]),
+            "grad": np.array([_number(n.grad, "grad") for n in nodes])}

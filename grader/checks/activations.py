@@ -1,0 +1,348 @@
+"""Checks for activations (hw1): the lecture's activation table and each derivative.
+
+Oracles: PyTorch in float64 for every function (torch.sigmoid, tanh, relu, leaky_relu, elu,
+prelu) and torch autograd for every derivative, on random inputs kept away from x == 0; the
+contract's own values at x == 0 (where its convention differs from torch's for leaky/elu/prelu);
+and, for sigmoid's tails, an exact oracle in Python floats.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from ..compare import as_array, expect_array, expect_true, mismatch_report, shapes
+from ..context import Context
+from ..errors import CheckFailed
+from ..gradients import away_from_kinks
+from ..registry import check
+
+# float64 on |x| <~ 12: a sound formula other than torch's (s*(1-s) against s(x)*s(-x), expm1 against
+# exp-1, 1-tanh^2 against 1/cosh^2) differs by a few 1e-16 in absolute terms, so atol 1e-12 with
+# rtol 1e-9 forgives the formula and nothing else. float32: about 100 ulp.
+RTOL64, ATOL64 = 1e-9, 1e-12
+RTOL32, ATOL32 = 1e-5, 1e-6
+SHAPES = ((9,), (4, 5), (2, 3, 2, 2))
+TINY = np.finfo(np.float64).tiny  # 2.2250738585072014e-308, the smallest normal float64
+
+HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 the derivative of a piecewise "
+             "activation takes the x >= 0 branch (1 for leaky ReLU, ELU, PReLU) and 0 for ReLU.")
+HINT_SIGMOID = ("Lecture part 1 (激活函数表, Sigmoid): 1/(1+e^-x) overflows e^-x for x << 0. "
+                "Use only e^-|x| <= 1: 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, each on its own part of x.")
+
+
+# --------------------------------------------------------------------------- oracles (torch, float64)
+
+def _torch_fn(name: str, param: Any = None) -> Callable[..., Any]:
+    """The torch version of activation ``name`` as a function of a float64 tensor."""
+    import torch
+    import torch.nn.functional as F
+
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "tanh":
+        return torch.tanh
+    if name == "relu":
+        return torch.relu
+    if name == "leaky_relu":
+        return lambda t: F.leaky_relu(t, negative_slope=param)
+    if name == "elu":
+        return lambda t: F.elu(t, alpha=param)
+    raise KeyError(name)
+
+
+def _prelu_torch(t: Any, alpha_full: Any) -> Any:
+    """torch's prelu with one slope per element: every element is its own channel of a (1, M) input."""
+    import torch.nn.functional as F
+
+    return F.prelu(t.reshape(1, -1), alpha_full.reshape(-1)).reshape(t.shape)
+
+
+def _value(name: str, x: np.ndarray, param: Any = None) -> np.ndarray:
+    import torch
+
+    t = torch.tensor(x, dtype=torch.float64)
+    if name == "prelu":
+        alpha = torch.tensor(np.broadcast_to(np.asarray(param, dtype=np.float64), x.shape).copy())
+        return _prelu_torch(t, alpha).numpy()
+    return _torch_fn(name, param)(t).numpy()
+
+
+def _grad(name: str, x: np.ndarray, param: Any = None, wrt: str = "x") -> np.ndarray:
+    """Elementwise derivative by torch autograd: d sum(f(x)) / dx (or / d alpha for prelu)."""
+    import torch
+
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=(wrt == "x"))
+    if name == "prelu":
+        alpha = torch.tensor(np.broadcast_to(np.asarray(param, dtype=np.float64), x.shape).copy(),
+                             requires_grad=(wrt == "alpha"))
+        out = _prelu_torch(t, alpha)
+        leaf = t if wrt == "x" else alpha
+    else:
+        out, leaf = _torch_fn(name, param)(t), t
+    (g,) = torch.autograd.grad(out.sum(), [leaf])
+    return g.numpy()
+
+
+# --------------------------------------------------------------------------- shared check bodies
+
+def _args(param: Any, keyword: str | None) -> tuple[tuple, dict]:
+    if param is None:
+        return (), {}
+    return ((param,), {}) if keyword is None else ((), {keyword: param})
+
+
+def _param_note(param: Any, keyword: str | None) -> str:
+    if param is None:
+        return ""
+    label = keyword or "alpha"
+    return f", {label} {param.shape} array" if isinstance(param, np.ndarray) else f", {label}={param:g}"
+
+
+def _compare(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], params: list[Any],
+             keyword: str | None = None, hint_on: Callable[[np.ndarray, Any], dict] | None = None) -> None:
+    """float64 random inputs (unchanged, every param) then float32, against ``oracle(x, param)``."""
+    for i, shape in enumerate(SHAPES):
+        param = params[i % len(params)]
+        x = away_from_kinks(ctx.rng, shape, margin=1e-2, scale=3.0)
+        args, kwargs = _args(param, keyword)
+        got = ctx.call_unchanged(x, *args, **kwargs)
+        expect_array(got, oracle(x, param), func, f"{ctx.seed_note}, {shapes(x=x)}{_param_note(param, keyword)}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on=hint_on(x, param) if hint_on else None)
+    for param in params:
+        x32 = away_from_kinks(ctx.rng, (3, 4), margin=1e-2, scale=3.0).astype(np.float32)
+        p32 = param.astype(np.float32) if isinstance(param, np.ndarray) else param
+        args, kwargs = _args(p32, keyword)
+        got = ctx.call(x32, *args, **kwargs)
+        expect_array(got, oracle(x32.astype(np.float64), param), f"{func} with float32 input",
+                     f"{ctx.seed_note}, {shapes(x=x32)}{_param_note(p32, keyword)}",
+                     rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+def _expect_at_zero(ctx: Context, func: str, x: np.ndarray, want: np.ndarray, param: Any, keyword: str | None,
+                    other_branch: np.ndarray) -> None:
+    args, kwargs = _args(param, keyword)
+    expect_array(ctx.call(x, *args, **kwargs), want, f"{func} at x == 0",
+                 f"x = {x.tolist()}{_param_note(param, keyword)}", rtol=1e-12, atol=0, dtype=np.float64,
+                 hint_on={"the x < 0 branch's value at x == 0": other_branch})
+
+
+# --------------------------------------------------------------------------- sigmoid
+
+def _sigmoid_exact(x: float) -> float:
+    """sigma(x) in Python floats, only ever exponentiating a non-positive number (a few ulp)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _tail_grid() -> np.ndarray:
+    special = [-1e4, -1e3, -800, -746, -745.2, -745, -744, -709, -708, -700, -100, -40, -37, -36, -20,
+               -1, -1e-8, 0.0, 1e-8, 1, 20, 36, 37, 40, 100, 700, 709, 710, 745, 1e3, 1e4]
+    return np.unique(np.concatenate([np.linspace(-1e4, 1e4, 201), np.linspace(-800, 800, 161),
+                                     np.linspace(-50, 50, 101), special]))
+
+
+@check("hw1.activations.sigmoid.matches_torch", hint=HINT_SIGMOID)
+def sigmoid_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "sigmoid", lambda x, _: _value("sigmoid", x), [None])
+
+
+@check("hw1.activations.sigmoid.exact_in_the_tails", hint=HINT_SIGMOID + (
+    " Where sigma(x) is tiny (x = -40 gives about 4.25e-18), e^x/(1+e^x) keeps full relative accuracy, while "
+    "1 - something or 0.5*(1+tanh(x/2)) loses it."))
+def sigmoid_exact_in_the_tails(ctx: Context) -> None:
+    x = _tail_grid()
+    case = f"x: {x.size} values from -1e4 to 1e4, including -745, -700, -40, 0, 40, 1e4"
+    got = as_array(ctx.call_unchanged(x), "sigmoid", case, dtype=np.float64, shape=x.shape)
+    want = np.array([_sigmoid_exact(float(v)) for v in x])
+    # 1e-12 relative where the true value is a normal float (the contract); below the smallest
+    # normal float the answer must be 0.0 or within one smallest-normal of the truth.
+    err = np.abs(got - want)
+    bad = (err > np.where(want >= TINY, 1e-12 * want, TINY)) | (got < 0) | (got > 1)
+    if np.any(bad):
+        raise CheckFailed("sigmoid on large |x|: " + mismatch_report(got, want, bad, err, 1e-12, float(TINY))
+                          + " (tolerance: 1e-12 relative where sigma(x) >= 2.2e-308, else 2.2e-308 absolute)"
+                          + f"\n  case: {case}")
+
+
+@check("hw1.activations.sigmoid.warning_free", hint=HINT_SIGMOID + (
+    " Evaluating np.exp(-x) on all of x and then choosing with np.where still overflows: exponentiate only "
+    "the part of x where the exponent is <= 0."))
+def sigmoid_warning_free(ctx: Context) -> None:
+    for dtype in (np.float64, np.float32):
+        x = np.array([-1e4, -1e3, -800, -745, -100, -40, -1, 0, 1, 40, 100, 800, 1e3, 1e4], dtype=dtype)
+        ctx.call(x)  # a missing or unfinished sigmoid ends the check here, with its own status
+        case = f"x = {x.tolist()} ({np.dtype(dtype).name})"
+        reply = ctx.drive("activations.warnings", {"function": "sigmoid", "args": [x]})
+        as_array(reply["value"], "sigmoid", case, shape=x.shape)  # NaN/inf fail here; dtype is checked elsewhere
+        runtime = [w for w in reply["warnings"] if w.startswith(("RuntimeWarning", "FloatingPointError"))]
+        expect_true(not runtime, "sigmoid", case,
+                    f"emitted {len(runtime)} warning(s), first: {runtime[0] if runtime else ''}")
+
+
+@check("hw1.activations.sigmoid_grad.matches_torch", hint=(
+    "Lecture part 1: sigma'(x) = sigma(x) * (1 - sigma(x)), at most 1/4 (at x = 0); that small slope is why deep "
+    "sigmoid networks suffer from vanishing gradients (梯度消失)."))
+def sigmoid_grad_matches_torch(ctx: Context) -> None:
+    def alternatives(x: np.ndarray, _: Any) -> dict:
+        s = _value("sigmoid", x)
+        return {"s * (1 + s)": s * (1 + s), "sigma(x) itself": s}
+
+    _compare(ctx, "sigmoid_grad", lambda x, _: _grad("sigmoid", x), [None], hint_on=alternatives)
+
+
+# --------------------------------------------------------------------------- tanh
+
+@check("hw1.activations.tanh.matches_torch", hint="Lecture part 1: tanh(x) = (e^x - e^-x)/(e^x + e^-x); "
+       "np.tanh is fine.")
+def tanh_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "tanh", lambda x, _: _value("tanh", x), [None])
+
+
+@check("hw1.activations.tanh_grad.matches_torch", hint="Lecture part 1: tanh'(x) = 1 - tanh(x)^2 (the square "
+       "matters), equal to 1 at x = 0.")
+def tanh_grad_matches_torch(ctx: Context) -> None:
+    def alternatives(x: np.ndarray, _: Any) -> dict:
+        return {"1 - tanh(x) (the square is missing)": 1 - np.tanh(x)}
+
+    _compare(ctx, "tanh_grad", lambda x, _: _grad("tanh", x), [None], hint_on=alternatives)
+
+
+# --------------------------------------------------------------------------- relu
+
+@check("hw1.activations.relu.matches_torch", hint="Lecture part 1 (ReLU): max(0, x) elementwise.")
+def relu_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "relu", lambda x, _: _value("relu", x), [None])
+
+
+@check("hw1.activations.relu_grad.matches_torch", hint="Lecture part 1 (ReLU): the slope is 1 where x > 0 "
+       "and 0 where x < 0.")
+def relu_grad_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "relu_grad", lambda x, _: _grad("relu", x), [None])
+
+
+@check("hw1.activations.relu_grad.at_zero", hint=HINT_ZERO)
+def relu_grad_at_zero(ctx: Context) -> None:
+    x = np.array([-1.5, 0.0, 2.0, 0.0])
+    expect_array(ctx.call(x), np.array([0.0, 0.0, 1.0, 0.0]), "relu_grad at x == 0", f"x = {x.tolist()}",
+                 rtol=0, atol=0, dtype=np.float64, hint_on={"1 at x == 0 (x >= 0 used)": np.array([0.0, 1, 1, 1])})
+
+
+# --------------------------------------------------------------------------- leaky relu
+
+@check("hw1.activations.leaky_relu.matches_torch", hint="Lecture part 1 (Leaky ReLU): x for x >= 0, alpha * x "
+       "for x < 0, with the alpha passed in (default 0.01).")
+def leaky_relu_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "leaky_relu", lambda x, a: _value("leaky_relu", x, 0.01 if a is None else a),
+             [None, 0.2, 0.05], keyword="alpha")
+
+
+@check("hw1.activations.leaky_relu_grad.matches_torch", hint="Lecture part 1 (Leaky ReLU): the slope is 1 for "
+       "x >= 0 and alpha for x < 0.")
+def leaky_relu_grad_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "leaky_relu_grad", lambda x, a: _grad("leaky_relu", x, 0.01 if a is None else a),
+             [None, 0.3, 0.05], keyword="alpha")
+
+
+@check("hw1.activations.leaky_relu_grad.at_zero", hint=HINT_ZERO)
+def leaky_relu_grad_at_zero(ctx: Context) -> None:
+    x = np.array([-2.0, 0.0, 3.0])
+    for alpha in (None, 0.2):
+        a = 0.01 if alpha is None else alpha
+        _expect_at_zero(ctx, "leaky_relu_grad", x, np.array([a, 1.0, 1.0]), alpha, "alpha", np.array([a, a, 1.0]))
+
+
+# --------------------------------------------------------------------------- elu
+
+@check("hw1.activations.elu.matches_torch", hint="Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) "
+       "for x < 0, with the gamma passed in (default 1).")
+def elu_matches_torch(ctx: Context) -> None:
+    def alternatives(x: np.ndarray, gamma: Any) -> dict:
+        return {"ELU with gamma = 1 (gamma ignored)": _value("elu", x, 1.0)}
+
+    _compare(ctx, "elu", lambda x, g: _value("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
+             keyword="gamma", hint_on=alternatives)
+
+
+@check("hw1.activations.elu_grad.matches_torch", hint="Lecture part 1 (ELU): the slope is 1 for x >= 0 and "
+       "gamma * e^x for x < 0.")
+def elu_grad_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "elu_grad", lambda x, g: _grad("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
+             keyword="gamma")
+
+
+@check("hw1.activations.elu_grad.at_zero", hint=HINT_ZERO)
+def elu_grad_at_zero(ctx: Context) -> None:
+    x = np.array([-1.0, 0.0, 2.0])
+    gamma = 0.5
+    _expect_at_zero(ctx, "elu_grad", x, np.array([gamma * math.exp(-1.0), 1.0, 1.0]), gamma, "gamma",
+                    np.array([gamma * math.exp(-1.0), gamma, 1.0]))
+
+
+# --------------------------------------------------------------------------- prelu
+
+def _channel_cases(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(x, alpha) with one slope per channel: (N, C, H, W) with (C, 1, 1), and (N, C) with (C,)."""
+    return [(away_from_kinks(rng, (2, 3, 2, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=(3, 1, 1))),
+            (away_from_kinks(rng, (5, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=4))]
+
+
+def _prelu_family(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], scalar: bool,
+                  channels: bool, hint_on: Callable[[np.ndarray, Any], dict] | None = None) -> None:
+    if scalar:
+        _compare(ctx, func, oracle, [0.1, 0.25], hint_on=hint_on)
+    if channels:
+        for x, alpha in _channel_cases(ctx.rng):
+            case = f"{ctx.seed_note}, {shapes(x=x, alpha=alpha)} (one slope per channel)"
+            expect_array(ctx.call_unchanged(x, alpha), oracle(x, alpha), func, case, rtol=RTOL64, atol=ATOL64,
+                         dtype=np.float64, hint_on=hint_on(x, alpha) if hint_on else None)
+        x32 = away_from_kinks(ctx.rng, (2, 3, 4), margin=1e-2, scale=3.0).astype(np.float32)
+        a32 = ctx.rng.uniform(0.05, 0.5, size=(3, 1)).astype(np.float32)
+        expect_array(ctx.call(x32, a32), oracle(x32.astype(np.float64), a32.astype(np.float64)),
+                     f"{func} with float32 input", f"{ctx.seed_note}, {shapes(x=x32, alpha=a32)}",
+                     rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+@check("hw1.activations.prelu.scalar_alpha", hint="Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0.")
+def prelu_scalar_alpha(ctx: Context) -> None:
+    _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=True, channels=False)
+
+
+@check("hw1.activations.prelu.per_channel_alpha", hint="Lecture part 1 (PReLU): alpha may be an array "
+       "broadcastable to x (one learnable slope per channel); numpy broadcasting does the work.")
+def prelu_per_channel_alpha(ctx: Context) -> None:
+    _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=False, channels=True)
+
+
+@check("hw1.activations.prelu_grad.matches_torch", hint="Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and "
+       "alpha for x < 0 (alpha broadcast to x's shape when it is an array).")
+def prelu_grad_matches_torch(ctx: Context) -> None:
+    _prelu_family(ctx, "prelu_grad", lambda x, a: _grad("prelu", x, a), scalar=True, channels=True)
+
+
+@check("hw1.activations.prelu_grad.at_zero", hint=HINT_ZERO)
+def prelu_grad_at_zero(ctx: Context) -> None:
+    x = np.array([-2.0, 0.0, 3.0])
+    _expect_at_zero(ctx, "prelu_grad", x, np.array([0.1, 1.0, 1.0]), 0.1, None, np.array([0.1, 0.1, 1.0]))
+    x2 = np.array([[-1.0, 0.0], [0.0, 2.0]])
+    alpha = np.array([0.1, 0.3])
+    _expect_at_zero(ctx, "prelu_grad", x2, np.array([[0.1, 1.0], [1.0, 1.0]]), alpha, None,
+                    np.array([[0.1, 0.3], [0.1, 1.0]]))
+
+
+@check("hw1.activations.prelu_grad_alpha.matches_torch", hint=(
+    "Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha*x)/d alpha = x on the negative side and 0 where x >= 0; "
+    "it does not depend on alpha's value, and it has x's shape."))
+def prelu_grad_alpha_matches_torch(ctx: Context) -> None:
+    def alternatives(x: np.ndarray, alpha: Any) -> dict:
+        return {"alpha where x < 0 (that is d out/dx)": np.where(x < 0, np.broadcast_to(alpha, x.shape), 0.0)}
+
+    oracle = lambda x, a: _grad("prelu", x, a, wrt="alpha")  # noqa: E731
+    _prelu_family(ctx, "prelu_grad_alpha", oracle, scalar=True, channels=True, hint_on=alternatives)
+    x = np.array([-2.0, 0.0, 0.5, -0.25])  # at x == 0 the slope's derivative is 0 (x itself)
+    expect_array(ctx.call(x, 0.3), np.array([-2.0, 0.0, 0.0, -0.25]), "prelu_grad_alpha", f"x = {x.tolist()}, "
+                 "alpha=0.3", rtol=0, atol=0, dtype=np.float64)

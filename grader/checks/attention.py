@@ -1,0 +1,526 @@
+"""Checks for attention (hw5): scaled dot-product attention, masks, positional encoding, multi-head attention.
+
+Oracles: closed forms written here in float64, torch.nn.functional.scaled_dot_product_attention and
+torch.nn.MultiheadAttention, and properties (rows sum to 1, masked weights exactly 0, causality by
+perturbation, invariance to permuting keys with their values).
+
+Mapping to torch:
+- F.scaled_dot_product_attention(q, k, v, attn_mask=mask): a boolean attn_mask means True = may attend,
+  the course's convention too, so our mask passes unchanged. A query row with every key masked gives
+  NaN in torch; the contract asks for zero weights and a zero output, checked separately.
+- nn.MultiheadAttention(d, nh, batch_first=True, bias=...): in_proj_weight stacks the (out, in) matrices
+  of q, k, v, so in_proj_weight = concat(Wq.T, Wk.T, Wv.T) along rows and in_proj_bias = concat(bq, bk,
+  bv); out_proj.weight = Wo.T, out_proj.bias = bo. Its boolean attn_mask means True = NOT allowed and is
+  (N*nh, Tq, Tk) batch-major, so we pass (~broadcast_to(mask, (N, Tq, Tk))).repeat_interleave(nh, 0);
+  average_attn_weights=False returns the per-head weights (N, nh, Tq, Tk).
+Our weights are drawn with ctx.rng and copied INTO the torch module, so a seed fixes every value.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compare import as_array, as_bool_array, as_sequence, expect_array, expect_true, shapes
+from ..context import Context
+from ..errors import CheckFailed
+from ..registry import check
+
+# Softmax-weighted sums of O(1) numbers: float64 rounding near 1e-15; 1e-10 forgives another
+# summation order, another (stable) softmax formula, einsum or loops.
+RTOL64, ATOL64 = 1e-10, 1e-10
+# float32: ~1e-7 per operation, a few dozen operations deep; 1e-5 is about 100 ulp.
+RTOL32, ATOL32 = 1e-5, 1e-5
+
+HINT_SDPA = ("Lecture part 5, formulas (1)-(2): a(q, k) = q^T k / sqrt(d) for every query-key pair, softmax over "
+             "the keys (the last axis), then the weighted sum of the values.")
+HINT_MASK = ("Masks are boolean with True = may attend: a masked score must get weight exactly 0 and the softmax "
+             "runs over the allowed keys only (set masked scores to -inf, or drop them, before the softmax).")
+HINT_MHA = ("Lecture part 5 (多头注意力): project with x @ W (+ b), split the d_model features into num_heads "
+            "contiguous chunks (head h: features h*dh:(h+1)*dh), attend per head, concatenate the heads in order "
+            "and multiply by Wo (+ bo).")
+HINT_PE = ("Lecture part 5 (正弦余弦固定位置编码), formulas (3)-(4), with the position i as the ROW: "
+           "PE[i, 2j] = sin(i / 10000^(2j/d)) and PE[i, 2j+1] = cos(i / 10000^(2j/d)); even columns sine, odd "
+           "columns cosine, and a pair (2j, 2j+1) shares one frequency.")
+
+
+# --------------------------------------------------------------------------- judge-side math
+
+def _softmax_masked(scores: np.ndarray, mask: np.ndarray | None, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis`` over the allowed entries; an all-masked slice gives zeros."""
+    allowed = np.ones(scores.shape, dtype=bool) if mask is None else np.broadcast_to(mask, scores.shape)
+    s = np.where(allowed, scores, -np.inf)
+    top = np.max(s, axis=axis, keepdims=True)
+    e = np.where(allowed, np.exp(s - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    total = e.sum(axis=axis, keepdims=True)
+    return e / np.where(total > 0, total, 1.0)
+
+
+def _attention(q, k, v, mask=None, scale: float | None = None, axis: int = -1):
+    """(out, weights) of softmax(q k^T * scale) v in float64; scale defaults to 1/sqrt(d)."""
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else scale
+    weights = _softmax_masked(q @ np.swapaxes(k, -1, -2) * scale, mask, axis)
+    return weights @ v, weights
+
+
+def _alternatives(q, k, v, mask=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    d = q.shape[-1]
+    alternatives = {"the scores without the 1/sqrt(d) scaling": _attention(q, k, v, mask, scale=1.0),
+                    "the scores divided by d instead of sqrt(d)": _attention(q, k, v, mask, scale=1.0 / d),
+                    "the softmax taken over the queries (axis -2) instead of the keys":
+                        _attention(q, k, v, mask, axis=-2)}
+    if mask is not None:
+        weights = _attention(q, k, v)[1] * mask
+        alternatives["the mask multiplied in after the softmax (rows no longer sum to 1)"] = (
+            weights @ np.asarray(v, dtype=np.float64), weights)
+    return alternatives
+
+
+def _expect_attention(got, want, what: str, case: str, *, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                      alternatives=None) -> tuple[np.ndarray, np.ndarray]:
+    pair = as_sequence(got, 2, what, case)
+    alternatives = alternatives or {}
+    weights = expect_array(pair[1], want[1], f"{what}: weights", case, rtol=rtol, atol=atol, dtype=dtype,
+                           hint_on={k: v[1] for k, v in alternatives.items()})
+    out = expect_array(pair[0], want[0], f"{what}: out", case, rtol=rtol, atol=atol, dtype=dtype,
+                       hint_on={k: v[0] for k, v in alternatives.items()})
+    return out, weights
+
+
+def _random_mask(rng, shape) -> np.ndarray:
+    """A random boolean mask with at least one allowed key in every row (torch gives NaN otherwise)."""
+    mask = rng.random(shape) < 0.6
+    keep = rng.integers(0, shape[-1], size=shape[:-1])
+    np.put_along_axis(mask, keep[..., None], True, axis=-1)
+    return mask
+
+
+def _tril(T: int) -> np.ndarray:
+    return np.arange(T)[:, None] >= np.arange(T)[None, :]
+
+
+def _pe(T: int, d: int, exponent_of=lambda c: c, swap=False) -> np.ndarray:
+    """The lecture's formula column by column: column c = 2j (sin) or 2j + 1 (cos) of frequency 10000^(-2j/d)."""
+    pe = np.zeros((T, d))
+    for c in range(d):
+        two_j = c - c % 2
+        angle = np.arange(T) / 10000.0 ** (exponent_of(two_j) / d)
+        pe[:, c] = (np.sin if (c % 2 == 0) != swap else np.cos)(angle)
+    return pe
+
+
+def _pe_alternatives(T: int, d: int) -> dict[str, np.ndarray]:
+    return {"sin and cos swapped (even columns cos, odd columns sin)": _pe(T, d, swap=True),
+            "the exponent j/d instead of 2j/d": _pe(T, d, exponent_of=lambda c: c // 2),
+            "the column index itself in the exponent for odd columns too": _pe_odd_column_exponent(T, d)}
+
+
+def _pe_odd_column_exponent(T, d):
+    pe = np.zeros((T, d))
+    for c in range(d):
+        angle = np.arange(T) / 10000.0 ** (c / d)
+        pe[:, c] = np.sin(angle) if c % 2 == 0 else np.cos(angle)
+    return pe
+
+
+def _mha(x_q, x_kv, W, num_heads, mask=None, b=None, split="contiguous", use_wo=True):
+    """Multi-head attention in float64 from the math; W = (Wq, Wk, Wv, Wo), b = (bq, bk, bv, bo) or None."""
+    N, Tq, dm = x_q.shape
+    Tk, dh = x_kv.shape[1], dm // num_heads
+    b = b if b is not None else (np.zeros(dm),) * 4
+    Q, K, V = (x @ w + bias for x, w, bias in zip((x_q, x_kv, x_kv), W[:3], b[:3]))
+
+    def heads(Y, T):
+        if split == "contiguous":
+            return Y.reshape(N, T, num_heads, dh).transpose(0, 2, 1, 3)
+        return Y.reshape(N, T, dh, num_heads).transpose(0, 3, 1, 2)  # head h takes features h, h+nh, ...
+
+    m = None if mask is None else np.broadcast_to(mask, (N, Tq, Tk))[:, None]
+    out, weights = _attention(heads(Q, Tq), heads(K, Tk), heads(V, Tk), m)
+    if split == "contiguous":
+        concat = out.transpose(0, 2, 1, 3).reshape(N, Tq, dm)
+    else:
+        concat = out.transpose(0, 2, 3, 1).reshape(N, Tq, dm)
+    return (concat @ W[3] + b[3] if use_wo else concat), weights
+
+
+def _mha_alternatives(x_q, x_kv, W, nh, mask=None, b=None):
+    return {"heads split interleaved (head h = features h, h+num_heads, ...) instead of contiguous chunks":
+            _mha(x_q, x_kv, W, nh, mask, b, split="interleaved"),
+            "the concatenated heads without the output projection Wo": _mha(x_q, x_kv, W, nh, mask, b, use_wo=False),
+            "a single head over all of d_model": _mha(x_q, x_kv, W, 1, mask, b)}
+
+
+def _mha_params(rng, dm, bias: bool, dtype=np.float64):
+    W = tuple((rng.normal(size=(dm, dm)) / np.sqrt(dm)).astype(dtype) for _ in range(4))
+    b = tuple(rng.normal(scale=0.5, size=dm).astype(dtype) for _ in range(4)) if bias else None
+    return W, b
+
+
+def _torch_mha(x_q, x_kv, W, nh, mask=None, b=None):
+    """(out, weights) of torch.nn.MultiheadAttention with our weights copied in (see the module docstring)."""
+    import torch
+
+    N, Tq, dm = x_q.shape
+    Tk = x_kv.shape[1]
+    mha = torch.nn.MultiheadAttention(dm, nh, batch_first=True, bias=b is not None, dtype=torch.float64)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.tensor(np.concatenate([w.T for w in W[:3]], axis=0)))
+        mha.out_proj.weight.copy_(torch.tensor(W[3].T))
+        if b is not None:
+            mha.in_proj_bias.copy_(torch.tensor(np.concatenate(b[:3])))
+            mha.out_proj.bias.copy_(torch.tensor(b[3]))
+        attn_mask = None
+        if mask is not None:
+            attn_mask = torch.tensor(~np.broadcast_to(mask, (N, Tq, Tk))).repeat_interleave(nh, dim=0)
+        out, weights = mha(torch.tensor(x_q), torch.tensor(x_kv), torch.tensor(x_kv), attn_mask=attn_mask,
+                           need_weights=True, average_attn_weights=False)
+    return out.numpy(), weights.numpy()
+
+
+def _call_mha(ctx: Context, x_q, x_kv, W, nh, mask=None, b=None, unchanged=False):
+    kwargs = {} if mask is None else {"mask": mask}
+    if b is not None:
+        kwargs.update(bq=b[0], bk=b[1], bv=b[2], bo=b[3])
+    call = ctx.call_unchanged if unchanged else ctx.call
+    return call(x_q, x_kv, *W, nh, **kwargs)
+
+
+def _expect_mha(got, want, what, case, alternatives, rtol=RTOL64, atol=ATOL64, dtype=np.float64):
+    N, Tq = want[0].shape[:2]
+    nh, Tk = want[1].shape[1], want[1].shape[3]
+    pair = as_sequence(got, 2, what, case)
+    as_array(pair[1], f"{what}: weights (expected shape (N, num_heads, Tq, Tk))", case, shape=(N, nh, Tq, Tk))
+    _expect_attention(pair, want, what, case, rtol=rtol, atol=atol, dtype=dtype, alternatives=alternatives)
+
+
+# --------------------------------------------------------------------------- scaled_dot_product_attention
+
+@check("hw5.attention.scaled_dot_product_attention.lecture_formula", hint=HINT_SDPA)
+def sdpa_lecture_formula(ctx: Context) -> None:
+    q = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])           # Tq = 3, d = 2
+    k = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, -1.0], [1.0, -1.0]])  # Tk = 4
+    v = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    case = "q = [[1,0],[0,2],[1,1]], k = [[1,1],[2,0],[0,-1],[1,-1]], v (4,3), no mask"
+    got = ctx.call(q, k, v)
+    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention", case,
+                      alternatives=_alternatives(q, k, v))
+
+
+@check("hw5.attention.scaled_dot_product_attention.matches_torch", hint=HINT_SDPA + " " + HINT_MASK)
+def sdpa_matches_torch(ctx: Context) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    cases = [((5, 4), (6, 4), (6, 3), None),
+             ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2), None),
+             ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2), (4, 6)),
+             ((2, 3, 5, 4), (2, 3, 5, 4), (2, 3, 5, 3), (2, 1, 5, 5)),
+             ((3, 4, 2), (3, 7, 2), (3, 7, 4), (3, 4, 7))]
+    for qs, ks, vs, ms in cases:
+        q, k, v = (ctx.rng.normal(size=s) for s in (qs, ks, vs))
+        mask = None if ms is None else _random_mask(ctx.rng, ms)
+        with torch.no_grad():
+            want_out = F.scaled_dot_product_attention(
+                torch.tensor(q), torch.tensor(k), torch.tensor(v),
+                attn_mask=None if mask is None else torch.tensor(mask)).numpy()
+        want = (want_out, _attention(q, k, v, mask)[1])
+        args = (q, k, v) if mask is None else (q, k, v, mask)
+        got = ctx.call_unchanged(*args)
+        case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v, mask=mask)}"
+        _expect_attention(got, want, "scaled_dot_product_attention against torch's", case,
+                          alternatives=_alternatives(q, k, v, mask))
+
+
+@check("hw5.attention.scaled_dot_product_attention.rows_sum_to_one", hint=(
+    "The attention weights of each query are a softmax over the keys: non-negative and summing to 1, also "
+    "with a mask (the softmax runs over the allowed keys only; multiplying by the mask after the softmax "
+    "leaves rows that sum to less than 1)."))
+def sdpa_rows_sum_to_one(ctx: Context) -> None:
+    for mask_shape in (None, (3, 6, 7), (6, 7)):
+        q, k, v = ctx.rng.normal(size=(3, 6, 4)), ctx.rng.normal(size=(3, 7, 4)), ctx.rng.normal(size=(3, 7, 2))
+        mask = None if mask_shape is None else _random_mask(ctx.rng, mask_shape)
+        case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, mask {mask_shape}"
+        pair = as_sequence(ctx.call(q, k, v) if mask is None else ctx.call(q, k, v, mask),
+                           2, "scaled_dot_product_attention", case)
+        weights = as_array(pair[1], "scaled_dot_product_attention weights", case, shape=(3, 6, 7))
+        expect_true(bool(np.all(weights >= 0)), "scaled_dot_product_attention weights", case,
+                    "some weights are negative; a softmax is never negative")
+        # Sums of 7 numbers in [0, 1]: float64 rounding ~1e-16 each.
+        expect_array(weights.sum(axis=-1), np.ones((3, 6)), "scaled_dot_product_attention weights summed over "
+                     "the keys (last axis)", case, rtol=0, atol=1e-12)
+
+
+@check("hw5.attention.scaled_dot_product_attention.masked_weights_exactly_zero", hint=HINT_MASK)
+def sdpa_masked_weights_exactly_zero(ctx: Context) -> None:
+    for mask_shape in ((2, 5, 6), (5, 6), (2, 1, 6)):
+        q, k, v = ctx.rng.normal(size=(2, 5, 3)), ctx.rng.normal(size=(2, 6, 3)), ctx.rng.normal(size=(2, 6, 3))
+        # Large masked scores would dominate a softmax that ignored the mask or used a finite penalty too small.
+        k = k * 3.0
+        mask = _random_mask(ctx.rng, mask_shape)
+        case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v, mask=mask)}"
+        pair = as_sequence(ctx.call_unchanged(q, k, v, mask), 2, "scaled_dot_product_attention", case)
+        weights = as_array(pair[1], "scaled_dot_product_attention weights", case, shape=(2, 5, 6))
+        masked = ~np.broadcast_to(mask, weights.shape)
+        nonzero = np.argwhere(masked & (weights != 0))
+        if len(nonzero):
+            idx = tuple(int(i) for i in nonzero[0])
+            raise CheckFailed(f"scaled_dot_product_attention weights: {len(nonzero)} masked entries are not exactly "
+                              f"0, first at index {idx}: {weights[idx]!r}\n  case: {case}")
+        _expect_attention(pair, _attention(q, k, v, mask), "scaled_dot_product_attention with a mask", case,
+                          alternatives=_alternatives(q, k, v, mask))
+
+
+@check("hw5.attention.scaled_dot_product_attention.causal_by_perturbation", hint=(
+    "With a causal mask, query t may only look at keys 0..t: changing the keys and values after t must not "
+    "change the outputs at positions <= t at all. Masked entries must contribute exactly nothing."))
+def sdpa_causal_by_perturbation(ctx: Context) -> None:
+    N, T, d = 2, 7, 4
+    q, k, v = ctx.rng.normal(size=(N, T, d)), ctx.rng.normal(size=(N, T, d)), ctx.rng.normal(size=(N, T, 3))
+    mask = _tril(T)
+    for t in (0, int(ctx.rng.integers(1, T - 2)), T - 2):
+        k2, v2 = k.copy(), v.copy()
+        k2[:, t + 1:] = ctx.rng.normal(scale=2.0, size=k2[:, t + 1:].shape)
+        v2[:, t + 1:] = ctx.rng.normal(scale=2.0, size=v2[:, t + 1:].shape)
+        case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, causal mask (T, T), keys/values after t = {t} changed"
+        first = as_sequence(ctx.call(q, k, v, mask), 2, "scaled_dot_product_attention", case)
+        second = as_sequence(ctx.call(q, k2, v2, mask), 2, "scaled_dot_product_attention", case)
+        a = as_array(first[0], "scaled_dot_product_attention out", case, shape=(N, T, 3))
+        # The same arithmetic on the same allowed entries: equal up to at most rounding (1e-12).
+        expect_array(second[0][:, :t + 1], a[:, :t + 1], f"outputs at positions <= {t} after changing later keys "
+                     "and values", case, rtol=0, atol=1e-12)
+        expect_array(first[0], _attention(q, k, v, mask)[0], "scaled_dot_product_attention out with a causal mask",
+                     case, rtol=RTOL64, atol=ATOL64)
+
+
+@check("hw5.attention.scaled_dot_product_attention.padding_per_item", hint=HINT_MASK + " A padding mask of shape "
+       "(N, 1, Tk) broadcasts over the queries: each batch item has its own number of real keys.")
+def sdpa_padding_per_item(ctx: Context) -> None:
+    N, Tq, Tk, d = 4, 3, 6, 4
+    lengths = np.array([6, 1, 4, int(ctx.rng.integers(2, 6))])
+    mask = (np.arange(Tk)[None, :] < lengths[:, None])[:, None, :]
+    q, k, v = ctx.rng.normal(size=(N, Tq, d)), ctx.rng.normal(size=(N, Tk, d)), ctx.rng.normal(size=(N, Tk, 2))
+    case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, padding mask (N, 1, Tk) for lengths {lengths.tolist()}"
+    got = ctx.call(q, k, v, mask)
+    _expect_attention(got, _attention(q, k, v, mask), "scaled_dot_product_attention with a padding mask", case,
+                      alternatives={"the mask ignored": _attention(q, k, v), **_alternatives(q, k, v, mask)})
+
+
+@check("hw5.attention.scaled_dot_product_attention.fully_masked_row", hint=(
+    "Contract: a query whose keys are ALL masked gets all-zero weights and a zero output, never NaN. A softmax "
+    "over nothing divides 0 by 0: handle that row (e.g. divide by the sum only where it is > 0)."))
+def sdpa_fully_masked_row(ctx: Context) -> None:
+    q = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    k = np.array([[1.0, 0.0], [0.0, 1.0]])
+    v = np.array([[1.0, 2.0], [3.0, 4.0]])
+    mask = np.array([[True, False], [False, False], [True, True]])
+    case = "q = [[1,0],[0,1],[1,1]], k = [[1,0],[0,1]], v = [[1,2],[3,4]], mask = [[T,F],[F,F],[T,T]]"
+    got = ctx.call_unchanged(q, k, v, mask)
+    want = _attention(q, k, v, mask)
+    _expect_attention(got, want, "scaled_dot_product_attention with a fully masked query row (row 1)", case,
+                      rtol=0, atol=1e-12)
+
+
+@check("hw5.attention.scaled_dot_product_attention.permutation_invariance", hint=(
+    "Attention treats the keys as a set: shuffling the keys together with their values (and the mask's columns) "
+    "must give the same outputs, and the weights shuffled the same way."))
+def sdpa_permutation_invariance(ctx: Context) -> None:
+    N, Tq, Tk, d = 2, 4, 6, 3
+    q, k, v = ctx.rng.normal(size=(N, Tq, d)), ctx.rng.normal(size=(N, Tk, d)), ctx.rng.normal(size=(N, Tk, 2))
+    mask = _random_mask(ctx.rng, (N, Tq, Tk))
+    perm = ctx.rng.permutation(Tk)
+    case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v, mask=mask)}, key permutation {perm.tolist()}"
+    first = as_sequence(ctx.call(q, k, v, mask), 2, "scaled_dot_product_attention", case)
+    second = as_sequence(ctx.call(q, k[:, perm], v[:, perm], mask[..., perm]), 2,
+                         "scaled_dot_product_attention", case)
+    out = as_array(first[0], "scaled_dot_product_attention out", case, shape=(N, Tq, 2))
+    weights = as_array(first[1], "scaled_dot_product_attention weights", case, shape=(N, Tq, Tk))
+    # Only the summation order changes: 1e-12 is far above float64 rounding of these O(1) sums.
+    expect_array(second[0], out, "out with keys and values permuted together", case, rtol=0, atol=1e-12)
+    expect_array(second[1], weights[..., perm], "weights with keys and values permuted together", case,
+                 rtol=0, atol=1e-12)
+    expect_array(out, _attention(q, k, v, mask)[0], "scaled_dot_product_attention out", case,
+                 rtol=RTOL64, atol=ATOL64)
+
+
+@check("hw5.attention.scaled_dot_product_attention.scale_large_d", hint=(
+    "Lecture part 5, formula (1): divide the dot products by sqrt(d), d = q.shape[-1]. With d = 256 the raw "
+    "dot products are ~16 times too large and the softmax saturates."))
+def sdpa_scale_large_d(ctx: Context) -> None:
+    q, k, v = ctx.rng.normal(size=(2, 3, 256)), ctx.rng.normal(size=(2, 5, 256)), ctx.rng.normal(size=(2, 5, 4))
+    case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, entries O(1)"
+    got = ctx.call(q, k, v)
+    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention with d = 256", case,
+                      alternatives=_alternatives(q, k, v))
+
+
+@check("hw5.attention.scaled_dot_product_attention.float32", hint=(
+    "float32 in, float32 out for out and weights: divide by a Python float (q.shape[-1] ** 0.5), not by a "
+    "float64 array, and keep the mask's fill inside the float32 range or use -np.inf."))
+def sdpa_float32(ctx: Context) -> None:
+    q, k, v = (ctx.rng.normal(size=s).astype(np.float32) for s in ((2, 4, 8), (2, 5, 8), (2, 5, 3)))
+    mask = _random_mask(ctx.rng, (2, 4, 5))
+    case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v, mask=mask)}"
+    got = ctx.call(q, k, v, mask)
+    _expect_attention(got, _attention(q, k, v, mask), "scaled_dot_product_attention with float32 inputs", case,
+                      rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- masks
+
+def _expect_mask(got, want: np.ndarray, what: str, case: str, hint_on: dict[str, np.ndarray]) -> None:
+    arr = as_bool_array(got, what, case, shape=want.shape)
+    if np.array_equal(arr, want):
+        return
+    bad = np.argwhere(arr != want)
+    idx = tuple(int(i) for i in bad[0])
+    alt = next((f"\n  your mask equals {label}" for label, m in hint_on.items()
+                if m.shape == arr.shape and np.array_equal(arr, m)), "")
+    where = f"\n  case: {case}" if case else ""
+    raise CheckFailed(f"{what}: {len(bad)} / {want.size} entries differ, first at index {idx}: got {arr[idx]}, "
+                      f"expected {want[idx]}{alt}{where}")
+
+
+HINT_CAUSAL = ("Causal mask: query i may attend to keys j <= i, so True on and below the diagonal (np.tril), "
+               "dtype bool, shape (T, T).")
+HINT_PADDING = ("Padding mask: key position t of sequence n is real when t < lengths[n] (positions 0..len-1), "
+                "dtype bool, shape (N, 1, T) so that it broadcasts over the queries.")
+
+
+@check("hw5.attention.causal_mask.exact", hint=HINT_CAUSAL)
+def causal_mask_exact(ctx: Context) -> None:
+    for T in (1, 2, 4):
+        want = _tril(T)
+        _expect_mask(ctx.call(T), want, f"causal_mask({T})", "", {
+            "the inverted mask (True above the diagonal)": ~want,
+            "the strictly lower triangle (diagonal excluded)": want & ~np.eye(T, dtype=bool),
+            "the upper triangle (True on and above the diagonal)": want.T})
+
+
+@check("hw5.attention.causal_mask.sizes", hint=HINT_CAUSAL)
+def causal_mask_sizes(ctx: Context) -> None:
+    for T in (int(ctx.rng.integers(5, 12)), 16, 33):
+        want = _tril(T)
+        _expect_mask(ctx.call(T), want, f"causal_mask({T})", ctx.seed_note, {
+            "the inverted mask (True above the diagonal)": ~want,
+            "the strictly lower triangle (diagonal excluded)": want & ~np.eye(T, dtype=bool)})
+
+
+def _padding(lengths, T):
+    return (np.arange(T)[None, :] < np.asarray(lengths)[:, None])[:, None, :]
+
+
+@check("hw5.attention.padding_mask.exact", hint=HINT_PADDING)
+def padding_mask_exact(ctx: Context) -> None:
+    lengths, T = np.array([3, 1, 5, 0]), 5
+    want = _padding(lengths, T)
+    _expect_mask(ctx.call_unchanged(lengths, T), want, "padding_mask(lengths=[3, 1, 5, 0], T=5)", "", {
+        "positions <= lengths[n] (one too many)": (np.arange(T)[None, :] <= lengths[:, None])[:, None, :],
+        "the inverted mask (True on the padding)": ~want})
+
+
+@check("hw5.attention.padding_mask.random", hint=HINT_PADDING)
+def padding_mask_random(ctx: Context) -> None:
+    for _ in range(3):
+        N, T = int(ctx.rng.integers(1, 7)), int(ctx.rng.integers(1, 12))
+        lengths = ctx.rng.integers(0, T + 1, size=N)
+        want = _padding(lengths, T)
+        _expect_mask(ctx.call_unchanged(lengths, T), want, f"padding_mask(lengths={lengths.tolist()}, T={T})",
+                     ctx.seed_note, {"positions <= lengths[n] (one too many)":
+                                     (np.arange(T)[None, :] <= lengths[:, None])[:, None, :]})
+
+
+# --------------------------------------------------------------------------- positional encoding
+
+def _expect_pe(got, T: int, d: int, case: str) -> None:
+    what = f"sinusoidal_positional_encoding({T}, {d})"
+    arr = as_array(got, what, case, shape=(T, d))
+    expect_true(arr.dtype.kind == "f", what, case, f"expected a float array, got dtype {arr.dtype}")
+    # float64: sines of angles up to T computed by pow or exp/log differ by ~T*1e-16; float32 by ~1e-7.
+    tol = 1e-10 if arr.dtype == np.float64 else 1e-6
+    expect_array(arr, _pe(T, d), what, case, rtol=0, atol=tol, hint_on=_pe_alternatives(T, d))
+
+
+@check("hw5.attention.sinusoidal_positional_encoding.lecture_formula", hint=HINT_PE)
+def pe_lecture_formula(ctx: Context) -> None:
+    _expect_pe(ctx.call(4, 6), 4, 6, "T = 4 positions, d = 6: columns (0,1), (2,3), (4,5) share the frequencies "
+               "1, 10000^(-2/6), 10000^(-4/6)")
+
+
+@check("hw5.attention.sinusoidal_positional_encoding.several_sizes", hint=HINT_PE)
+def pe_several_sizes(ctx: Context) -> None:
+    sizes = [(1, 2), (7, 8), (50, 16), (20, 64), (int(ctx.rng.integers(2, 30)), 2 * int(ctx.rng.integers(1, 20)))]
+    for T, d in sizes:
+        _expect_pe(ctx.call(T, d), T, d, ctx.seed_note)
+
+
+# --------------------------------------------------------------------------- multi_head_attention
+
+@check("hw5.attention.multi_head_attention.small_example", hint=HINT_MHA)
+def mha_small_example(ctx: Context) -> None:
+    x = np.array([[[1.0, 0.0, 0.5, -1.0], [0.0, 1.0, 1.0, 0.0], [1.0, 1.0, -1.0, 0.5]]])  # N=1, T=3, d_model=4
+    eye = np.eye(4)
+    Wo = np.array([[1.0, 0.0, 0.0, 0.5], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [0.5, 0.0, 0.0, 1.0]])
+    W = (eye, eye, eye, Wo)
+    case = "self-attention, x (1,3,4), Wq = Wk = Wv = I, Wo (4,4), num_heads = 2 (features 0:2 and 2:4), no biases"
+    got = _call_mha(ctx, x, x, W, 2)
+    _expect_mha(got, _mha(x, x, W, 2), "multi_head_attention", case, _mha_alternatives(x, x, W, 2))
+
+
+@check("hw5.attention.multi_head_attention.matches_torch", hint=HINT_MHA)
+def mha_matches_torch(ctx: Context) -> None:
+    for N, T, dm, nh in ((2, 5, 8, 2), (1, 3, 6, 3), (3, 4, 8, 4)):
+        x = ctx.rng.normal(size=(N, T, dm))
+        W, b = _mha_params(ctx.rng, dm, bias=True)
+        case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, with biases, no mask"
+        got = _call_mha(ctx, x, x, W, nh, b=b, unchanged=True)
+        _expect_mha(got, _torch_mha(x, x, W, nh, b=b), "multi_head_attention against torch.nn.MultiheadAttention",
+                    case, _mha_alternatives(x, x, W, nh, b=b))
+
+
+@check("hw5.attention.multi_head_attention.cross_attention_no_bias", hint=HINT_MHA + " Queries come from x_q, "
+       "keys and values from x_kv (Tq may differ from Tk); missing biases are zero.")
+def mha_cross_attention_no_bias(ctx: Context) -> None:
+    for N, Tq, Tk, dm, nh in ((2, 3, 5, 6, 2), (1, 4, 2, 8, 4)):
+        x_q, x_kv = ctx.rng.normal(size=(N, Tq, dm)), ctx.rng.normal(size=(N, Tk, dm))
+        W, _ = _mha_params(ctx.rng, dm, bias=False)
+        case = f"{ctx.seed_note}, cross-attention, {shapes(x_q=x_q, x_kv=x_kv)}, num_heads={nh}, no biases"
+        got = _call_mha(ctx, x_q, x_kv, W, nh)
+        _expect_mha(got, _torch_mha(x_q, x_kv, W, nh), "multi_head_attention against torch.nn.MultiheadAttention",
+                    case, _mha_alternatives(x_q, x_kv, W, nh))
+
+
+@check("hw5.attention.multi_head_attention.masks", hint=HINT_MHA + " The mask (a causal (Tq, Tk) or a padding "
+       "(N, 1, Tk) mask) applies to every head: add a head axis (mask[:, None]) before attending.")
+def mha_masks(ctx: Context) -> None:
+    N, T, dm, nh = 2, 5, 8, 2
+    x = ctx.rng.normal(size=(N, T, dm))
+    W, b = _mha_params(ctx.rng, dm, bias=True)
+    mask = _tril(T)
+    case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, causal mask (5, 5), with biases"
+    got = _call_mha(ctx, x, x, W, nh, mask=mask, b=b)
+    _expect_mha(got, _torch_mha(x, x, W, nh, mask=mask, b=b), "multi_head_attention with a causal mask",
+                case, {"the mask ignored": _mha(x, x, W, nh, b=b), **_mha_alternatives(x, x, W, nh, mask, b)})
+
+    N, Tq, Tk = 3, 4, 6
+    x_q, x_kv = ctx.rng.normal(size=(N, Tq, dm)), ctx.rng.normal(size=(N, Tk, dm))
+    lengths = np.array([6, 2, int(ctx.rng.integers(1, 6))])
+    mask = _padding(lengths, Tk)
+    case = (f"{ctx.seed_note}, cross-attention, {shapes(x_q=x_q, x_kv=x_kv)}, num_heads={nh}, padding mask "
+            f"(3, 1, 6) for lengths {lengths.tolist()}, with biases")
+    got = _call_mha(ctx, x_q, x_kv, W, nh, mask=mask, b=b)
+    _expect_mha(got, _torch_mha(x_q, x_kv, W, nh, mask=mask, b=b), "multi_head_attention with a padding mask",
+                case, {"the mask ignored": _mha(x_q, x_kv, W, nh, b=b), **_mha_alternatives(x_q, x_kv, W, nh, mask, b)})
+
+
+@check("hw5.attention.multi_head_attention.float32", hint="float32 in, float32 out for out and weights.")
+def mha_float32(ctx: Context) -> None:
+    N, T, dm, nh = 2, 4, 6, 3
+    x = ctx.rng.normal(size=(N, T, dm)).astype(np.float32)
+    W, b = _mha_params(ctx.rng, dm, bias=True, dtype=np.float32)
+    case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, float32 weights and biases"
+    got = _call_mha(ctx, x, x, W, nh, b=b)
+    W64 = tuple(w.astype(np.float64) for w in W)
+    b64 = tuple(v.astype(np.float64) for v in b)
+    x64 = x.astype(np.float64)
+    _expect_mha(got, _mha(x64, x64, W64, nh, b=b64), "multi_head_attention with float32 inputs", case,
+                {}, rtol=RTOL32, atol=ATOL32, dtype=np.float32)

@@ -1,0 +1,371 @@
+"""Checks for autograd (hw1): the Scalar reverse-mode engine and the lecture's f = (x + y)^2.
+
+Graphs are described as plain node lists and built from the student's Scalar by the child-side
+driver ``autograd.graph``; the judge builds the same graph in torch float64 (its oracle) and
+compares every node's value and gradient. The deep chain uses a closed form instead (torch is
+not needed to multiply slopes along a line).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..compare import as_array, as_sequence, expect_array, expect_float
+from ..context import Context
+from ..errors import CheckFailed
+from ..registry import check
+
+Node = dict[str, Any]
+BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+METHODS = ("relu", "tanh", "sigmoid", "exp", "log")
+POWERS = (2.0, 3.0, -1.0, 0.5, 1.5, -0.5)
+# Values stay below ~50 and every division, log and negative power keeps its argument >= 0.2
+# (see _random_graph), so float64 rounding differences between the student's formulas and
+# torch's stay near 1e-15 relative; 1e-9 forgives those and the order in which contributions
+# of several paths are summed.
+RTOL, ATOL = 1e-9, 1e-9
+
+HINT_BACKWARD = ("Lecture part 1 (计算图, 链式法则): backward() sets the output's grad to 1, then visits the "
+                 "nodes in reverse topological order (each node after every node that uses it) and adds grad * local "
+                 "derivative to each input's grad, so a node used twice receives the sum of both paths.")
+
+
+# --------------------------------------------------------------------------- graph descriptions
+
+def leaf(value: float) -> Node:
+    return {"op": "leaf", "value": float(value)}
+
+
+def const(value: float) -> Node:
+    return {"op": "const", "value": float(value)}
+
+
+def _expressions(nodes: list[Node]) -> list[str]:
+    """Readable names for messages: x0, x1 for leaves, numbers for constants, n7 = tanh(n5) for ops."""
+    names: list[str] = []
+    leaves = 0
+    for i, n in enumerate(nodes):
+        if n["op"] == "leaf":
+            names.append(f"x{leaves}")
+            leaves += 1
+        elif n["op"] == "const":
+            names.append(f"{n['value']:g}")
+        else:
+            names.append(f"n{i}")
+    exprs = []
+    for i, n in enumerate(nodes):
+        op = n["op"]
+        if op in BINARY:
+            exprs.append(f"{names[i]} = {names[n['a']]} {BINARY[op]} {names[n['b']]}")
+        elif op == "neg":
+            exprs.append(f"{names[i]} = -{names[n['a']]}")
+        elif op == "pow":
+            exprs.append(f"{names[i]} = {names[n['a']]} ** {n['p']:g}")
+        elif op in METHODS:
+            exprs.append(f"{names[i]} = {names[n['a']]}.{op}()")
+        else:
+            exprs.append(f"{names[i]} = {n['value']:g}" if op == "leaf" else names[i])
+    return exprs
+
+
+def _graph_text(nodes: list[Node], limit: int = 30) -> str:
+    exprs = [e for e, n in zip(_expressions(nodes), nodes) if n["op"] != "const"]
+    shown = "; ".join(exprs[:limit])
+    return shown + (f"; ... ({len(exprs)} nodes)" if len(exprs) > limit else "")
+
+
+def torch_graph(nodes: list[Node], root: int) -> tuple[dict[int, float], dict[int, float]]:
+    """The same graph in torch float64: {index: value} and {index: d root / d node} for every non-constant."""
+    import torch
+
+    vals: list[Any] = []
+    for n in nodes:
+        op = n["op"]
+        if op == "leaf":
+            vals.append(torch.tensor(n["value"], dtype=torch.float64, requires_grad=True))
+        elif op == "const":
+            vals.append(float(n["value"]))
+        elif op == "add":
+            vals.append(vals[n["a"]] + vals[n["b"]])
+        elif op == "sub":
+            vals.append(vals[n["a"]] - vals[n["b"]])
+        elif op == "mul":
+            vals.append(vals[n["a"]] * vals[n["b"]])
+        elif op == "div":
+            vals.append(vals[n["a"]] / vals[n["b"]])
+        elif op == "neg":
+            vals.append(-vals[n["a"]])
+        elif op == "pow":
+            vals.append(vals[n["a"]] ** float(n["p"]))
+        else:
+            vals.append(getattr(torch, op)(vals[n["a"]]))
+        if op not in ("leaf", "const"):
+            vals[-1].retain_grad()
+    vals[root].backward()
+    scalars = [i for i, n in enumerate(nodes) if n["op"] != "const"]
+    data = {i: float(vals[i].detach()) for i in scalars}
+    grads = {i: (0.0 if vals[i].grad is None else float(vals[i].grad)) for i in scalars}
+    return data, grads
+
+
+def run_graph(ctx: Context, nodes: list[Node], root: int) -> dict[str, dict[int, float]]:
+    """The student's graph through the driver: {"data"|"grad"|"grad_before": {index: float}}."""
+    reply = ctx.drive("autograd.graph", {"nodes": nodes, "root": root})
+    index = [int(i) for i in reply["index"]]
+    return {key: dict(zip(index, (float(v) for v in reply[key]))) for key in ("data", "grad", "grad_before")}
+
+
+def _expect_values(got: dict[int, float], want: dict[int, float], nodes: list[Node], what: str, case: str,
+                   rtol: float = RTOL, atol: float = ATOL) -> None:
+    exprs = _expressions(nodes)
+    scale = max([1.0] + [abs(v) for v in want.values()])
+    for i, w in want.items():
+        g = got[i]
+        if not (abs(g - w) <= atol * scale + rtol * abs(w)):
+            raise CheckFailed(f"Scalar: {what} of node {exprs[i]}: expected {w!r}, got {g!r}\n  graph: "
+                              f"{_graph_text(nodes)}\n  case: {case}")
+
+
+def expect_graph(ctx: Context, nodes: list[Node], root: int, case: str) -> None:
+    """Values of every node, then d root / d node for every node, against torch."""
+    got = run_graph(ctx, nodes, root)
+    data, grads = torch_graph(nodes, root)
+    _expect_values(got["data"], data, nodes, "value (data)", case)
+    _expect_values(got["grad"], grads, nodes, f"grad after {_expressions(nodes)[root].split(' =')[0]}.backward()",
+                   case)
+
+
+# --------------------------------------------------------------------------- random graphs
+
+def _apply(op: str, a: float, b: float | None = None, p: float | None = None) -> float | None:
+    """The value of one operation in Python floats, or None when outside the domain the checks use."""
+    try:
+        if op == "add":
+            return a + b
+        if op == "sub":
+            return a - b
+        if op == "mul":
+            return a * b
+        if op == "div":
+            return a / b if abs(b) >= 0.2 else None
+        if op == "neg":
+            return -a
+        if op == "pow":
+            if (p < 0 or p != int(p)) and a < 0.2:
+                return None
+            return a ** p
+        if op == "relu":
+            return max(a, 0.0)
+        if op == "tanh":
+            return math.tanh(a)
+        if op == "sigmoid":
+            return 1.0 / (1.0 + math.exp(-a))
+        if op == "exp":
+            return math.exp(a) if a <= 3.5 else None
+        if op == "log":
+            return math.log(a) if a >= 0.2 else None
+    except (OverflowError, ZeroDivisionError):
+        return None
+    raise KeyError(op)
+
+
+def random_graph(rng: np.random.Generator, n_leaves: int = 3, n_ops: int = 16) -> tuple[list[Node], int]:
+    """A random DAG over every operation, with reused nodes and numbers on either side of + - * /.
+
+    Every node is made to matter: the root is the sum of all nodes that nothing else uses.
+    """
+    nodes: list[Node] = []
+    value: dict[int, float] = {}
+    for _ in range(n_leaves):
+        v = float(rng.uniform(0.3, 2.0) * rng.choice((-1.0, 1.0)))
+        value[len(nodes)] = v
+        nodes.append(leaf(v))
+    ops = list(BINARY) + ["neg", "pow"] + list(METHODS)
+    made = 0
+    while made < n_ops:
+        op = str(rng.choice(ops))
+        scalars = list(value)
+        # mostly build on the newest nodes, so the graph grows deep, not just wide
+        a = int(rng.choice(scalars[-3:] if rng.random() < 0.6 else scalars))
+        node: Node = {"op": op, "a": a}
+        b_value = None
+        if op in BINARY:
+            side = rng.integers(3)  # 0: two Scalars (maybe the same one), 1: number on the left, 2: on the right
+            b = int(rng.choice(scalars))
+            if side == 0:
+                node["b"] = b
+                b_value = value[b]
+            else:
+                number = float(np.round(rng.uniform(0.5, 3.0) * rng.choice((-1.0, 1.0)), 2))
+                nodes_with_const = len(nodes)
+                if side == 1:  # number (op) Scalar: the reflected operator
+                    node = {"op": op, "a": nodes_with_const, "b": a}
+                    out = _apply(op, number, value[a])
+                else:
+                    node = {"op": op, "a": a, "b": nodes_with_const}
+                    out = _apply(op, value[a], number)
+                if out is None or abs(out) > 50:
+                    continue
+                nodes.append(const(number))
+                value[len(nodes)] = out
+                nodes.append(node)
+                made += 1
+                continue
+        elif op == "pow":
+            node["p"] = float(rng.choice(POWERS))
+        out = _apply(op, value[a], b_value, node.get("p"))
+        if out is None or abs(out) > 50:
+            continue
+        value[len(nodes)] = out
+        nodes.append(node)
+        made += 1
+    return _sum_of_sinks(nodes)
+
+
+def _consumers(nodes: list[Node]) -> dict[int, int]:
+    uses = {i: 0 for i, n in enumerate(nodes) if n["op"] != "const"}
+    for n in nodes:
+        for key in ("a", "b"):
+            if key in n and nodes[n[key]]["op"] != "const":
+                uses[n[key]] += 1
+    return uses
+
+
+def _sum_of_sinks(nodes: list[Node]) -> tuple[list[Node], int]:
+    uses = _consumers(nodes)
+    if max(uses.values()) < 2:  # make sure some node feeds two others
+        nodes.append({"op": "mul", "a": len(nodes) - 1, "b": len(nodes) - 1})
+        uses = _consumers(nodes)
+    sinks = [i for i, u in uses.items() if u == 0]
+    root = sinks[0]
+    for s in sinks[1:]:
+        nodes.append({"op": "add", "a": root, "b": s})
+        root = len(nodes) - 1
+    return nodes, root
+
+
+# --------------------------------------------------------------------------- checks
+
+@check("hw1.autograd.square_of_sum.lecture_example", hint=(
+    "Lecture part 1 (计算图): z = x + y, f = z^2; backward: df/dz = 2z and dz/dx = dz/dy = 1, so "
+    "df/dx = df/dy = 2(x + y). Return f itself, (x + y)^2, first."))
+def square_of_sum_lecture_example(ctx: Context) -> None:
+    for x, y in ((1.0, 2.0), (-3.0, 0.5), (0.5, 0.25), (0.0, 0.0)):
+        _expect_square_of_sum(ctx, x, y, f"x={x}, y={y}")
+
+
+@check("hw1.autograd.square_of_sum.random", hint="f = (x + y)^2, df/dx = df/dy = 2(x + y), as floats.")
+def square_of_sum_random(ctx: Context) -> None:
+    for _ in range(5):
+        x, y = (float(v) for v in ctx.rng.normal(scale=3.0, size=2))
+        _expect_square_of_sum(ctx, x, y, f"{ctx.seed_note}, x={x!r}, y={y!r}")
+
+
+def _expect_square_of_sum(ctx: Context, x: float, y: float, case: str) -> None:
+    got = as_sequence(ctx.call(x, y), 3, "square_of_sum", case)
+    s = x + y
+    # one addition and one product in float64: a few ulp
+    expect_float(got[0], s * s, "square_of_sum f", case, rtol=1e-12, atol=1e-12,
+                 hint_on={"2(x + y), the derivative": 2 * s})
+    expect_float(got[1], 2 * s, "square_of_sum df/dx", case, rtol=1e-12, atol=1e-12)
+    expect_float(got[2], 2 * s, "square_of_sum df/dy", case, rtol=1e-12, atol=1e-12)
+
+
+@check("hw1.autograd.Scalar.lecture_graph", hint=HINT_BACKWARD)
+def scalar_lecture_graph(ctx: Context) -> None:
+    nodes = [leaf(1.0), leaf(2.0), {"op": "add", "a": 0, "b": 1}, {"op": "pow", "a": 2, "p": 2.0}]
+    expect_graph(ctx, nodes, 3, "the lecture's f = (x + y)^2 at x = 1, y = 2: f = 9, df/dx = df/dy = 6")
+
+
+def _one_op_graphs() -> list[tuple[list[Node], int]]:
+    """Each operation alone, on Scalars and with a plain number on either side."""
+    x, y = 1.5, -0.5
+    graphs: list[tuple[list[Node], int]] = []
+    for op in BINARY:
+        graphs.append(([leaf(x), leaf(y), {"op": op, "a": 0, "b": 1}], 2))
+        graphs.append(([const(2.0), leaf(x), {"op": op, "a": 0, "b": 1}], 2))  # 2.0 op x: reflected
+        graphs.append(([leaf(x), const(2.0), {"op": op, "a": 0, "b": 1}], 2))
+    graphs.append(([leaf(x), {"op": "neg", "a": 0}], 1))
+    for p in (3.0, 0.5, -1.0, 0.0):
+        graphs.append(([leaf(x), {"op": "pow", "a": 0, "p": p}], 1))
+    for op in METHODS:
+        graphs.append(([leaf(x), {"op": op, "a": 0}], 1))
+        if op != "log":
+            graphs.append(([leaf(y), {"op": op, "a": 0}], 1))
+    return graphs
+
+
+@check("hw1.autograd.Scalar.each_operation", hint=(
+    "Each operation's local derivative: a+b: 1, 1; a-b: 1, -1; a*b: b, a; a/b: 1/b, -a/b^2; -a: -1; a**p: p*a^(p-1); "
+    "relu: 1 if a > 0 else 0; tanh: 1 - tanh^2; sigmoid: s(1 - s); exp: e^a; log: 1/a. "
+    "A number on the left (2 - x, 2 / x) goes through __rsub__ / __rtruediv__: keep the operand order."))
+def scalar_each_operation(ctx: Context) -> None:
+    for nodes, root in _one_op_graphs():
+        expect_graph(ctx, nodes, root, "one operation on leaves x = 1.5, y = -0.5")
+
+
+@check("hw1.autograd.Scalar.grad_starts_at_zero", hint="A new node's grad is 0.0 until backward() runs "
+       "(gradients accumulate with +=, so they must start at 0).")
+def scalar_grad_starts_at_zero(ctx: Context) -> None:
+    nodes = [leaf(0.5), leaf(-1.25), const(3.0), {"op": "mul", "a": 0, "b": 1}, {"op": "add", "a": 2, "b": 3},
+             {"op": "tanh", "a": 4}, {"op": "mul", "a": 5, "b": 0}]
+    got = run_graph(ctx, nodes, len(nodes) - 1)
+    exprs = _expressions(nodes)
+    for i, g in got["grad_before"].items():
+        if g != 0.0:
+            raise CheckFailed(f"Scalar: grad of node {exprs[i]} before backward() is {g!r}, expected 0.0"
+                              f"\n  graph: {_graph_text(nodes)}")
+
+
+@check("hw1.autograd.Scalar.accumulates_over_paths", hint=HINT_BACKWARD + (
+    " Use += when passing a gradient to an input, and finish a node's grad (all its users) before passing "
+    "it on."))
+def scalar_accumulates_over_paths(ctx: Context) -> None:
+    cases = [
+        ([leaf(3.0), {"op": "mul", "a": 0, "b": 0}], 1, "x * x at x = 3: d/dx = 6"),
+        ([leaf(3.0), {"op": "add", "a": 0, "b": 0}], 1, "x + x: d/dx = 2"),
+        ([leaf(2.0), leaf(-1.5), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
+          {"op": "add", "a": 3, "b": 2}], 4, "z = x * y; f = z * x + z"),
+        # a short and a long path from a to the root: a's grad is complete only after both
+        ([leaf(0.4), const(2.0), {"op": "mul", "a": 0, "b": 1}, {"op": "tanh", "a": 2}, {"op": "exp", "a": 3},
+          {"op": "mul", "a": 4, "b": 2}, {"op": "add", "a": 2, "b": 5}], 6, "a = 2x; f = a + exp(tanh(a)) * a"),
+    ]
+    for nodes, root, label in cases:
+        expect_graph(ctx, nodes, root, label)
+
+
+@check("hw1.autograd.Scalar.random_graphs_match_torch", hint=HINT_BACKWARD)
+def scalar_random_graphs_match_torch(ctx: Context) -> None:
+    for i in range(4):
+        nodes, root = random_graph(ctx.rng, n_leaves=int(ctx.rng.integers(2, 5)), n_ops=int(ctx.rng.integers(10, 25)))
+        expect_graph(ctx, nodes, root, f"{ctx.seed_note}, random graph {i + 1} of 4, torch float64 as the oracle")
+
+
+CHAIN_STEPS = 8_000  # 16,001 nodes in a line: well beyond the child's recursion limit (10,000)
+
+
+@check("hw1.autograd.Scalar.deep_chain", hint=(
+    "Lecture part 1: real computation graphs are deep. Build the topological order with an explicit stack "
+    "(or loop), not a recursive function: Python stops recursing after about 1,000-10,000 calls."))
+def scalar_deep_chain(ctx: Context) -> None:
+    scales = np.exp(ctx.rng.normal(scale=0.01, size=CHAIN_STEPS))  # products stay O(1) along the chain
+    shifts = ctx.rng.normal(scale=0.1, size=CHAIN_STEPS)
+    values, slopes = [0.7], []
+    for c, d in zip(scales.tolist(), shifts.tolist()):  # v <- v * c, then v <- d + v (a number on the left)
+        values += [values[-1] * c, d + values[-1] * c]
+        slopes += [c, 1.0]  # d(next)/d(this) along the chain
+    grads = [1.0]
+    for s in reversed(slopes):
+        grads.append(grads[-1] * s)
+    grads.reverse()
+    reply = ctx.drive("autograd.chain", {"start": 0.7, "scales": scales, "shifts": shifts})
+    case = f"{ctx.seed_note}, a chain of {len(values)} nodes: v <- v * c, then v <- d + v, starting at x = 0.7"
+    got_data = as_array(np.asarray(reply["data"], dtype=np.float64), "Scalar data along the chain", case)
+    got_grad = as_array(np.asarray(reply["grad"], dtype=np.float64), "Scalar grads along the chain", case)
+    # about 16,000 roundings in a row, each 1e-16 relative: 1e-9 is ample
+    expect_array(got_data, np.array(values), "Scalar data along the chain", case, rtol=1e-9, atol=1e-9)
+    expect_array(got_grad, np.array(grads), "Scalar grads along the chain (index 0 is the leaf x)", case,
+                 rtol=1e-9, atol=1e-9)
+

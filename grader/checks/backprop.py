@@ -1,0 +1,377 @@
+"""Checks for backprop (hw2): layers as forward/backward pairs, gradient descent, a net that learns XOR.
+
+Oracles: closed forms in float64 for the forwards, torch autograd (float64, imported inside the
+checks) for every backward, and central differences of the student's OWN forward
+(``common.numeric_grad`` in the child) so that forward and backward must agree with each other.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..compare import as_array, as_sequence, expect_array, expect_equal, expect_float, expect_true, shapes
+from ..context import Context
+from ..gradients import away_from_kinks, expect_gradient, torch_vjp
+from ..registry import check
+
+# Products and sums of a few O(1) float64 numbers: rounding ~1e-15; 1e-10 forgives the order.
+RTOL64, ATOL64 = 1e-10, 1e-10
+# float32 results against a float64 oracle: ~1e-7 per operation, 1e-5 covers sums of a few dozen.
+RTOL32, ATOL32 = 1e-5, 1e-5
+# Analytic gradient against torch's analytic gradient: both exact up to rounding.
+TORCH_TOL, TORCH_FLOOR = 1e-9, 1e-8
+# Central differences (h = 1e-6) of sum(dout * forward) with O(1) values: rounding ~1e-16 * |sum| / h
+# ~ 1e-9 absolute; relative 1e-6 with a floor of 1e-2 allows 1e-8 absolute on near-zero entries.
+FD_H, FD_TOL, FD_FLOOR = 1e-6, 1e-6, 1e-2
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_LABELS = [0, 1, 1, 0]
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+# The reference solution is verified to solve XOR for every seed below this bound.
+MAX_SEED = 2000
+
+HINT_CHAIN = ("Lecture part 2, 链式法则: dL/dw = dL/dy_hat * sigma'(z2) * dz2/dz1 * dz1/dw, with sigma'(z) = "
+              "y_hat (1 - y_hat); the bias and weights are shared by every sample, so sum over the batch.")
+HINT_AFFINE = ("For out = x W + b: dx = dout W^T, dW = x^T dout, db = dout summed over the batch axis (b is "
+               "added to every row); each gradient has the shape of its input.")
+HINT_RELU = ("ReLU passes the gradient where x > 0 and blocks it elsewhere; at x == 0 exactly the course uses "
+             "0 (mask x > 0, not x >= 0).")
+HINT_NET = ("Forward: affine - relu - affine, softmax cross-entropy averaged over N. Backward in reverse order: "
+            "dscores = (softmax - onehot) / N, then affine_backward, relu_backward (the mask!), affine_backward.")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # exact identity, overflow-free
+
+
+def _forward(ctx: Context, function: str, *args: Any) -> tuple[Any, Any]:
+    """(out, cache) from the student's forward, to feed the backward under test."""
+    got = as_sequence(ctx.call_named(function, *args), 2, f"{function} (called to get the cache)")
+    return got[0], got[1]
+
+
+def _numeric(ctx: Context, function: str, args: list, wrt: list[int], dout: np.ndarray) -> list[np.ndarray]:
+    """Central differences of the student's own forward: d sum(dout * out) / d args[wrt]."""
+    reply = ctx.drive("common.numeric_grad", {"function": function, "args": args, "kwargs": {}, "wrt": wrt,
+                                              "h": FD_H, "dout": dout, "output_index": 0})
+    return reply["grads"]
+
+
+# --------------------------------------------------------------------------- neuron
+
+def _neuron_inputs(ctx: Context, n: int, d: int, dtype=np.float64) -> tuple[np.ndarray, np.ndarray, float]:
+    x = ctx.rng.normal(size=(n, d)).astype(dtype)
+    w = (ctx.rng.normal(size=d) / np.sqrt(d)).astype(dtype)
+    return x, w, float(ctx.rng.normal())
+
+
+@check("hw2.backprop.neuron_forward.lecture_steps", hint=(
+    "Lecture part 2: z1 = x w, z2 = z1 + b, y_hat = sigma(z2) with sigma(z) = 1 / (1 + exp(-z)); one "
+    "output per row of x, and the cache is whatever the backward needs."))
+def neuron_forward_lecture_steps(ctx: Context) -> None:
+    x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+    w, b = np.array([0.5, -1.0]), 0.25
+    case = f"x = {x.tolist()}, w = {w.tolist()}, b = {b}"
+    got = as_sequence(ctx.call_unchanged(x, w, b), 2, "neuron_forward", case)
+    want = _sigmoid(x @ w + b)
+    expect_array(got[0], want, "neuron_forward y_hat", case, rtol=1e-12, atol=1e-14, dtype=np.float64,
+                 hint_on={"z2 = x w + b without the sigmoid": x @ w + b,
+                          "sigma(x w), the bias missing": _sigmoid(x @ w)})
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    got = as_sequence(ctx.call(x32, w32, b), 2, "neuron_forward with float32 x and w", case)
+    expect_array(got[0], want, "neuron_forward y_hat with float32 x and w", case, rtol=RTOL32, atol=1e-6,
+                 dtype=np.float32)
+
+
+@check("hw2.backprop.neuron_backward.matches_torch", hint=HINT_CHAIN)
+def neuron_backward_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for n, d, dtype in ((5, 3, np.float64), (1, 4, np.float64), (6, 2, np.float32)):
+        x, w, b = _neuron_inputs(ctx, n, d, dtype)
+        dy = ctx.rng.normal(size=n).astype(dtype)
+        case = f"{ctx.seed_note}, {shapes(x=x, w=w, dy=dy)}, b={b:.3f}"
+        _, cache = _forward(ctx, "neuron_forward", x, w, b)
+        got = as_sequence(ctx.call_unchanged(dy, cache), 3, "neuron_backward", case)
+        _, want = torch_vjp(lambda x, w, b: torch.sigmoid(x @ w + b), {"x": x, "w": w, "b": np.array(b)}, dy)
+        if dtype == np.float64:
+            expect_gradient(got[0], want["x"], "neuron_backward dx", case, tol=TORCH_TOL, floor=TORCH_FLOOR,
+                            dtype=dtype)
+            expect_gradient(got[1], want["w"], "neuron_backward dw", case, tol=TORCH_TOL, floor=TORCH_FLOOR,
+                            dtype=dtype)
+            expect_float(got[2], float(want["b"]), "neuron_backward db", case, rtol=RTOL64, atol=ATOL64)
+        else:
+            expect_array(got[0], want["x"], "neuron_backward dx (float32)", case, rtol=RTOL32, atol=ATOL32,
+                         dtype=dtype)
+            expect_array(got[1], want["w"], "neuron_backward dw (float32)", case, rtol=RTOL32, atol=ATOL32,
+                         dtype=dtype)
+            expect_float(got[2], float(want["b"]), "neuron_backward db (float32)", case, rtol=RTOL32, atol=ATOL32)
+
+
+@check("hw2.backprop.neuron_backward.finite_differences", hint=HINT_CHAIN + (
+    " This check differentiates YOUR neuron_forward numerically, so the two must agree."))
+def neuron_backward_finite_differences(ctx: Context) -> None:
+    x, w, b = _neuron_inputs(ctx, 4, 3)
+    dy = ctx.rng.normal(size=4)
+    case = f"{ctx.seed_note}, {shapes(x=x, w=w, dy=dy)}, b={b:.3f}, central differences of your neuron_forward"
+    _, cache = _forward(ctx, "neuron_forward", x, w, b)
+    got = as_sequence(ctx.call(dy, cache), 3, "neuron_backward", case)
+    dx, dw = _numeric(ctx, "neuron_forward", [x, w, b], [0, 1], dy)
+    expect_gradient(got[0], dx, "neuron_backward dx", case, tol=FD_TOL, floor=FD_FLOOR)
+    expect_gradient(got[1], dw, "neuron_backward dw", case, tol=FD_TOL, floor=FD_FLOOR)
+
+
+# --------------------------------------------------------------------------- affine
+
+def _affine_inputs(ctx: Context, n: int, d: int, m: int, dtype=np.float64):
+    x = ctx.rng.normal(size=(n, d)).astype(dtype)
+    W = (ctx.rng.normal(size=(d, m)) / np.sqrt(d)).astype(dtype)
+    return x, W, ctx.rng.normal(size=m).astype(dtype)
+
+
+@check("hw2.backprop.affine_forward.matches_formula", hint="out = x @ W + b, b added to every row (broadcasting).")
+def affine_forward_matches_formula(ctx: Context) -> None:
+    for n, d, m, dtype in ((4, 3, 5, np.float64), (1, 2, 2, np.float64), (3, 4, 2, np.float32)):
+        x, W, b = _affine_inputs(ctx, n, d, m, dtype)
+        case = f"{ctx.seed_note}, {shapes(x=x, W=W, b=b)}"
+        got = as_sequence(ctx.call_unchanged(x, W, b), 2, "affine_forward", case)
+        want = x.astype(np.float64) @ W.astype(np.float64) + b
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        expect_array(got[0], want, "affine_forward out", case, rtol=rtol, atol=atol, dtype=dtype)
+
+
+@check("hw2.backprop.affine_backward.matches_torch", hint=HINT_AFFINE)
+def affine_backward_matches_torch(ctx: Context) -> None:
+    for n, d, m, dtype in ((4, 3, 5, np.float64), (1, 2, 3, np.float64), (5, 3, 2, np.float32)):
+        x, W, b = _affine_inputs(ctx, n, d, m, dtype)
+        dout = ctx.rng.normal(size=(n, m)).astype(dtype)
+        case = f"{ctx.seed_note}, {shapes(x=x, W=W, b=b, dout=dout)}"
+        _, cache = _forward(ctx, "affine_forward", x, W, b)
+        got = as_sequence(ctx.call_unchanged(dout, cache), 3, "affine_backward", case)
+        _, want = torch_vjp(lambda x, W, b: x @ W + b, {"x": x, "W": W, "b": b}, dout)
+        for value, name in zip(got, ("x", "W", "b")):
+            if dtype == np.float64:
+                expect_gradient(value, want[name], f"affine_backward d{name}", case, tol=TORCH_TOL,
+                                floor=TORCH_FLOOR, dtype=dtype)
+            else:
+                expect_array(value, want[name], f"affine_backward d{name} (float32)", case, rtol=RTOL32,
+                             atol=ATOL32, dtype=dtype)
+
+
+@check("hw2.backprop.affine_backward.finite_differences", hint=HINT_AFFINE + (
+    " This check differentiates YOUR affine_forward numerically."))
+def affine_backward_finite_differences(ctx: Context) -> None:
+    x, W, b = _affine_inputs(ctx, 3, 4, 2)
+    dout = ctx.rng.normal(size=(3, 2))
+    case = f"{ctx.seed_note}, {shapes(x=x, W=W, b=b, dout=dout)}, central differences of your affine_forward"
+    _, cache = _forward(ctx, "affine_forward", x, W, b)
+    got = as_sequence(ctx.call(dout, cache), 3, "affine_backward", case)
+    for value, numeric, name in zip(got, _numeric(ctx, "affine_forward", [x, W, b], [0, 1, 2], dout), "xWb"):
+        expect_gradient(value, numeric, f"affine_backward d{name}", case, tol=FD_TOL, floor=FD_FLOOR)
+
+
+# --------------------------------------------------------------------------- relu
+
+@check("hw2.backprop.relu_forward.matches_formula", hint="out = max(0, x) elementwise, a new array of x's dtype.")
+def relu_forward_matches_formula(ctx: Context) -> None:
+    for shape, dtype in (((4, 5), np.float64), ((2, 3, 2), np.float64), ((6,), np.float32)):
+        x = ctx.rng.normal(size=shape).astype(dtype)
+        x.reshape(-1)[:2] = 0.0  # exact zeros
+        case = f"{ctx.seed_note}, {shapes(x=x)}"
+        got = as_sequence(ctx.call_unchanged(x), 2, "relu_forward", case)
+        expect_array(got[0], np.maximum(x, 0), "relu_forward out", case, rtol=0, atol=0, dtype=dtype)
+
+
+@check("hw2.backprop.relu_backward.zero_at_kink", hint=HINT_RELU)
+def relu_backward_zero_at_kink(ctx: Context) -> None:
+    x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.5]])
+    dout = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    case = f"x = {x.tolist()} (exact zeros), dout = {dout.tolist()}"
+    _, cache = _forward(ctx, "relu_forward", x)
+    expect_array(ctx.call_unchanged(dout, cache), dout * (x > 0), "relu_backward", case, rtol=0, atol=0,
+                 dtype=np.float64, hint_on={"gradient 1 at x == 0 (mask x >= 0)": dout * (x >= 0)})
+
+
+@check("hw2.backprop.relu_backward.matches_torch", hint=HINT_RELU)
+def relu_backward_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for shape, dtype in (((4, 5), np.float64), ((2, 3, 4), np.float64), ((3, 4), np.float32)):
+        # Kept 1e-2 away from 0 so that central differences (h = 1e-6) never straddle the kink.
+        x = away_from_kinks(ctx.rng, shape).astype(dtype)
+        dout = ctx.rng.normal(size=shape).astype(dtype)
+        case = f"{ctx.seed_note}, {shapes(x=x, dout=dout)}"
+        _, cache = _forward(ctx, "relu_forward", x)
+        got = ctx.call_unchanged(dout, cache)
+        _, want = torch_vjp(lambda x: torch.relu(x), {"x": x}, dout)
+        # Masking copies dout's entries: exact, in either dtype.
+        got = expect_array(got, want["x"], "relu_backward against torch autograd", case, rtol=0, atol=0, dtype=dtype)
+        if dtype == np.float64:
+            (numeric,) = _numeric(ctx, "relu_forward", [x], [0], dout)
+            expect_gradient(got, numeric, "relu_backward against central differences of your relu_forward", case,
+                            tol=FD_TOL, floor=FD_FLOOR)
+
+
+# --------------------------------------------------------------------------- sgd_step
+
+def _expect_params(got: Any, want: dict[str, np.ndarray], what: str, case: str, rtol: float, atol: float,
+                   dtype: np.dtype | None = None) -> dict[str, np.ndarray]:
+    expect_true(isinstance(got, dict), what, case, f"expected a dict name -> array, got {type(got).__name__}")
+    expect_equal(sorted(got), sorted(want), f"{what}: the keys", case)
+    return {k: expect_array(got[k], v, f"{what}[{k!r}]", case, rtol=rtol, atol=atol,
+                            dtype=dtype if dtype is not None else v.dtype) for k, v in want.items()}
+
+
+@check("hw2.backprop.sgd_step.update", hint=(
+    "Lecture part 2, 梯度下降: w <- w - alpha * dL/dw for every parameter; return a new dict with the same names."))
+def sgd_step_update(ctx: Context) -> None:
+    params = {"W": np.array([[1.0, 2.0], [3.0, 4.0]]), "b": np.array([0.5, -0.5])}
+    grads = {"W": np.array([[0.1, -0.2], [0.0, 1.0]]), "b": np.array([2.0, -3.0])}
+    case = "params W = [[1,2],[3,4]], b = [0.5,-0.5]; grads W = [[0.1,-0.2],[0,1]], b = [2,-3]; lr = 0.1"
+    want = {k: params[k] - 0.1 * grads[k] for k in params}
+    _expect_params(ctx.call(params, grads, 0.1), want, "sgd_step", case, rtol=1e-12, atol=1e-15)
+
+
+@check("hw2.backprop.sgd_step.new_dict_inputs_unchanged", hint=(
+    "Build new arrays (p - lr * g), never p -= lr * g: that would change the caller's parameters."))
+def sgd_step_new_dict_inputs_unchanged(ctx: Context) -> None:
+    for dtype in (np.float64, np.float32):
+        sizes = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
+        params = {k: ctx.rng.normal(size=s).astype(dtype) for k, s in sizes.items()}
+        grads = {k: ctx.rng.normal(size=s).astype(dtype) for k, s in sizes.items()}
+        lr = float(ctx.rng.uniform(0.01, 1.0))
+        layout = ", ".join(f"{k} {s}" for k, s in sizes.items())
+        case = f"{ctx.seed_note}, params and grads {layout} {np.dtype(dtype)}, lr={lr:.3f}"
+        got = ctx.call_unchanged(params, grads, lr)
+        want = {k: params[k].astype(np.float64) - lr * grads[k] for k in params}
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        _expect_params(got, want, "sgd_step", case, rtol=rtol, atol=atol, dtype=np.dtype(dtype))
+
+
+# --------------------------------------------------------------------------- two_layer_net
+
+def _net_inputs(ctx: Context, n: int, d: int, h: int, c: int, dtype=np.float64):
+    params = {"W1": ctx.rng.normal(size=(d, h)) / np.sqrt(d), "b1": ctx.rng.normal(scale=0.5, size=h),
+              "W2": ctx.rng.normal(size=(h, c)) / np.sqrt(h), "b2": ctx.rng.normal(scale=0.5, size=c)}
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    return params, ctx.rng.normal(size=(n, d)).astype(dtype), ctx.rng.integers(0, c, size=n)
+
+
+def _scores(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    return np.maximum(np.asarray(X, dtype=np.float64) @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]
+
+
+def _torch_net(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    import torch
+    import torch.nn.functional as F
+
+    Xt, yt = torch.tensor(np.asarray(X, dtype=np.float64)), torch.tensor(y, dtype=torch.long)
+    loss, grads = torch_vjp(lambda W1, b1, W2, b2: F.cross_entropy(torch.relu(Xt @ W1 + b1) @ W2 + b2, yt),
+                            params)
+    return float(loss), grads
+
+
+def _net_case(ctx: Context, params: dict, X: np.ndarray) -> str:
+    return f"{ctx.seed_note}, {shapes(X=X)}, " + ", ".join(f"{k} {v.shape}" for k, v in params.items())
+
+
+@check("hw2.backprop.two_layer_net.scores", hint=(
+    "With y=None return the scores relu(X @ W1 + b1) @ W2 + b2, shape (N, C), before any softmax."))
+def two_layer_net_scores(ctx: Context) -> None:
+    for n, d, h, c in ((5, 3, 4, 3), (1, 2, 6, 2)):
+        params, X, _ = _net_inputs(ctx, n, d, h, c)
+        expect_array(ctx.call_unchanged(params, X), _scores(params, X), "two_layer_net scores (y=None)",
+                     _net_case(ctx, params, X), rtol=RTOL64, atol=ATOL64, dtype=np.float64)
+
+
+@check("hw2.backprop.two_layer_net.loss_and_grads", hint=HINT_NET)
+def two_layer_net_loss_and_grads(ctx: Context) -> None:
+    for n, d, h, c in ((6, 3, 5, 4), (1, 2, 3, 2), (8, 4, 7, 3)):
+        params, X, y = _net_inputs(ctx, n, d, h, c)
+        case = _net_case(ctx, params, X) + f", y {y.tolist()}"
+        got = as_sequence(ctx.call_unchanged(params, X, y), 2, "two_layer_net(params, X, y)", case)
+        loss, grads = _torch_net(params, X, y)
+        expect_float(got[0], loss, "two_layer_net loss against torch F.cross_entropy", case, rtol=RTOL64,
+                     atol=ATOL64)
+        expect_true(isinstance(got[1], dict), "two_layer_net grads", case,
+                    f"expected a dict with keys {list(PARAM_NAMES)}, got {type(got[1]).__name__}")
+        expect_equal(sorted(got[1]), sorted(PARAM_NAMES), "two_layer_net grads: the keys", case)
+        for k in PARAM_NAMES:
+            expect_gradient(got[1][k], grads[k], f"two_layer_net grads[{k!r}] against torch autograd", case,
+                            tol=TORCH_TOL, floor=TORCH_FLOOR, dtype=np.float64)
+
+
+@check("hw2.backprop.two_layer_net.float32", hint="float32 parameters and X give float32 scores and gradients.")
+def two_layer_net_float32(ctx: Context) -> None:
+    params, X, y = _net_inputs(ctx, 5, 3, 4, 3, np.float32)
+    case = _net_case(ctx, params, X) + " float32"
+    expect_array(ctx.call(params, X), _scores(params, X), "two_layer_net scores with float32 inputs", case,
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+    got = as_sequence(ctx.call(params, X, y), 2, "two_layer_net(params, X, y)", case)
+    loss, grads = _torch_net(params, X, y)
+    expect_float(got[0], loss, "two_layer_net loss with float32 inputs", case, rtol=RTOL32, atol=ATOL32)
+    expect_true(isinstance(got[1], dict), "two_layer_net grads", case, f"expected a dict, got {type(got[1]).__name__}")
+    for k in PARAM_NAMES:
+        expect_true(k in got[1], "two_layer_net grads", case, f"missing key {k!r}")
+        expect_array(got[1][k], grads[k], f"two_layer_net grads[{k!r}] with float32 inputs", case, rtol=RTOL32,
+                     atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- train_xor
+
+def _trained(ctx: Context, seed: int) -> dict[str, np.ndarray]:
+    """train_xor(seed) checked for structure: the four arrays with consistent shapes, C = 2."""
+    got = ctx.call(seed)
+    what = f"train_xor({seed})"
+    expect_true(isinstance(got, dict), what, "", f"expected a params dict, got {type(got).__name__}")
+    expect_true(all(k in got for k in PARAM_NAMES), what, "", f"expected keys {list(PARAM_NAMES)}, got {sorted(got)}")
+    params = {k: as_array(got[k], f"{what}[{k!r}]").astype(np.float64) for k in PARAM_NAMES}
+    W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
+    ok = (W1.ndim == 2 and W1.shape[0] == 2 and b1.shape == (W1.shape[1],) and W2.shape == (W1.shape[1], 2)
+          and b2.shape == (2,))
+    expect_true(ok, what, "", "expected W1 (2, H), b1 (H,), W2 (H, 2), b2 (2,); got "
+                + ", ".join(f"{k} {v.shape}" for k, v in params.items()))
+    return params
+
+
+def _expect_solves_xor(params: dict[str, np.ndarray], seed: int) -> None:
+    scores = _scores(params, XOR_X)  # the judge's own forward pass on the returned parameters
+    predicted = [int(i) for i in np.argmax(scores, axis=1)]
+    expect_equal(predicted, XOR_LABELS, f"argmax of relu(X @ W1 + b1) @ W2 + b2 with train_xor({seed})'s params",
+                 f"X = [[0,0],[0,1],[1,0],[1,1]], scores {np.round(scores, 3).tolist()}")
+
+
+HINT_TRAIN = ("Lecture part 2, 梯度下降: start from random weights (numpy.random.default_rng(seed)), then repeat "
+              "loss, grads = two_layer_net(params, X, y); params = sgd_step(params, grads, lr) until XOR is learnt. "
+              "A few hidden units, a learning rate near 0.5 and some hundreds of steps are enough.")
+
+
+@check("hw2.backprop.train_xor.solves_xor", hint=HINT_TRAIN)
+def train_xor_solves_xor(ctx: Context) -> None:
+    for seed in (0, 1, 2):
+        _expect_solves_xor(_trained(ctx, seed), seed)
+
+
+@check("hw2.backprop.train_xor.random_seeds", hint=HINT_TRAIN)
+def train_xor_random_seeds(ctx: Context) -> None:
+    for seed in ctx.rng.choice(np.arange(3, MAX_SEED), size=3, replace=False):
+        _expect_solves_xor(_trained(ctx, int(seed)), int(seed))
+
+
+@check("hw2.backprop.train_xor.same_seed_same_params", hint=(
+    "Draw every random number from rng = numpy.random.default_rng(seed) (not np.random.* and not a fixed "
+    "seed): the same seed must give the same parameters, another seed another start."))
+def train_xor_same_seed_same_params(ctx: Context) -> None:
+    seed, other = (int(s) for s in ctx.rng.choice(MAX_SEED, size=2, replace=False))
+    first, second = _trained(ctx, seed), _trained(ctx, seed)
+    for k in PARAM_NAMES:
+        expect_true(first[k].shape == second[k].shape and np.array_equal(first[k], second[k]),
+                    f"train_xor({seed}) called twice", f"{ctx.seed_note}",
+                    f"the two calls returned different {k}: the result must depend on the seed only")
+    third = _trained(ctx, other)
+    expect_true(any(first[k].shape != third[k].shape or not np.array_equal(first[k], third[k]) for k in PARAM_NAMES),
+                f"train_xor({seed}) and train_xor({other})", f"{ctx.seed_note}",
+                "two different seeds returned identical parameters: the start must be drawn from "
+                "numpy.random.default_rng(seed)")

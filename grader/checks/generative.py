@@ -1,0 +1,643 @@
+"""Checks for generative (hw6): VAE, GAN losses and one GAN training step, CycleGAN, DDPM.
+
+Oracles: closed forms computed here in float64 numpy (the lecture's L_D and L_G, the diagonal
+Gaussian KL, the DDPM forward process), torch.distributions for the KL, and a trusted GAN step in
+judge-side torch written from the contract. torch is imported inside the checks that use it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..child.wire import Tensor
+from ..compare import as_array, as_float, as_sequence, expect_array, expect_equal, expect_float, \
+    expect_true, shapes
+from ..context import Context
+from ..errors import CheckFailed
+from ..registry import check
+
+# Closed forms of a few dozen O(1) terms: float64 rounding stays near 1e-15, so 1e-10 only forgives
+# a different order of operations. float32 inputs: ~1e-7 per operation, 1e-5 leaves 100x room.
+RTOL64, ATOL64 = 1e-10, 1e-10
+RTOL32, ATOL32 = 1e-5, 1e-5
+
+HINT_REPARAM = ("Lecture part 6.1 (VAE, 重参数化): sigma is the standard deviation, exp(0.5 * logvar), "
+                "not the variance exp(logvar); z = mu + sigma * eps.")
+HINT_KL = ("Lecture part 6.1 (VAE): KL(N(mu, sigma^2) || N(0, 1)) = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) "
+           "per latent dimension, summed (not averaged) over the L dimensions; it is never negative.")
+HINT_VAE_LOSS = ("Lecture part 6.1 (VAE): per sample, the squared error summed over every feature axis "
+                 "(for images: C, H and W) plus that sample's KL; then the mean over the batch.")
+HINT_LD = ("Lecture part 6.2 (判别损失): L_D = -E[log D(x)] - E[log(1 - D(G(z)))]; both terms carry a minus "
+           "sign and each expectation is the mean over its own batch.")
+HINT_LG = ("Lecture part 6.2 (生成损失): L_G = -E[log D(G(z))], the non-saturating form; not "
+           "E[log(1 - D(G(z)))], whose gradient vanishes when D rejects the fakes.")
+HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): use log sigmoid(s) = -log(1 + exp(-s)) and "
+               "log(1 - sigmoid(s)) = log sigmoid(-s), with log(1 + exp(a)) evaluated without overflow; "
+               "log(sigmoid(s)) directly gives log(0) for large |s|.")
+HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): (2) fix G and update D on L_D with G(z).detach(); "
+             "(3) fix D and update G on L_G = -mean log sigmoid(D(G(z))) with a fresh G(z) and the updated D. "
+             "Zero each optimiser's gradients before its backward.")
+HINT_CYCLE = ("Lecture part 6.2 (CycleGAN, 循环一致性损失): the L1 distance (mean absolute error) of each "
+              "round trip, x vs F(G(x)) and y vs G(F(y)), added and multiplied by lam.")
+HINT_BETAS = ("Lecture part 6.3 (Diffusion): T betas from beta_start to beta_end, both included, evenly "
+              "spaced: np.linspace(beta_start, beta_end, T).")
+HINT_Q = ("Lecture part 6.3 (Diffusion): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t = "
+          "alphas_cumprod[t[n]] for sample n (t indexes the array directly) broadcast over its features.")
+HINT_DDPM = "Lecture part 6.3 (Diffusion): the mean (not the sum) of the squared error over all elements."
+
+
+# --------------------------------------------------------------------------- judge-side math
+
+def _kl(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
+    return 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar, axis=-1)
+
+
+def _vae_loss(x, x_recon, mu, logvar) -> float:
+    diff = np.asarray(x, np.float64) - np.asarray(x_recon, np.float64)
+    return float(np.mean(np.sum(diff.reshape(len(diff), -1) ** 2, axis=1) + _kl(mu, logvar)))
+
+
+def _l_d(d_real, d_fake) -> float:
+    return float(-np.mean(np.log(d_real)) - np.mean(np.log(1.0 - np.asarray(d_fake))))
+
+
+def _l_g(d_fake) -> float:
+    return float(-np.mean(np.log(d_fake)))
+
+
+def _log_sigmoid(s: np.ndarray) -> np.ndarray:
+    """log(1 / (1 + e^-s)) = min(s, 0) - log(1 + e^-|s|): exp never overflows, nothing rounds to log(0)."""
+    s = np.asarray(s, np.float64)
+    return np.minimum(s, 0.0) - np.log1p(np.exp(-np.abs(s)))
+
+
+def _losses_from_logits(real, fake) -> tuple[float, float]:
+    return (float(-np.mean(_log_sigmoid(real)) - np.mean(_log_sigmoid(-np.asarray(fake)))),
+            float(-np.mean(_log_sigmoid(fake))))
+
+
+def _sigmoid(s: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(s, np.float64)))  # exact identity, overflow-free
+
+
+def _cycle(x, xc, y, yc, lam) -> float:
+    f = lambda a, b: np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))  # noqa: E731
+    return float(lam * (f(x, xc) + f(y, yc)))
+
+
+def _betas(T: int, start: float, end: float) -> np.ndarray:
+    return start + (end - start) * np.arange(T) / (T - 1)
+
+
+def _q(x0, t, abar, noise) -> np.ndarray:
+    a = np.asarray(abar, np.float64)[np.asarray(t)].reshape((len(t),) + (1,) * (np.ndim(x0) - 1))
+    return np.sqrt(a) * np.asarray(x0, np.float64) + np.sqrt(1.0 - a) * np.asarray(noise, np.float64)
+
+
+def _alphas_cumprod(T: int) -> np.ndarray:
+    return np.cumprod(1.0 - _betas(T, 1e-4, 0.02))
+
+
+# --------------------------------------------------------------------------- VAE
+
+@check("hw6.generative.reparameterize.simple", hint=HINT_REPARAM)
+def reparameterize_simple(ctx: Context) -> None:
+    mu = np.array([[0.0, 1.0, -1.0]])
+    logvar = np.array([[0.0, math.log(4.0), math.log(0.25)]])
+    eps = np.array([[1.0, 1.0, 1.0]])
+    got = ctx.call(mu, logvar, eps)
+    expect_array(got, np.array([[1.0, 3.0, -0.5]]), "reparameterize",
+                 "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)",
+                 rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
+                          mu + np.exp(logvar) * eps})
+
+
+@check("hw6.generative.reparameterize.random", hint=HINT_REPARAM)
+def reparameterize_random(ctx: Context) -> None:
+    n, latent = (int(v) for v in ctx.rng.integers(2, 7, size=2))
+    mu, logvar, eps = (ctx.rng.normal(size=(n, latent)) for _ in range(3))
+    got = ctx.call_unchanged(mu, logvar, eps)
+    expect_array(got, mu + np.exp(0.5 * logvar) * eps, "reparameterize",
+                 f"{ctx.seed_note}, {shapes(mu=mu, logvar=logvar, eps=eps)}",
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                 hint_on={"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
+                          mu + np.exp(logvar) * eps})
+
+
+@check("hw6.generative.reparameterize.float32", hint="float32 in, float32 out: np.exp of a float32 array "
+       "stays float32; mixing in float64 arrays does not.")
+def reparameterize_float32(ctx: Context) -> None:
+    mu, logvar, eps = (ctx.rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
+    got = ctx.call(mu, logvar, eps)
+    want = mu.astype(np.float64) + np.exp(0.5 * logvar.astype(np.float64)) * eps
+    expect_array(got, want, "reparameterize with float32 inputs", f"{ctx.seed_note}, {shapes(mu=mu)}",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+def _kl_alternatives(kl: np.ndarray, latent: int) -> dict:
+    return {"minus the KL (sign flipped)": -kl, "twice the KL (the 1/2 is missing)": 2 * kl,
+            "the mean over the L latent dimensions instead of the sum": kl / latent}
+
+
+@check("hw6.generative.vae_kl.simple", hint=HINT_KL)
+def vae_kl_simple(ctx: Context) -> None:
+    mu = np.array([[0.0, 0.0], [1.0, -1.0]])
+    logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
+    want = np.array([0.0, 2.5 - math.log(2.0)])  # row 2: 0.5 * (4 + 1 - 1 - log 4) + 0.5 * (1 + 1 - 1 - 0)
+    got = ctx.call(mu, logvar)
+    expect_array(got, want, "vae_kl", "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row "
+                 "is the prior itself (KL 0)", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on=_kl_alternatives(want, 2))
+
+
+@check("hw6.generative.vae_kl.matches_torch", hint=HINT_KL)
+def vae_kl_matches_torch(ctx: Context) -> None:
+    import torch
+    from torch.distributions import Normal, kl_divergence
+
+    n, latent = int(ctx.rng.integers(2, 7)), int(ctx.rng.integers(2, 9))
+    mu, logvar = ctx.rng.normal(size=(n, latent)), ctx.rng.normal(size=(n, latent))
+    q = Normal(torch.tensor(mu), torch.exp(0.5 * torch.tensor(logvar)))
+    prior = Normal(torch.zeros(n, latent, dtype=torch.float64), torch.ones(n, latent, dtype=torch.float64))
+    want = kl_divergence(q, prior).sum(dim=-1).numpy()
+    got = ctx.call_unchanged(mu, logvar)
+    expect_array(got, want, "vae_kl against torch.distributions.kl_divergence summed over L",
+                 f"{ctx.seed_note}, {shapes(mu=mu, logvar=logvar)}", rtol=RTOL64, atol=ATOL64,
+                 dtype=np.float64, hint_on=_kl_alternatives(want, latent))
+
+
+@check("hw6.generative.vae_kl.float32", hint="float32 in, float32 out.")
+def vae_kl_float32(ctx: Context) -> None:
+    mu, logvar = (ctx.rng.normal(size=(5, 4)).astype(np.float32) for _ in range(2))
+    got = ctx.call(mu, logvar)
+    expect_array(got, _kl(mu, logvar), "vae_kl with float32 inputs", f"{ctx.seed_note}, {shapes(mu=mu)}",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+def _vae_alternatives(x, x_recon, mu, logvar) -> dict:
+    diff = (np.asarray(x, np.float64) - x_recon).reshape(len(x), -1)
+    kl = _kl(mu, logvar)
+    return {"the mean squared error over the features instead of the sum":
+            float(np.mean(np.mean(diff**2, axis=1) + kl)),
+            "the sum over the batch instead of the mean": float(np.sum(np.sum(diff**2, axis=1) + kl)),
+            "the reconstruction term alone (KL missing)": float(np.mean(np.sum(diff**2, axis=1)))}
+
+
+@check("hw6.generative.vae_loss.simple", hint=HINT_VAE_LOSS)
+def vae_loss_simple(ctx: Context) -> None:
+    x, x_recon = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+    mu = np.array([[0.0, 0.0], [1.0, -1.0]])
+    logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
+    want = (5.0 + 1.0 + 2.5 - math.log(2.0)) / 2  # squared errors 5 and 1, KL 0 and 2.5 - log 2
+    got = ctx.call(x, x_recon, mu, logvar)
+    expect_float(got, want, "vae_loss", "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], "
+                 "logvar = [[0, 0], [log 4, 0]]", rtol=1e-12, atol=1e-12,
+                 hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+
+
+@check("hw6.generative.vae_loss.random", hint=HINT_VAE_LOSS)
+def vae_loss_random(ctx: Context) -> None:
+    n, d, latent = (int(v) for v in ctx.rng.integers(2, 8, size=3))
+    x, x_recon = ctx.rng.normal(size=(n, d)), ctx.rng.normal(size=(n, d))
+    mu, logvar = ctx.rng.normal(size=(n, latent)), ctx.rng.normal(size=(n, latent))
+    got = ctx.call_unchanged(x, x_recon, mu, logvar)
+    expect_float(got, _vae_loss(x, x_recon, mu, logvar), "vae_loss",
+                 f"{ctx.seed_note}, {shapes(x=x, mu=mu)}", rtol=RTOL64, atol=ATOL64,
+                 hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+
+
+@check("hw6.generative.vae_loss.images", hint=HINT_VAE_LOSS)
+def vae_loss_images(ctx: Context) -> None:
+    for dtype in (np.float64, np.float32):
+        x = ctx.rng.random(size=(3, 2, 4, 5)).astype(dtype)
+        x_recon = ctx.rng.random(size=x.shape).astype(dtype)
+        mu, logvar = (ctx.rng.normal(size=(3, 4)).astype(dtype) for _ in range(2))
+        got = ctx.call_unchanged(x, x_recon, mu, logvar)
+        tol = RTOL64 if dtype == np.float64 else RTOL32
+        expect_float(got, _vae_loss(x, x_recon, mu, logvar), "vae_loss on image-shaped x (N, C, H, W)",
+                     f"{ctx.seed_note}, {shapes(x=x, mu=mu)}", rtol=tol, atol=tol,
+                     hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+
+
+# --------------------------------------------------------------------------- GAN losses
+
+LECTURE_D_REAL = np.array([0.9, 0.8, 0.6])
+LECTURE_D_FAKE = np.array([0.1, 0.3, 0.2])
+LECTURE_CASE = "d_real = [0.9, 0.8, 0.6], d_fake = [0.1, 0.3, 0.2]"
+
+
+def _ld_alternatives(d_real, d_fake) -> dict:
+    return {"-mean log D(x) + mean log(1 - D(G(z))) (the second minus became a plus)":
+            float(-np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),
+            "a loss written with log D(G(z)) instead of log(1 - D(G(z)))":
+            float(-np.mean(np.log(d_real)) - np.mean(np.log(d_fake))),
+            "one mean over real and fake together":
+            float(-np.mean(np.concatenate([np.log(d_real).ravel(), np.log(1 - d_fake).ravel()])))}
+
+
+def _lg_alternatives(d_fake) -> dict:
+    return {"mean log(1 - D(G(z))) (the saturating form)": float(np.mean(np.log(1 - d_fake))),
+            "-mean log(1 - D(G(z)))": float(-np.mean(np.log(1 - d_fake))),
+            "+mean log D(G(z)) (sign missing)": float(np.mean(np.log(d_fake)))}
+
+
+@check("hw6.generative.gan_discriminator_loss.lecture_table", hint=HINT_LD)
+def gan_discriminator_loss_lecture_table(ctx: Context) -> None:
+    got = ctx.call(LECTURE_D_REAL, LECTURE_D_FAKE)
+    expect_float(got, _l_d(LECTURE_D_REAL, LECTURE_D_FAKE), "gan_discriminator_loss (L_D)", LECTURE_CASE,
+                 rtol=1e-12, atol=1e-12, hint_on=_ld_alternatives(LECTURE_D_REAL, LECTURE_D_FAKE))
+
+
+@check("hw6.generative.gan_discriminator_loss.random", hint=HINT_LD)
+def gan_discriminator_loss_random(ctx: Context) -> None:
+    # Different batch sizes for real and fake, flat and D-shaped (N, 1); float32 too.
+    for real_shape, fake_shape, dtype in (((7,), (4,), np.float64), ((5, 1), (8, 1), np.float64),
+                                          ((6,), (3,), np.float32)):
+        d_real = ctx.rng.uniform(0.02, 0.98, size=real_shape).astype(dtype)
+        d_fake = ctx.rng.uniform(0.02, 0.98, size=fake_shape).astype(dtype)
+        got = ctx.call_unchanged(d_real, d_fake)
+        tol = RTOL64 if dtype == np.float64 else RTOL32
+        r, f = d_real.astype(np.float64), d_fake.astype(np.float64)
+        expect_float(got, _l_d(r, f), "gan_discriminator_loss (L_D)",
+                     f"{ctx.seed_note}, {shapes(d_real=d_real, d_fake=d_fake)}", rtol=tol, atol=tol,
+                     hint_on=_ld_alternatives(r, f))
+
+
+@check("hw6.generative.gan_generator_loss.lecture_table", hint=HINT_LG)
+def gan_generator_loss_lecture_table(ctx: Context) -> None:
+    got = ctx.call(LECTURE_D_FAKE)
+    expect_float(got, _l_g(LECTURE_D_FAKE), "gan_generator_loss (L_G)", "d_fake = [0.1, 0.3, 0.2]",
+                 rtol=1e-12, atol=1e-12, hint_on=_lg_alternatives(LECTURE_D_FAKE))
+
+
+@check("hw6.generative.gan_generator_loss.random", hint=HINT_LG)
+def gan_generator_loss_random(ctx: Context) -> None:
+    for shape, dtype in (((9,), np.float64), ((4, 1), np.float64), ((5,), np.float32)):
+        d_fake = ctx.rng.uniform(0.02, 0.98, size=shape).astype(dtype)
+        got = ctx.call_unchanged(d_fake)
+        tol = RTOL64 if dtype == np.float64 else RTOL32
+        f = d_fake.astype(np.float64)
+        expect_float(got, _l_g(f), "gan_generator_loss (L_G)", f"{ctx.seed_note}, {shapes(d_fake=d_fake)}",
+                     rtol=tol, atol=tol, hint_on=_lg_alternatives(f))
+
+
+def _expect_logit_losses(got, real, fake, case: str, rtol: float, atol: float) -> None:
+    loss_d, loss_g = as_sequence(got, 2, "gan_losses_from_logits", case)
+    want_d, want_g = _losses_from_logits(real, fake)
+    expect_float(loss_d, want_d, "gan_losses_from_logits L_D", case, rtol=rtol, atol=atol)
+    expect_float(loss_g, want_g, "gan_losses_from_logits L_G", case, rtol=rtol, atol=atol)
+
+
+@check("hw6.generative.gan_losses_from_logits.extreme_logits", hint=HINT_LOGITS)
+def gan_losses_from_logits_extreme_logits(ctx: Context) -> None:
+    real = np.array([100.0, -100.0, 0.0, 5.0])
+    fake = np.array([-100.0, 100.0, -3.0])
+    # Losses near 100 from sums of log1p terms: float64 keeps ~1e-16 relative, 1e-12 forgives the form.
+    got = ctx.call_unchanged(real, fake)
+    _expect_logit_losses(got, real, fake, "real_logits = [100, -100, 0, 5], fake_logits = [-100, 100, -3]: "
+                         "sigmoid(100) is 1.0 in float64, so log(1 - sigmoid(100)) = log(0)",
+                         rtol=1e-12, atol=1e-12)
+
+
+@check("hw6.generative.gan_losses_from_logits.random_logits", hint=HINT_LOGITS)
+def gan_losses_from_logits_random_logits(ctx: Context) -> None:
+    # Moderate logits: equal to the probability form on sigmoid(logits). With |s| <= 6, 1 - sigmoid(s)
+    # >= 2.5e-3, so the probability form itself loses at most ~1e-13 relative: 1e-9 is ample.
+    real, fake = ctx.rng.uniform(-6, 6, size=7), ctx.rng.uniform(-6, 6, size=5)
+    case = f"{ctx.seed_note}, moderate logits, {shapes(real_logits=real, fake_logits=fake)}"
+    loss_d, loss_g = as_sequence(ctx.call_unchanged(real, fake), 2, "gan_losses_from_logits", case)
+    expect_float(loss_d, _l_d(_sigmoid(real), _sigmoid(fake)),
+                 "gan_losses_from_logits L_D against gan_discriminator_loss(sigmoid(real), sigmoid(fake))",
+                 case, rtol=1e-9, atol=1e-9)
+    expect_float(loss_g, _l_g(_sigmoid(fake)), "gan_losses_from_logits L_G against "
+                 "gan_generator_loss(sigmoid(fake))", case, rtol=1e-9, atol=1e-9)
+    # Wide logits, up to +-100, against the stable judge-side log-sigmoid.
+    real, fake = ctx.rng.uniform(-100, 100, size=(6, 1)), ctx.rng.uniform(-100, 100, size=(4, 1))
+    real[0, 0], fake[0, 0] = -100.0, 100.0
+    _expect_logit_losses(ctx.call(real, fake), real, fake,
+                         f"{ctx.seed_note}, logits up to +-100, {shapes(real_logits=real, fake_logits=fake)}",
+                         rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- GAN training step
+
+G_LAYERS = [["linear", 2, 4], ["tanh"], ["linear", 4, 3]]
+D_LAYERS = [["linear", 3, 4], ["tanh"], ["linear", 4, 1]]
+
+
+def _random_state(rng: np.random.Generator, layers: list, dtype) -> dict:
+    state = {}
+    for i, layer in enumerate(layers):
+        if layer[0] == "linear":
+            fan_in, fan_out = layer[1], layer[2]
+            state[f"{i}.weight"] = (rng.normal(size=(fan_out, fan_in)) / np.sqrt(fan_in)).astype(dtype)
+            state[f"{i}.bias"] = (0.3 * rng.normal(size=fan_out)).astype(dtype)
+    return state
+
+
+def _gan_payload(rng: np.random.Generator, dtype, momentum: float, sizes: list[tuple[int, int]]) -> dict:
+    batches = [{"real": rng.normal(size=(n, 3)).astype(dtype), "z": rng.normal(size=(m, 2)).astype(dtype)}
+               for n, m in sizes]
+    return {"dtype": np.dtype(dtype).name, "optimizer": {"lr": 0.1, "momentum": momentum},
+            "G": {"layers": G_LAYERS, "state": _random_state(rng, G_LAYERS, dtype)},
+            "D": {"layers": D_LAYERS, "state": _random_state(rng, D_LAYERS, dtype)},
+            "batches": batches}
+
+
+def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, dict]:
+    """The contract's step in judge-side torch: one D step on L_D with G(z) detached, then one G step on
+    L_G through the updated D, whose gradient is taken with respect to G's parameters only."""
+    import torch
+    import torch.nn.functional as F
+
+    dtype = {"float32": torch.float32, "float64": torch.float64}[payload["dtype"]]
+    nets = {}
+    for name in ("G", "D"):
+        mods = []
+        for layer in payload[name]["layers"]:
+            mods.append(torch.nn.Linear(layer[1], layer[2]) if layer[0] == "linear" else torch.nn.Tanh())
+        net = torch.nn.Sequential(*mods).to(dtype)
+        net.load_state_dict({k: torch.tensor(v, dtype=dtype) for k, v in payload[name]["state"].items()})
+        nets[name] = net
+    G, D = nets["G"], nets["D"]
+    lr, momentum = payload["optimizer"]["lr"], payload["optimizer"]["momentum"]
+    opt_G = torch.optim.SGD(G.parameters(), lr=lr, momentum=momentum)
+    opt_D = torch.optim.SGD(D.parameters(), lr=lr, momentum=momentum)
+    losses = []
+    for batch in payload["batches"]:
+        real, z = torch.tensor(batch["real"], dtype=dtype), torch.tensor(batch["z"], dtype=dtype)
+        with torch.no_grad():
+            fake = G(z)
+        # log(1 - sigmoid(s)) = log sigmoid(-s)
+        loss_d = -F.logsigmoid(D(real)).mean() - F.logsigmoid(-D(fake)).mean()
+        opt_D.zero_grad()
+        loss_d.backward()
+        opt_D.step()
+        loss_g = -F.logsigmoid(D(G(z))).mean()
+        g_params = list(G.parameters())
+        for p, g in zip(g_params, torch.autograd.grad(loss_g, g_params)):
+            p.grad = g
+        opt_G.step()
+        losses.append((float(loss_d.item()), float(loss_g.item())))
+    named = lambda net: {k: p.detach().numpy().copy() for k, p in net.named_parameters()}  # noqa: E731
+    return losses, named(G), named(D)
+
+
+def _returned(result, case: str) -> dict:
+    if not isinstance(result, dict) or "calls" not in result:
+        raise CheckFailed(f"gan_train_step: the driver returned no result\n  case: {case}")
+    return result
+
+
+def _loss_value(value, what: str, case: str, strict: bool) -> float:
+    if isinstance(value, Tensor):
+        if strict:
+            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; return Python "
+                              "floats (loss.item()), so the caller holds no computation graph\n  case: " + case)
+        return as_float(value.array, what, case)
+    return as_float(value, what, case)
+
+
+def _expect_step(got: dict, want_losses, want_G, want_D, case: str, rtol: float, atol: float,
+                 strict_types: bool) -> None:
+    for i, (call, (want_d, want_g)) in enumerate(zip(got["calls"], want_losses)):
+        label = f"call {i + 1}: " if len(want_losses) > 1 else ""
+        loss_d, loss_g = as_sequence(call["result"], 2, f"{label}gan_train_step's return value", case)
+        loss_d = _loss_value(loss_d, f"{label}gan_train_step loss_D", case, strict_types)
+        loss_g = _loss_value(loss_g, f"{label}gan_train_step loss_G", case, strict_types)
+        expect_float(loss_d, want_d, f"{label}gan_train_step loss_D", case, rtol=rtol, atol=atol)
+        expect_float(loss_g, want_g, f"{label}gan_train_step loss_G (computed with the updated D)", case,
+                     rtol=rtol, atol=atol)
+    for net, want in (("D", want_D), ("G", want_G)):
+        for name, value in want.items():
+            expect_array(got[net].get(name), value, f"{net}'s parameter {name} after the step", case,
+                         rtol=rtol, atol=atol, dtype=value.dtype)
+
+
+@check("hw6.generative.gan_train_step.matches_trusted_step", hint=HINT_STEP)
+def gan_train_step_matches_trusted_step(ctx: Context) -> None:
+    payload = _gan_payload(ctx.rng, np.float64, momentum=0.0, sizes=[(5, 5)])
+    case = (f"{ctx.seed_note}, float64, G = Linear(2,4)-Tanh-Linear(4,3), D = Linear(3,4)-Tanh-Linear(4,1), "
+            "SGD lr=0.1, real (5, 3), z (5, 2), one call")
+    want_losses, want_G, want_D = _trusted_gan_steps(payload)
+    got = _returned(ctx.drive("generative.gan_train_step", payload), case)
+    # float64 networks of a dozen units: the step's rounding is ~1e-16, 1e-10 forgives op order.
+    _expect_step(got, want_losses, want_G, want_D, case, RTOL64, ATOL64, strict_types=True)
+
+
+@check("hw6.generative.gan_train_step.momentum_two_steps", hint=HINT_STEP)
+def gan_train_step_momentum_two_steps(ctx: Context) -> None:
+    payload = _gan_payload(ctx.rng, np.float32, momentum=0.9, sizes=[(6, 4), (6, 4)])
+    case = (f"{ctx.seed_note}, float32, SGD lr=0.1 momentum=0.9, real (6, 3), z (4, 2), two calls with the "
+            "same networks and optimisers")
+    want_losses, want_G, want_D = _trusted_gan_steps(payload)
+    got = _returned(ctx.drive("generative.gan_train_step", payload), case)
+    # float32 values O(1) through two steps of a tiny network: rounding ~1e-7, 1e-5 leaves room.
+    _expect_step(got, want_losses, want_G, want_D, case, RTOL32, ATOL32, strict_types=False)
+
+
+def _leaked(before: list, at_d_step: list) -> bool:
+    """Did the D step put gradient into G? New non-zero gradient compared to the call's start.
+
+    A correct step leaves G's gradients as they were (stale ones from the previous call's G step,
+    None, or zeroed); without .detach() the D step's backward writes into them.
+    """
+    for b, a in zip(before, at_d_step):
+        if a is None or not np.any(np.asarray(a) != 0):
+            continue
+        if b is None or np.shape(a) != np.shape(b) or not np.array_equal(a, b):
+            return True
+    return False
+
+
+@check("hw6.generative.gan_train_step.no_gradient_leaks", hint=HINT_STEP)
+def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
+    payload = _gan_payload(ctx.rng, np.float64, momentum=0.0, sizes=[(4, 4), (4, 4)])
+    got = _returned(ctx.drive("generative.gan_train_step", payload), ctx.seed_note)
+    for i, (call, batch) in enumerate(zip(got["calls"], payload["batches"])):
+        case = f"{ctx.seed_note}, float64, SGD lr=0.1, call {i + 1} of 2 with the same networks and optimisers"
+        for name in ("real", "z"):
+            expect_true(np.array_equal(call[f"{name}_after"], batch[name]), "gan_train_step", case,
+                        f"{name} was modified in place; the course's convention is that inputs are never "
+                        "modified")
+        expect_true(call["d_steps"] >= 1, "gan_train_step", case,
+                    "opt_D.step() was never called: step (2) updates the discriminator with opt_D")
+        expect_true(call["g_steps"] >= 1, "gan_train_step", case,
+                    "opt_G.step() was never called: step (3) updates the generator with opt_G")
+        expect_true(call["g_steps_before_d_step"] == 0, "gan_train_step", case,
+                    "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G fixed, "
+                    "then (3) update G against the updated D")
+        expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
+                    "the discriminator step let gradient reach the generator: call .detach() on G(z) "
+                    "(G's parameters had new gradient right after opt_D.step())")
+        d_same = all(np.array_equal(a, b) for a, b in zip(call["d_after_d_step"], call["d_end"]))
+        extra = f" (opt_D.step() was called {call['d_steps']} times)" if call["d_steps"] > 1 else ""
+        expect_true(d_same, "gan_train_step", case,
+                    "the generator step updated the discriminator: D's parameters changed after opt_D.step()"
+                    + extra + "; in step (3) D is fixed and only opt_G steps")
+
+
+# --------------------------------------------------------------------------- CycleGAN
+
+def _cycle_alternatives(x, xc, y, yc, lam) -> dict:
+    sq = lambda a, b: np.mean((np.asarray(a, np.float64) - b) ** 2)  # noqa: E731
+    return {"the loss without lam": _cycle(x, xc, y, yc, 1.0),
+            "lam times the squared error (L2) instead of the absolute error (L1)":
+            float(lam * (sq(x, xc) + sq(y, yc)))}
+
+
+@check("hw6.generative.cycle_consistency_loss.simple", hint=HINT_CYCLE)
+def cycle_consistency_loss_simple(ctx: Context) -> None:
+    x, xc = np.array([[1.0, 2.0]]), np.array([[1.5, 1.0]])
+    y, yc = np.array([[0.0, 0.0, 0.0]]), np.array([[0.3, -0.3, 0.0]])
+    case = "x = [[1, 2]], x_cycled = [[1.5, 1]], y = [[0, 0, 0]], y_cycled = [[0.3, -0.3, 0]]"
+    expect_float(ctx.call(x, xc, y, yc), 9.5, "cycle_consistency_loss with the default lam = 10", case,
+                 rtol=1e-12, atol=1e-12, hint_on=_cycle_alternatives(x, xc, y, yc, 10.0))
+    expect_float(ctx.call(x, xc, y, yc, lam=2.0), 1.9, "cycle_consistency_loss with lam = 2", case,
+                 rtol=1e-12, atol=1e-12, hint_on=_cycle_alternatives(x, xc, y, yc, 2.0))
+
+
+@check("hw6.generative.cycle_consistency_loss.random", hint=HINT_CYCLE)
+def cycle_consistency_loss_random(ctx: Context) -> None:
+    # Domains of different sizes and shapes, so each mean must be over its own elements.
+    for dtype, lam in ((np.float64, None), (np.float64, 3.7), (np.float32, 0.5)):
+        x, xc = (ctx.rng.normal(size=(2, 3, 4, 4)).astype(dtype) for _ in range(2))
+        y, yc = (ctx.rng.normal(size=(3, 3, 2, 5)).astype(dtype) for _ in range(2))
+        kwargs = {} if lam is None else {"lam": lam}
+        got = ctx.call_unchanged(x, xc, y, yc, **kwargs)
+        tol = RTOL64 if dtype == np.float64 else RTOL32
+        lam_used = 10.0 if lam is None else lam
+        expect_float(got, _cycle(x, xc, y, yc, lam_used), f"cycle_consistency_loss(lam={lam_used:g})",
+                     f"{ctx.seed_note}, {shapes(x=x, y=y)}", rtol=tol, atol=tol,
+                     hint_on=_cycle_alternatives(x, xc, y, yc, lam_used))
+
+
+# --------------------------------------------------------------------------- Diffusion
+
+def _beta_alternatives(T: int, start: float, end: float) -> dict:
+    return {"np.linspace(beta_start, beta_end, T + 1)[:-1] (beta_end left out)":
+            np.linspace(start, end, T + 1)[:-1]}
+
+
+@check("hw6.generative.linear_beta_schedule.small_T", hint=HINT_BETAS)
+def linear_beta_schedule_small_T(ctx: Context) -> None:
+    got = ctx.call(5)
+    want = _betas(5, 1e-4, 0.02)
+    # Each beta is accurate to an ulp whichever exact formula computes it: 1e-12 relative forgives that.
+    expect_array(got, want, "linear_beta_schedule(5)", "T = 5, default beta_start = 1e-4, beta_end = 0.02: "
+                 "expected [0.0001, 0.005075, 0.01005, 0.015025, 0.02]", rtol=1e-12, atol=1e-15,
+                 dtype=np.float64, hint_on=_beta_alternatives(5, 1e-4, 0.02))
+    got = ctx.call(3, beta_start=0.1, beta_end=0.3)
+    expect_array(got, np.array([0.1, 0.2, 0.3]), "linear_beta_schedule(3, beta_start=0.1, beta_end=0.3)",
+                 "expected [0.1, 0.2, 0.3]", rtol=1e-12, atol=1e-15, dtype=np.float64,
+                 hint_on=_beta_alternatives(3, 0.1, 0.3))
+
+
+@check("hw6.generative.linear_beta_schedule.endpoints_and_spacing", hint=HINT_BETAS)
+def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
+    cases = [(1000, None, None), (int(ctx.rng.integers(20, 400)), float(ctx.rng.uniform(1e-5, 1e-3)),
+                                  float(ctx.rng.uniform(0.01, 0.05)))]
+    for T, start, end in cases:
+        kwargs = {} if start is None else {"beta_start": start, "beta_end": end}
+        start, end = (1e-4, 0.02) if start is None else (start, end)
+        case = f"{ctx.seed_note}, T={T}, beta_start={start!r}, beta_end={end!r}"
+        got = as_array(ctx.call(T, **kwargs), f"linear_beta_schedule({T})", case, dtype=np.float64)
+        expect_equal(got.shape, (T,), f"linear_beta_schedule({T}) shape", case)
+        expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly", case)
+        # The last beta: beta_end up to rounding. start + i * step at i = T - 1 can land one ulp away from
+        # beta_end (np.linspace pins it exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
+        expect_float(got[-1], end, "linear_beta_schedule: the last beta must be beta_end", case,
+                     rtol=0, atol=4 * float(np.spacing(end)),
+                     hint_on={"the (T+1)-point schedule's second to last value": end - (end - start) / T})
+        diffs = np.diff(got)
+        # Even spacing: every value is accurate to an ulp of 0.05 (~7e-18), so equal steps agree to
+        # ~1e-17; 1e-15 catches any schedule that is not linear.
+        expect_true(bool(np.ptp(diffs) <= 1e-15), "linear_beta_schedule: even spacing", case,
+                    f"the steps beta[t+1] - beta[t] range from {diffs.min()!r} to {diffs.max()!r}; all must be "
+                    f"equal ({(end - start) / (T - 1)!r})")
+        expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=1e-12, atol=1e-15)
+
+
+def _q_alternatives(x0, t, abar, noise) -> dict:
+    a = np.asarray(abar, np.float64)[np.asarray(t)].reshape((len(t),) + (1,) * (np.ndim(x0) - 1))
+    x0, noise = np.asarray(x0, np.float64), np.asarray(noise, np.float64)
+    return {"abar * x0 + (1 - abar) * noise (abar where sqrt(abar) belongs)": a * x0 + (1 - a) * noise,
+            "alphas_cumprod[t - 1] (t indexes the array directly)": _q(x0, np.asarray(t) - 1, abar, noise)}
+
+
+@check("hw6.generative.q_sample.simple", hint=HINT_Q)
+def q_sample_simple(ctx: Context) -> None:
+    x0, noise = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0], [0.0, -1.0]])
+    t, abar = np.array([0, 2]), np.array([0.64, 0.49, 0.36])
+    got = ctx.call(x0, t, abar, noise)
+    expect_array(got, np.array([[1.4, 2.2], [1.8, 1.6]]), "q_sample",
+                 "x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
+                 "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6", rtol=1e-12, atol=1e-12,
+                 dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
+
+
+@check("hw6.generative.q_sample.closed_form", hint=HINT_Q)
+def q_sample_closed_form(ctx: Context) -> None:
+    abar = _alphas_cumprod(100)
+    for shape in ((6, 3, 4, 4), (5, 7)):
+        x0, noise = ctx.rng.normal(size=shape), ctx.rng.normal(size=shape)
+        t = ctx.rng.choice(np.arange(1, 100), size=shape[0], replace=False)  # every sample its own step
+        got = ctx.call_unchanged(x0, t, abar, noise)
+        expect_array(got, _q(x0, t, abar, noise), "q_sample", f"{ctx.seed_note}, {shapes(x0=x0)}, t = {t.tolist()}, "
+                     "alphas_cumprod of the linear schedule, T = 100", rtol=RTOL64, atol=ATOL64,
+                     dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
+
+
+@check("hw6.generative.q_sample.statistics", hint=HINT_Q)
+def q_sample_statistics(ctx: Context) -> None:
+    # One clean value x0 repeated n times, one step t, n independent noise draws: x_t must have
+    # mean sqrt(abar) x0 and variance 1 - abar (the distribution q(x_t | x_0)).
+    abar = _alphas_cumprod(1000)
+    t = int(np.argmin(np.abs(abar - ctx.rng.uniform(0.3, 0.7))))
+    a, value, n = float(abar[t]), float(ctx.rng.uniform(1.5, 3.0)), 20000
+    x0, noise = np.full((n, 1), value), ctx.rng.normal(size=(n, 1))
+    got = as_array(ctx.call(x0, np.full(n, t), abar, noise), "q_sample", shape=(n, 1))
+    mean, var = float(np.mean(got)), float(np.var(got, ddof=1))
+    want_mean, want_var = math.sqrt(a) * value, 1.0 - a
+    # Tolerances of 6 standard errors: a correct sample misses them with probability ~2e-9.
+    # SE of the mean: sqrt(var / n); SE of the sample variance of a normal: var * sqrt(2 / (n - 1)).
+    case = f"{ctx.seed_note}, x0 = {value:.4f} for all {n} samples, t = {t} (abar = {a:.4f}), noise ~ N(0, 1)"
+    expect_float(mean, want_mean, "mean of q_sample over the noise draws (expected sqrt(abar) * x0)", case,
+                 rtol=0, atol=6 * math.sqrt(want_var / n))
+    expect_float(var, want_var, "variance of q_sample over the noise draws (expected 1 - abar)", case,
+                 rtol=0, atol=6 * want_var * math.sqrt(2 / (n - 1)))
+
+
+@check("hw6.generative.q_sample.float32", hint="float32 in, float32 out: index alphas_cumprod and cast it "
+       "to x0's dtype before mixing it in.")
+def q_sample_float32(ctx: Context) -> None:
+    abar = _alphas_cumprod(50)
+    x0, noise = (ctx.rng.normal(size=(4, 2, 3, 3)).astype(np.float32) for _ in range(2))
+    t = ctx.rng.integers(0, 50, size=4)
+    got = ctx.call(x0, t, abar, noise)
+    expect_array(got, _q(x0, t, abar, noise), "q_sample with float32 x0 and noise (alphas_cumprod float64)",
+                 f"{ctx.seed_note}, {shapes(x0=x0)}, t = {t.tolist()}", rtol=RTOL32, atol=ATOL32,
+                 dtype=np.float32)
+
+
+@check("hw6.generative.ddpm_loss.simple", hint=HINT_DDPM)
+def ddpm_loss_simple(ctx: Context) -> None:
+    eps_pred, eps = np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 2.0]])
+    expect_float(ctx.call(eps_pred, eps), 1.25, "ddpm_loss", "eps_pred = [[1, 0], [0, 0]], eps = [[0, 0], [0, 2]]",
+                 rtol=1e-12, atol=1e-12, hint_on={"the sum of squared errors instead of the mean": 5.0})
+
+
+@check("hw6.generative.ddpm_loss.random", hint=HINT_DDPM)
+def ddpm_loss_random(ctx: Context) -> None:
+    for dtype in (np.float64, np.float32):
+        eps_pred, eps = (ctx.rng.normal(size=(3, 2, 4, 4)).astype(dtype) for _ in range(2))
+        got = ctx.call_unchanged(eps_pred, eps)
+        diff = eps_pred.astype(np.float64) - eps
+        tol = RTOL64 if dtype == np.float64 else RTOL32
+        expect_float(got, float(np.mean(diff**2)), "ddpm_loss", f"{ctx.seed_note}, {shapes(eps_pred=eps_pred)}",
+                     rtol=tol, atol=tol, hint_on={"the sum of squared errors instead of the mean":
+                                                  float(np.sum(diff**2)),
+                                                  "the mean absolute error": float(np.mean(np.abs(diff)))})

@@ -1,0 +1,311 @@
+"""Checks for losses (hw2): loss functions (损失函数) and the gradients backpropagation starts from.
+
+Oracles: torch.nn.functional in float64 (imported inside each check) for the losses and softmax,
+torch autograd and the judge's own central differences (numpy closed forms) for the gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compare import dtype_like, expect_array, expect_float, shapes
+from ..context import Context
+from ..gradients import away_from_kinks, expect_gradient, finite_difference
+from ..registry import check
+
+# Means and sums of O(1) float64 values: rounding ~1e-15, so 1e-10 only forgives the order of
+# summation. float32 inputs: ~1e-7 relative per operation, 1e-5 leaves room for sums of a few dozen.
+RTOL64, ATOL64 = 1e-10, 1e-10
+RTOL32, ATOL32 = 1e-5, 1e-6
+# The judge's central differences (h = 1e-6) of an O(1) loss carry rounding ~1e-16 * |L| / h ~ 1e-10;
+# relative 1e-6 with a floor of 1e-2 accepts that (1e-8 absolute near zero entries) and no real slip.
+FD_TOL, FD_FLOOR = 1e-6, 1e-2
+
+HINT_MEAN = ("Lecture part 2, 损失函数: L = (1/N) sum_n L_n, the mean over all elements (np.mean), not the sum, "
+             "so the loss does not grow with the batch.")
+HINT_GRAD = ("The gradient of a mean over n elements carries the factor 1/n (n = pred.size, every element, "
+             "not only the batch axis), and has pred's shape and dtype.")
+HINT_SOFTMAX = ("softmax(z) = exp(z) / sum exp(z) along `axis`; subtract the maximum along that axis first "
+                "(keepdims=True): the result is the same but exp can no longer overflow at z = 1e4.")
+HINT_CE = ("Cross-entropy (交叉熵) per sample is log sum_k exp(z_k) - z_y; compute the log-sum-exp with the row "
+           "maximum subtracted (never log(softmax) after it underflowed to 0), then take the mean over N.")
+
+
+def _torch(*arrays: np.ndarray):
+    import torch
+
+    return [torch.tensor(np.asarray(a, dtype=np.float64)) for a in arrays]
+
+
+def _random_pair(ctx: Context, shape: tuple[int, ...], dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    return (ctx.rng.normal(size=shape).astype(dtype), ctx.rng.normal(size=shape).astype(dtype))
+
+
+SHAPES = ((7,), (4, 3), (2, 3, 4))
+
+
+# --------------------------------------------------------------------------- mse, mae
+
+@check("hw2.losses.mse.simple_example", hint=HINT_MEAN)
+def mse_simple_example(ctx: Context) -> None:
+    pred, target = np.array([1.0, 2.0, 3.0, 0.5]), np.array([1.0, 1.0, 1.0, 1.5])
+    got = ctx.call_unchanged(pred, target)
+    # (0 + 1 + 4 + 1) / 4
+    expect_float(got, 1.5, "mse", f"pred = {pred.tolist()}, target = {target.tolist()}", rtol=1e-12, atol=0,
+                 hint_on={"the sum instead of the mean": 6.0, "the root of the mean": np.sqrt(1.5)})
+
+
+@check("hw2.losses.mse.matches_torch", hint=HINT_MEAN)
+def mse_matches_torch(ctx: Context) -> None:
+    import torch.nn.functional as F
+
+    for shape in SHAPES:
+        pred, target = _random_pair(ctx, shape)
+        want = float(F.mse_loss(*_torch(pred, target)))
+        got = ctx.call_unchanged(pred, target)
+        expect_float(got, want, "mse against torch.nn.functional.mse_loss",
+                     f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL64, atol=ATOL64,
+                     hint_on={"the sum instead of the mean": want * pred.size})
+    pred, target = _random_pair(ctx, (5, 2), np.float32)
+    want = float(F.mse_loss(*_torch(pred, target)))
+    expect_float(ctx.call(pred, target), want, "mse with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL32, atol=ATOL32)
+
+
+@check("hw2.losses.mae.matches_torch", hint=(
+    "Lecture part 2: MAE = (1/N) sum |y_hat - y|, the mean of absolute values over all elements."))
+def mae_matches_torch(ctx: Context) -> None:
+    import torch.nn.functional as F
+
+    for shape in SHAPES:
+        pred, target = _random_pair(ctx, shape)
+        want = float(F.l1_loss(*_torch(pred, target)))
+        got = ctx.call_unchanged(pred, target)
+        expect_float(got, want, "mae against torch.nn.functional.l1_loss",
+                     f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL64, atol=ATOL64,
+                     hint_on={"the sum instead of the mean": want * pred.size,
+                              "the mean without the absolute value": float(np.mean(pred - target))})
+    pred, target = _random_pair(ctx, (3, 3), np.float32)
+    want = float(F.l1_loss(*_torch(pred, target)))
+    expect_float(ctx.call(pred, target), want, "mae with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL32, atol=ATOL32)
+
+
+# --------------------------------------------------------------------------- mse_grad, mae_grad
+
+def _autograd(loss_name: str, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    p, t = _torch(pred, target)
+    p.requires_grad_(True)
+    getattr(F, loss_name)(p, t).backward()
+    return p.grad.numpy()
+
+
+@check("hw2.losses.mse_grad.matches_autograd", hint=HINT_GRAD)
+def mse_grad_matches_autograd(ctx: Context) -> None:
+    for shape in SHAPES:
+        pred, target = _random_pair(ctx, shape)
+        case = f"{ctx.seed_note}, {shapes(pred=pred, target=target)}"
+        got = ctx.call_unchanged(pred, target)
+        want = _autograd("mse_loss", pred, target)
+        expect_array(got, want, "mse_grad against torch autograd of mse_loss", case, rtol=RTOL64, atol=ATOL64,
+                     dtype=np.float64, hint_on={"2 (pred - target) without the 1/n": 2 * (pred - target),
+                                                "2 (pred - target) / N with N the first axis only":
+                                                2 * (pred - target) / pred.shape[0]})
+        # And against the judge's own central differences of the mean squared error.
+        numeric = finite_difference(lambda p: np.mean((p - target) ** 2), pred)
+        expect_gradient(got, numeric, "mse_grad against central differences of mse", case, tol=FD_TOL, floor=FD_FLOOR)
+
+
+@check("hw2.losses.mse_grad.float32", hint="float32 in, float32 out: 2.0 * (pred - target) / n keeps float32.")
+def mse_grad_float32(ctx: Context) -> None:
+    pred, target = _random_pair(ctx, (4, 5), np.float32)
+    want = 2 * (pred.astype(np.float64) - target) / pred.size
+    expect_array(ctx.call(pred, target), want, "mse_grad with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL32, atol=ATOL32,
+                 dtype=dtype_like(pred))
+
+
+@check("hw2.losses.mae_grad.ties_give_zero", hint=(
+    "|d| has no derivative at d = 0; the course uses sign(0) = 0 (np.sign does that), so an element with "
+    "pred == target gets gradient 0. Divide by n = pred.size."))
+def mae_grad_ties_give_zero(ctx: Context) -> None:
+    pred = np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 0.0]])
+    target = np.array([[1.0, 1.0, 0.0], [0.5, 3.0, -2.0]])  # three exact ties
+    case = f"pred = {pred.tolist()}, target = {target.tolist()}"
+    want = np.sign(pred - target) / pred.size
+    expect_array(ctx.call_unchanged(pred, target), want, "mae_grad with pred == target at three elements", case,
+                 rtol=0, atol=1e-15, dtype=np.float64,
+                 hint_on={"sign(0) taken as +1": np.where(pred >= target, 1.0, -1.0) / pred.size,
+                          "sign(pred - target) without the 1/n": np.sign(pred - target)})
+    pred32, target32 = pred.astype(np.float32), target.astype(np.float32)
+    expect_array(ctx.call(pred32, target32), want, "mae_grad with float32 inputs", case,
+                 rtol=RTOL32, atol=1e-7, dtype=np.float32)
+
+
+@check("hw2.losses.mae_grad.matches_autograd", hint=HINT_GRAD)
+def mae_grad_matches_autograd(ctx: Context) -> None:
+    for shape in SHAPES:
+        target = ctx.rng.normal(size=shape)
+        # pred - target kept >= 1e-2 away from 0, where |d| has its kink and differences lie.
+        pred = target + away_from_kinks(ctx.rng, shape, margin=1e-2)
+        case = f"{ctx.seed_note}, {shapes(pred=pred, target=target)}"
+        got = ctx.call_unchanged(pred, target)
+        expect_array(got, _autograd("l1_loss", pred, target), "mae_grad against torch autograd of l1_loss", case,
+                     rtol=RTOL64, atol=1e-14, dtype=np.float64)
+        numeric = finite_difference(lambda p: np.mean(np.abs(p - target)), pred)
+        expect_gradient(got, numeric, "mae_grad against central differences of mae", case, tol=FD_TOL, floor=FD_FLOOR)
+
+
+# --------------------------------------------------------------------------- softmax
+
+def _torch_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
+    import torch
+
+    return torch.softmax(_torch(logits)[0], dim=axis).numpy()
+
+
+@check("hw2.losses.softmax.simple_example", hint=HINT_SOFTMAX)
+def softmax_simple_example(ctx: Context) -> None:
+    logits = np.array([[0.0, np.log(2.0), np.log(3.0)], [5.0, 5.0, 5.0]])
+    want = np.array([[1 / 6, 2 / 6, 3 / 6], [1 / 3, 1 / 3, 1 / 3]])
+    expect_array(ctx.call_unchanged(logits), want, "softmax over the last axis",
+                 "logits = [[0, ln 2, ln 3], [5, 5, 5]]", rtol=1e-12, atol=1e-12, dtype=np.float64)
+
+
+@check("hw2.losses.softmax.matches_torch", hint=HINT_SOFTMAX)
+def softmax_matches_torch(ctx: Context) -> None:
+    cases = (((4, 5), -1, {}), ((4, 5), 0, {"axis": 0}), ((2, 3, 4), 1, {"axis": 1}),
+             ((3, 2, 5), -1, {}), ((6,), 0, {"axis": 0}))
+    for shape, axis, kwargs in cases:
+        logits = ctx.rng.normal(scale=3.0, size=shape)
+        case = f"{ctx.seed_note}, {shapes(logits=logits)}, axis={axis}{'' if kwargs else ' (default)'}"
+        got = ctx.call_unchanged(logits, **kwargs)
+        want = _torch_softmax(logits, axis)
+        alt = {f"softmax over axis {a}": _torch_softmax(logits, a) for a in range(logits.ndim) if a % logits.ndim
+               != axis % logits.ndim}
+        got = expect_array(got, want, "softmax against torch.softmax", case, rtol=1e-10, atol=1e-12,
+                           dtype=np.float64, hint_on=alt)
+        sums = np.asarray(np.sum(got, axis=axis))
+        expect_array(sums, np.ones(sums.shape), "softmax sums along axis", case, rtol=0, atol=1e-12)
+    logits = ctx.rng.normal(scale=3.0, size=(3, 4)).astype(np.float32)
+    expect_array(ctx.call(logits), _torch_softmax(logits, -1), "softmax with float32 logits",
+                 f"{ctx.seed_note}, {shapes(logits=logits)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+@check("hw2.losses.softmax.large_logits", hint=HINT_SOFTMAX)
+def softmax_large_logits(ctx: Context) -> None:
+    logits = np.array([[1e4, 0.0, -1e4], [1e4, 1e4 - 1.0, 1e4 - 2.0], [-1e4, -1e4, -1e4]])
+    wide = ctx.rng.uniform(-1e4, 1e4, size=(4, 6))
+    for name, z, axis in (("fixed rows", logits, -1), ("fixed rows, axis 0", logits, 0), ("random", wide, -1)):
+        case = f"{ctx.seed_note}, {name}: logits up to +-1e4, {shapes(logits=z)}, axis={axis}"
+        # torch.softmax is stable; the answers are O(1) probabilities, so float64 rounding is tiny.
+        expect_array(ctx.call(z, axis=axis), _torch_softmax(z, axis), "softmax with large logits", case,
+                     rtol=1e-10, atol=1e-12, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- cross_entropy
+
+def _labels(ctx: Context, n: int, c: int) -> np.ndarray:
+    return ctx.rng.integers(0, c, size=n)
+
+
+def _torch_ce(logits: np.ndarray, labels: np.ndarray) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    return float(F.cross_entropy(_torch(logits)[0], torch.tensor(labels, dtype=torch.long)))
+
+
+@check("hw2.losses.cross_entropy.matches_torch", hint=HINT_CE)
+def cross_entropy_matches_torch(ctx: Context) -> None:
+    for n, c in ((5, 3), (1, 4), (8, 10)):
+        logits, labels = ctx.rng.normal(scale=2.0, size=(n, c)), _labels(ctx, n, c)
+        want = _torch_ce(logits, labels)
+        case = f"{ctx.seed_note}, {shapes(logits=logits)}, labels {labels.tolist()}"
+        expect_float(ctx.call_unchanged(logits, labels), want, "cross_entropy against torch F.cross_entropy",
+                     case, rtol=RTOL64, atol=ATOL64, hint_on={"the sum over samples instead of the mean": want * n})
+    logits, labels = ctx.rng.normal(size=(4, 3)).astype(np.float32), _labels(ctx, 4, 3)
+    expect_float(ctx.call(logits, labels), _torch_ce(logits, labels), "cross_entropy with float32 logits",
+                 f"{ctx.seed_note}, {shapes(logits=logits)}", rtol=RTOL32, atol=ATOL32)
+
+
+@check("hw2.losses.cross_entropy.large_logits", hint=HINT_CE)
+def cross_entropy_large_logits(ctx: Context) -> None:
+    logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4], [1e4, 0.0, 0.0]])
+    labels = np.array([2, 0, 0])
+    # Per sample: 1e4 - (-1e4) = 2e4; log(2 e^1e4) - 0 = 1e4 + ln 2; log(e^1e4 + 2) - 1e4 ~ 2e-4343 = 0.
+    want = (2e4 + 1e4 + float(np.log(2.0)) + 0.0) / 3
+    expect_float(ctx.call(logits, labels), want, "cross_entropy with logits up to 1e4",
+                 f"logits = {logits.tolist()}, labels = {labels.tolist()}", rtol=1e-12, atol=0)
+
+
+# --------------------------------------------------------------------------- cross_entropy_grad
+
+def _torch_ce_grad(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    z = _torch(logits)[0].requires_grad_(True)
+    F.cross_entropy(z, torch.tensor(labels, dtype=torch.long)).backward()
+    return z.grad.numpy()
+
+
+def _ce_numpy(logits: np.ndarray, labels: np.ndarray) -> float:
+    z = logits - logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
+
+
+@check("hw2.losses.cross_entropy_grad.matches_autograd", hint=(
+    "Lecture part 2, 链式法则: softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) / N; "
+    "the 1/N comes from the mean over the batch."))
+def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
+    for n, c in ((5, 3), (1, 4), (6, 7)):
+        logits, labels = ctx.rng.normal(scale=2.0, size=(n, c)), _labels(ctx, n, c)
+        case = f"{ctx.seed_note}, {shapes(logits=logits)}, labels {labels.tolist()}"
+        got = ctx.call_unchanged(logits, labels)
+        want = _torch_ce_grad(logits, labels)
+        got = expect_array(got, want, "cross_entropy_grad against torch autograd", case, rtol=1e-9, atol=1e-12,
+                           dtype=np.float64, hint_on={"softmax - onehot without the 1/N": want * n})
+        numeric = finite_difference(lambda z: _ce_numpy(z, labels), logits)
+        expect_gradient(got, numeric, "cross_entropy_grad against central differences of cross-entropy", case,
+                        tol=FD_TOL, floor=FD_FLOOR)
+
+
+@check("hw2.losses.cross_entropy_grad.large_and_float32", hint=(
+    "Build the gradient from a stable softmax (row maximum subtracted) and keep the logits' dtype."))
+def cross_entropy_grad_large_and_float32(ctx: Context) -> None:
+    logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]])
+    labels = np.array([2, 0])
+    expect_array(ctx.call(logits, labels), _torch_ce_grad(logits, labels), "cross_entropy_grad with logits up to 1e4",
+                 f"logits = {logits.tolist()}, labels = {labels.tolist()}", rtol=1e-10, atol=1e-12, dtype=np.float64)
+    logits32, labels = ctx.rng.normal(size=(5, 4)).astype(np.float32), _labels(ctx, 5, 4)
+    expect_array(ctx.call(logits32, labels), _torch_ce_grad(logits32, labels), "cross_entropy_grad with float32 logits",
+                 f"{ctx.seed_note}, {shapes(logits=logits32)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- binary_cross_entropy
+
+@check("hw2.losses.binary_cross_entropy.matches_torch", hint=(
+    "L = -mean(y log p + (1 - y) log(1 - p)): mind the minus sign (a loss is >= 0) and take the mean over "
+    "all elements."))
+def binary_cross_entropy_matches_torch(ctx: Context) -> None:
+    import torch.nn.functional as F
+
+    p, y = np.array([0.5, 0.9, 0.2]), np.array([1.0, 0.0, 0.0])
+    want = -float(np.log(0.5) + np.log(0.1) + np.log(0.8)) / 3
+    expect_float(ctx.call_unchanged(p, y), want, "binary_cross_entropy",
+                 f"p = {p.tolist()}, y = {y.tolist()}", rtol=1e-12, atol=0, hint_on={"the sign flipped": -want})
+    for shape in SHAPES:
+        p = ctx.rng.uniform(0.01, 0.99, size=shape)
+        y = ctx.rng.integers(0, 2, size=shape).astype(np.float64)
+        want = float(F.binary_cross_entropy(*_torch(p, y)))
+        expect_float(ctx.call_unchanged(p, y), want, "binary_cross_entropy against torch F.binary_cross_entropy",
+                     f"{ctx.seed_note}, {shapes(p=p, y=y)}", rtol=RTOL64, atol=ATOL64,
+                     hint_on={"the sign flipped": -want, "the sum instead of the mean": want * p.size})
+    p32 = ctx.rng.uniform(0.05, 0.95, size=(3, 4)).astype(np.float32)
+    y32 = ctx.rng.integers(0, 2, size=(3, 4)).astype(np.float32)
+    expect_float(ctx.call(p32, y32), float(F.binary_cross_entropy(*_torch(p32, y32))),
+                 "binary_cross_entropy with float32 inputs", f"{ctx.seed_note}, {shapes(p=p32, y=y32)}",
+                 rtol=RTOL32, atol=ATOL32)

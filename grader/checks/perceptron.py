@@ -1,0 +1,246 @@
+"""Checks for perceptron (hw1): the sign step, prediction, Rosenblatt's rule and the logic gates.
+
+Oracles: the lecture's truth tables (the judge applies sgn(X @ w + b) itself to the student's
+weights) and the judge's own Rosenblatt loop, written here from the contract's rule.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..compare import (as_array, as_float, as_sequence, describe, expect_array, expect_equal, expect_float,
+                       expect_true, shapes)
+from ..context import Context
+from ..errors import CheckFailed
+from ..registry import check
+
+GATE_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+GATES = {  # truth tables with True = +1, False = -1
+    "AND": np.array([-1.0, -1.0, -1.0, 1.0]),
+    "OR": np.array([-1.0, 1.0, 1.0, 1.0]),
+    "NAND": np.array([1.0, 1.0, 1.0, -1.0]),
+}
+XOR_Y = np.array([-1.0, 1.0, 1.0, -1.0])
+# Learning rates that are powers of two and small-integer data keep every step of Rosenblatt's
+# rule exact in float64 (and float32): the judge's loop and a correct student loop then take
+# the same decisions, including the exact zeros y * (w . x + b) = 0 that the rule counts as
+# mistakes. The 1e-9 below only forgives the order in which w . x is summed.
+LEARNING_RATES = (0.25, 0.5, 1.0, 2.0)
+ATOL_WB = 1e-9
+
+HINT_SIGN = ("Lecture part 1 (感知机): sgn(z) is +1 for z >= 0 and -1 otherwise, so sgn(0) = +1. "
+             "np.sign(0) is 0, which is not a class label.")
+HINT_PREDICT = "Lecture part 1: y_hat = sgn(w^T x + b) for every row x of X; do not forget the bias b."
+HINT_TRAIN = ("Lecture part 1, Rosenblatt's rule: start from w = 0, b = 0; visit the samples in order; a sample "
+              "is a mistake when y * (w . x + b) <= 0 (the boundary counts), then w += lr*y*x, b += lr*y; "
+              "count the mistakes per epoch and stop right after the first epoch with none.")
+
+
+def _sign(z: np.ndarray) -> np.ndarray:
+    return np.where(z >= 0, 1.0, -1.0)
+
+
+def rosenblatt(X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> tuple[np.ndarray, float, list[int]]:
+    """The judge's perceptron loop, from the contract's description."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors: list[int] = []
+    for _ in range(epochs):
+        mistakes = 0
+        for x_i, y_i in zip(X, y):
+            if y_i * (float(np.dot(w, x_i)) + b) <= 0:
+                w = w + lr * y_i * x_i
+                b = b + lr * y_i
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+
+
+def _error_list(value: Any, what: str, case: str) -> list[int]:
+    """errors as a list (a tuple is forgiven) of whole numbers."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = list(value)
+    if not isinstance(value, (list, tuple)):
+        raise CheckFailed(f"{what}: expected a list of mistake counts, got {describe(value)}\n  case: {case}")
+    counts = []
+    for e in value:
+        if isinstance(e, bool) or not isinstance(e, (int, np.integer, float, np.floating)) or float(e) != int(e):
+            raise CheckFailed(f"{what}: every entry must be a whole number of mistakes, got {describe(e)}"
+                              f"\n  case: {case}")
+        counts.append(int(e))
+    return counts
+
+
+def _train(ctx: Context, X: np.ndarray, y: np.ndarray, case: str, unchanged: bool = False,
+           **kwargs: Any) -> tuple[np.ndarray, float, list[int]]:
+    call = ctx.call_unchanged if unchanged else ctx.call
+    got = as_sequence(call(X, y, **kwargs), 3, "perceptron_train", case)
+    w = as_array(got[0], "perceptron_train w", case, shape=(X.shape[1],), dtype=X.dtype)
+    b = as_float(got[1], "perceptron_train b", case)
+    return w, b, _error_list(got[2], "perceptron_train errors", case)
+
+
+def _expect_run(ctx: Context, X: np.ndarray, y: np.ndarray, lr: float, epochs: int, unchanged: bool = False) -> None:
+    case = f"{ctx.seed_note}, {shapes(X=X)}, lr={lr}, epochs={epochs}"
+    w, b, errors = _train(ctx, X, y, case, unchanged=unchanged, lr=lr, epochs=epochs)
+    w_want, b_want, errors_want = rosenblatt(X.astype(np.float64), y.astype(np.float64), lr, epochs)
+    hint = ""
+    if errors_want[-1] == 0 and errors[:len(errors_want)] == errors_want and len(errors) > len(errors_want):
+        hint = " (your loop went on after an epoch with 0 mistakes; stop right after it)"
+    if errors != errors_want:
+        raise CheckFailed(f"perceptron_train errors per epoch: expected {_short(errors_want)}, got {_short(errors)}"
+                          f"{hint}\n  case: {case}")
+    expect_array(w, w_want, "perceptron_train w", case, rtol=0, atol=ATOL_WB)
+    expect_float(b, b_want, "perceptron_train b", case, rtol=0, atol=ATOL_WB)
+
+
+def _short(counts: list[int], limit: int = 30) -> str:
+    return str(counts) if len(counts) <= limit else f"{str(counts[:limit])[:-1]}, ... ({len(counts)} epochs)]"
+
+
+def _small_ints(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.integers(-3, 4, size=shape).astype(np.float64)
+
+
+def _separable(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Small-integer points labelled by a random integer hyperplane, none on it."""
+    while True:
+        n, d = int(rng.integers(8, 25)), int(rng.integers(2, 5))
+        w_true, b_true = _small_ints(rng, (d,)), float(rng.integers(-2, 3)) + 0.5
+        X = _small_ints(rng, (n, d))
+        y = _sign(X @ w_true + b_true)
+        if 0 < np.count_nonzero(y > 0) < n:
+            return X, y
+
+
+@check("hw1.perceptron.sign.zero_is_plus_one", hint=HINT_SIGN)
+def sign_zero_is_plus_one(ctx: Context) -> None:
+    z = np.array([-2.5, -1e-300, 0.0, 1e-300, 3.0])
+    expect_array(ctx.call(z), np.array([-1.0, -1.0, 1.0, 1.0, 1.0]), "sign", "z = [-2.5, -1e-300, 0, 1e-300, 3]",
+                 rtol=0, atol=0, dtype=np.float64, hint_on={"np.sign (sign(0) = 0)": np.sign(z)})
+
+
+@check("hw1.perceptron.sign.random", hint=HINT_SIGN + " Keep z's shape and float dtype (float32 stays float32).")
+def sign_random(ctx: Context) -> None:
+    for shape in ((7,), (3, 4), (2, 3, 2)):
+        z = ctx.rng.normal(size=shape)
+        z[ctx.rng.random(shape) < 0.3] = 0.0  # exact zeros where the convention matters
+        case = f"{ctx.seed_note}, {shapes(z=z)}, {np.count_nonzero(z == 0)} exact zero(s)"
+        expect_array(ctx.call_unchanged(z), _sign(z), "sign", case, rtol=0, atol=0, dtype=np.float64,
+                     hint_on={"np.sign (sign(0) = 0)": np.sign(z)})
+    z32 = np.concatenate([ctx.rng.normal(size=5), [0.0]]).astype(np.float32)
+    expect_array(ctx.call(z32), _sign(z32), "sign with float32 input", f"{ctx.seed_note}, {shapes(z=z32)}",
+                 rtol=0, atol=0, dtype=np.float32)
+
+
+@check("hw1.perceptron.perceptron_predict.random", hint=HINT_PREDICT)
+def perceptron_predict_random(ctx: Context) -> None:
+    for _ in range(3):
+        n, d = int(ctx.rng.integers(3, 12)), int(ctx.rng.integers(1, 5))
+        # Small integers make some scores exactly 0, where the prediction must be +1.
+        X, w = _small_ints(ctx.rng, (n, d)), _small_ints(ctx.rng, (d,))
+        b = float(ctx.rng.integers(-2, 3))
+        case = f"{ctx.seed_note}, {shapes(X=X, w=w)}, b={b}"
+        expect_array(ctx.call_unchanged(X, w, b), _sign(X @ w + b), "perceptron_predict", case,
+                     rtol=0, atol=0, dtype=np.float64, hint_on={"sgn(X @ w) (the bias b is missing)": _sign(X @ w)})
+    X, w = ctx.rng.normal(size=(6, 3)), ctx.rng.normal(size=3)
+    b = float(ctx.rng.normal())
+    expect_array(ctx.call(X, w, b), _sign(X @ w + b), "perceptron_predict", f"{ctx.seed_note}, {shapes(X=X, w=w)}",
+                 rtol=0, atol=0, dtype=np.float64, hint_on={"sgn(X @ w) (the bias b is missing)": _sign(X @ w)})
+
+
+@check("hw1.perceptron.perceptron_predict.float32", hint="float32 in, float32 out: the labels come back in X's dtype.")
+def perceptron_predict_float32(ctx: Context) -> None:
+    X, w = ctx.rng.normal(size=(8, 3)).astype(np.float32), ctx.rng.normal(size=3).astype(np.float32)
+    b = 0.25
+    # Keep every score clear of 0 so float32 rounding cannot flip a label.
+    scores = X.astype(np.float64) @ w.astype(np.float64) + b
+    X[np.abs(scores) < 1e-3] += np.float32(0.5)
+    want = _sign(X.astype(np.float64) @ w.astype(np.float64) + b)
+    expect_array(ctx.call(X, w, b), want, "perceptron_predict with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(X=X, w=w)}",
+                 rtol=0, atol=0, dtype=np.float32)
+
+
+@check("hw1.perceptron.logic_gate.truth_tables", hint=(
+    "Lecture part 1 (感知机中的逻辑运算): pick w and b so that the line w . x + b = 0 separates the inputs "
+    "that give True from those that give False; remember sgn(0) = +1. Any such weights are fine."))
+def logic_gate_truth_tables(ctx: Context) -> None:
+    for name, table in GATES.items():
+        got = as_sequence(ctx.call(name), 2, f"logic_gate({name!r})")
+        w = as_array(got[0], f"logic_gate({name!r}) w", shape=(2,)).astype(np.float64)
+        b = as_float(got[1], f"logic_gate({name!r}) b")
+        hints = {f"the {other} gate": t for other, t in GATES.items() if other != name}
+        # The judge's own sgn(X @ w + b) on your weights: labels are exact.
+        expect_array(_sign(GATE_X @ w + b), table, f"sgn(X @ w + b) with (w, b) = logic_gate({name!r})",
+                     f"X = [[0,0],[0,1],[1,0],[1,1]], your w = {w.tolist()}, b = {b}", rtol=0, atol=0,
+                     hint_on=hints)
+
+
+@check("hw1.perceptron.logic_gate.unknown_name_raises", hint=(
+    "Lecture part 1: XOR is not linearly separable, so no (w, b) exists; logic_gate raises ValueError for "
+    "XOR and for any name other than AND, OR, NAND."))
+def logic_gate_unknown_name_raises(ctx: Context) -> None:
+    for name in ("XOR", "NOR", "MAYBE"):
+        ctx.expect_raises("ValueError", name)
+
+
+@check("hw1.perceptron.perceptron_train.converges_on_gates", hint=HINT_TRAIN)
+def perceptron_train_converges_on_gates(ctx: Context) -> None:
+    for name, y in GATES.items():
+        case = f"X = [[0,0],[0,1],[1,0],[1,1]], y = {y.tolist()} ({name}), default lr and epochs"
+        w, b, errors = _train(ctx, GATE_X, y, case, unchanged=True)
+        expect_true(len(errors) > 0 and errors[-1] == 0, f"perceptron_train on {name}", case,
+                    f"training should end with an epoch of 0 mistakes (the data are linearly separable); "
+                    f"errors = {errors}"[:600])
+        expect_array(_sign(GATE_X @ w.astype(np.float64) + b), y,
+                     f"sgn(X @ w + b) with your learnt w = {w.tolist()}, b = {b} on {name}", case, rtol=0, atol=0)
+
+
+@check("hw1.perceptron.perceptron_train.xor_never_converges", hint=(
+    "Lecture part 1 (Minsky, 异或): no line separates XOR, so every epoch has mistakes and training runs all "
+    "`epochs` epochs; errors has one count per epoch."))
+def perceptron_train_xor_never_converges(ctx: Context) -> None:
+    for epochs in (1, 25):
+        case = f"X = [[0,0],[0,1],[1,0],[1,1]], y = {XOR_Y.tolist()} (XOR), epochs={epochs}"
+        _, _, errors = _train(ctx, GATE_X, XOR_Y, case, epochs=epochs)
+        expect_equal(len(errors), epochs, "perceptron_train on XOR: len(errors)", case)
+        expect_true(all(e > 0 for e in errors), "perceptron_train on XOR", case,
+                    f"every epoch must have mistakes on XOR, got errors = {errors}")
+
+
+@check("hw1.perceptron.perceptron_train.rosenblatt_separable", hint=HINT_TRAIN)
+def perceptron_train_rosenblatt_separable(ctx: Context) -> None:
+    for i in range(3):
+        while True:
+            X, y = _separable(ctx.rng)
+            lr = float(ctx.rng.choice(LEARNING_RATES))
+            if rosenblatt(X, y, lr, 200)[2][-1] == 0:  # converges well before the cap
+                break
+        _expect_run(ctx, X, y, lr, 1000, unchanged=(i == 0))
+
+
+@check("hw1.perceptron.perceptron_train.rosenblatt_nonseparable", hint=HINT_TRAIN)
+def perceptron_train_rosenblatt_nonseparable(ctx: Context) -> None:
+    for i in range(4):
+        n, d = int(ctx.rng.integers(6, 20)), int(ctx.rng.integers(1, 4))
+        X = _small_ints(ctx.rng, (n, d))
+        y = np.where(ctx.rng.random(n) < 0.5, 1.0, -1.0)
+        lr = float(ctx.rng.choice(LEARNING_RATES))
+        epochs = int(ctx.rng.integers(2, 7))
+        _expect_run(ctx, X, y, lr, epochs, unchanged=(i == 0))
+
+
+@check("hw1.perceptron.perceptron_train.float32", hint=(
+    "float32 in, float32 out: w comes back in X's dtype (np.zeros(D) is float64; use dtype=X.dtype)."))
+def perceptron_train_float32(ctx: Context) -> None:
+    X, y = _separable(ctx.rng)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)  # float32 in: samples and labels
+    case = f"{ctx.seed_note}, {shapes(X=X32, y=y32)}, lr=0.5, epochs=5"
+    w, b, errors = _train(ctx, X32, y32, case, lr=0.5, epochs=5)
+    w_want, b_want, errors_want = rosenblatt(X, y, 0.5, 5)
+    expect_equal(errors, errors_want, "perceptron_train errors per epoch (float32 X)", case)
+    expect_array(w, w_want, "perceptron_train w (float32 X)", case, rtol=0, atol=ATOL_WB)  # dyadic steps: exact
+    expect_float(b, b_want, "perceptron_train b (float32 X)", case, rtol=0, atol=ATOL_WB)

@@ -1,0 +1,461 @@
+"""Checks for rnn (hw4): vanilla RNN step/forward/BPTT, LSTM and GRU cells, sequence-to-class.
+
+Oracles: closed forms written here in float64, torch's RNNCell / nn.RNN / LSTMCell / GRUCell with our
+weights copied in, torch autograd, and central differences of the student's own rnn_forward.
+
+Weight mapping between the course's layout (x @ W, row vectors) and torch's (W @ x, weight (out, in)):
+- RNNCell / nn.RNN (tanh): weight_ih = Wx.T, weight_hh = Wh.T, bias_ih + bias_hh = b.
+- LSTMCell: weight_ih = Wx.T (4H, D), weight_hh = Wh.T (4H, H), bias_ih + bias_hh = b; both use the
+  gate order i, f, g, o; cell(x, (h, c)) -> (h_next, c_next).
+- GRUCell: weight_ih = Wx.T, weight_hh = Wh.T, bias_ih = bx, bias_hh = bh, kept separate because
+  r multiplies (h Wh_n + bh_n), hidden bias included; gate order r, z, n.
+Our weights are drawn with ctx.rng and copied INTO the torch module, so a seed fixes every value.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compare import as_array, as_sequence, expect_array, shapes
+from ..context import Context
+from ..gradients import expect_gradient
+from ..registry import check
+
+# Sums of a few products of O(1) numbers through tanh/sigmoid: float64 rounding stays near 1e-15,
+# so 1e-10 only forgives another summation order or another (exact) sigmoid formula.
+RTOL64, ATOL64 = 1e-10, 1e-10
+# float32 results carry ~1e-7 relative rounding per operation; 1e-5 is about 100 ulp.
+RTOL32, ATOL32 = 1e-5, 1e-5
+
+HINT_STEP = ("Lecture part 4 (循环神经网络的工作原理): h_t = f(h_{t-1}, x_t) with f = tanh of "
+             "x_t Wx + h_{t-1} Wh + b; the tanh comes last, after adding all three terms.")
+HINT_FORWARD = ("Lecture part 4 (信息接力赛): start from h0, feed each time step (时间步) the previous "
+                "step's hidden state (隐藏态), and keep every h_t: hs[:, t] is the state after step t.")
+HINT_BACKWARD = ("Lecture part 4 / part 2 (反向传播): unroll the RNN in time; the gradient reaching h_t is "
+                 "dhs[:, t] plus what flows back from step t+1 through Wh, times tanh' = 1 - h_t^2. "
+                 "Shared weights: sum dWx, dWh, db over all time steps.")
+HINT_LSTM = ("Lecture part 4 (长短期记忆网络): the pre-activations split into four chunks in PyTorch's order "
+             "i, f, g, o (输入门, 遗忘门, candidate, 输出门); c_next = f*c + i*g, h_next = o*tanh(c_next).")
+HINT_GRU = ("Lecture part 4 (门控循环单元): chunks in the order r, z, n; the reset gate (重置门) r multiplies "
+            "the whole h Wh_n + bh_n (as in PyTorch), and h_next = (1 - z) * n + z * h (更新门 z keeps the past).")
+HINT_S2C = ("Lecture part 4 (序列到类别模式): summarise the sequence by its last hidden state (a) or by the "
+            "average over time (b, 按时间长度进行平均), then apply the linear layer.")
+
+
+# --------------------------------------------------------------------------- judge-side math
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # exact identity, overflow-free
+
+
+def _rnn_step(x, h, Wx, Wh, b):
+    return np.tanh(x @ Wx + h @ Wh + b)
+
+
+def _rnn_forward(xs, h0, Wx, Wh, b):
+    h, out = h0, []
+    for t in range(xs.shape[1]):
+        h = _rnn_step(xs[:, t], h, Wx, Wh, b)
+        out.append(h)
+    return np.stack(out, axis=1)
+
+
+def _lstm(x, h, c, Wx, Wh, b, order="ifgo"):
+    """The LSTM step reading the four chunks in ``order`` (the contract's is i, f, g, o)."""
+    gates = dict(zip(order, np.split(x @ Wx + h @ Wh + b, 4, axis=1)))
+    c_next = _sigmoid(gates["f"]) * c + _sigmoid(gates["i"]) * np.tanh(gates["g"])
+    return _sigmoid(gates["o"]) * np.tanh(c_next), c_next
+
+
+def _gru(x, h, Wx, Wh, bx, bh, reset_before_product=False):
+    xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
+    hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
+    r, z = _sigmoid(xr + hr), _sigmoid(xz + hz)
+    if reset_before_product:  # the original paper's variant: r applied to h before Wh_n
+        H = h.shape[1]
+        hn = (r * h) @ Wh[:, 2 * H:] + bh[2 * H:]
+        return (1 - z) * np.tanh(xn + hn) + z * h
+    return (1 - z) * np.tanh(xn + r * hn) + z * h
+
+
+def _rnn_params(rng, N, D, H, scale=1.0, dtype=np.float64):
+    x = rng.normal(size=(N, D))
+    h = rng.normal(size=(N, H))
+    Wx = rng.normal(scale=scale, size=(D, H)) / np.sqrt(D)
+    Wh = rng.normal(scale=scale, size=(H, H)) / np.sqrt(H)
+    b = rng.normal(size=H)
+    return tuple(a.astype(dtype) for a in (x, h, Wx, Wh, b))
+
+
+def _gate_params(rng, N, D, H, gates, dtype=np.float64):
+    """x (N,D), h (N,H), Wx (D,gates*H), Wh (H,gates*H) with O(1) pre-activations."""
+    x, h = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    Wx = rng.normal(size=(D, gates * H)) / np.sqrt(D)
+    Wh = rng.normal(size=(H, gates * H)) / np.sqrt(H)
+    return tuple(a.astype(dtype) for a in (x, h, Wx, Wh))
+
+
+def _f64(*arrays):
+    return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
+
+
+def _tensor(a):
+    import torch
+
+    return torch.tensor(np.asarray(a, dtype=np.float64))
+
+
+def _copy_into(param, value) -> None:
+    import torch
+
+    with torch.no_grad():
+        param.copy_(_tensor(value))
+
+
+# --------------------------------------------------------------------------- rnn_step
+
+@check("hw4.rnn.rnn_step.small_example", hint=HINT_STEP)
+def rnn_step_small_example(ctx: Context) -> None:
+    x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    h = np.array([[0.5, -0.5, 0.0], [1.0, 0.0, -1.0]])
+    Wx = np.array([[0.1, -0.2, 0.3], [0.4, 0.0, -0.6]])
+    Wh = np.array([[0.2, 0.1, 0.0], [-0.3, 0.5, 0.1], [0.0, 0.2, -0.4]])
+    b = np.array([0.1, -0.1, 0.2])
+    pre = x @ Wx + h @ Wh + b
+    got = ctx.call(x, h, Wx, Wh, b)
+    expect_array(got, np.tanh(pre), "rnn_step on a small example",
+                 "x = [[1,2],[0,-1]], h = [[.5,-.5,0],[1,0,-1]], Wx (2,3), Wh (3,3), b = [.1,-.1,.2]",
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                 hint_on={"x @ Wx + h @ Wh + b without the tanh": pre,
+                          "tanh(x @ Wx + h @ Wh) + b (bias outside the tanh)": np.tanh(x @ Wx + h @ Wh) + b})
+
+
+@check("hw4.rnn.rnn_step.matches_torch", hint=HINT_STEP)
+def rnn_step_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for N, D, H in ((1, 3, 4), (5, 2, 3), (3, 6, 6)):
+        x, h, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
+        cell = torch.nn.RNNCell(D, H, nonlinearity="tanh", dtype=torch.float64)
+        split = ctx.rng.normal(size=H)  # torch's two biases only matter through their sum
+        for param, value in ((cell.weight_ih, Wx.T), (cell.weight_hh, Wh.T), (cell.bias_ih, b - split),
+                             (cell.bias_hh, split)):
+            _copy_into(param, value)
+        with torch.no_grad():
+            want = cell(_tensor(x), _tensor(h)).numpy()
+        got = ctx.call_unchanged(x, h, Wx, Wh, b)
+        expect_array(got, want, "rnn_step against torch.nn.RNNCell", f"{ctx.seed_note}, {shapes(x=x, h=h, Wx=Wx)}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on={"the pre-activation without tanh": x @ Wx + h @ Wh + b})
+
+
+@check("hw4.rnn.rnn_step.float32", hint="float32 in, float32 out: np.tanh and @ keep float32; "
+       "np.zeros(...) without dtype= does not.")
+def rnn_step_float32(ctx: Context) -> None:
+    args = _rnn_params(ctx.rng, 4, 3, 5, dtype=np.float32)
+    got = ctx.call(*args)
+    expect_array(got, _rnn_step(*_f64(*args)), "rnn_step with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(x=args[0], h=args[1])}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- rnn_forward
+
+@check("hw4.rnn.rnn_forward.small_sequence", hint=HINT_FORWARD)
+def rnn_forward_small_sequence(ctx: Context) -> None:
+    xs = np.array([[[1.0], [0.0], [-1.0]], [[0.5], [0.5], [2.0]]])  # N=2, T=3, D=1
+    h0 = np.array([[0.0, 0.0], [0.5, -0.5]])
+    Wx = np.array([[1.0, -0.5]])
+    Wh = np.array([[0.5, 0.25], [-0.25, 0.5]])
+    b = np.array([0.0, 0.1])
+    want = _rnn_forward(xs, h0, Wx, Wh, b)
+    from_h0 = np.stack([_rnn_step(xs[:, t], h0, Wx, Wh, b) for t in range(3)], axis=1)
+    got = ctx.call(xs, h0, Wx, Wh, b)
+    expect_array(got, want, "rnn_forward on a 3-step sequence (N=2, T=3, D=1, H=2)",
+                 "xs = [[[1],[0],[-1]],[[.5],[.5],[2]]], h0 = [[0,0],[.5,-.5]], Wx = [[1,-.5]], "
+                 "Wh = [[.5,.25],[-.25,.5]], b = [0,.1]", rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                 hint_on={"every step started from h0 (the hidden state is not carried)": from_h0,
+                          "the states shifted by one step (hs[:, 0] = h0)":
+                              np.concatenate([h0[:, None], want[:, :-1]], axis=1)})
+
+
+@check("hw4.rnn.rnn_forward.matches_torch", hint=HINT_FORWARD)
+def rnn_forward_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for N, T, D, H in ((2, 5, 3, 4), (3, 1, 2, 2), (1, 7, 4, 3)):
+        _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
+        xs = ctx.rng.normal(size=(N, T, D))
+        rnn = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)
+        for param, value in ((rnn.weight_ih_l0, Wx.T), (rnn.weight_hh_l0, Wh.T), (rnn.bias_ih_l0, b),
+                             (rnn.bias_hh_l0, np.zeros(H))):
+            _copy_into(param, value)
+        with torch.no_grad():
+            want = rnn(_tensor(xs), _tensor(h0)[None])[0].numpy()
+        got = ctx.call_unchanged(xs, h0, Wx, Wh, b)
+        expect_array(got, want, "rnn_forward against torch.nn.RNN(batch_first=True)",
+                     f"{ctx.seed_note}, {shapes(xs=xs, h0=h0, Wx=Wx)}", rtol=RTOL64, atol=ATOL64,
+                     dtype=np.float64)
+
+
+@check("hw4.rnn.rnn_forward.long_sequence_finite", hint=(
+    "A 200-step sequence with large weights: tanh saturates at +-1 and the states must stay finite. "
+    "Use np.tanh; a hand-written (e^a - e^-a) / (e^a + e^-a) overflows to inf/inf = NaN for large a."))
+def rnn_forward_long_sequence_finite(ctx: Context) -> None:
+    N, T, D, H = 2, 200, 3, 4
+    # Pre-activations in the hundreds: exp(2a) overflows float64 beyond a ~ 355.
+    _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H, scale=40.0)
+    xs = ctx.rng.normal(scale=10.0, size=(N, T, D))
+    got = ctx.call(xs, h0, Wx, Wh, b)
+    case = f"{ctx.seed_note}, {shapes(xs=xs, Wx=Wx, Wh=Wh)}, weights of scale ~40, inputs of scale ~10"
+    arr = as_array(got, "rnn_forward over 200 steps", case, shape=(N, T, H), dtype=np.float64)
+    # Deep in saturation, rounding differences hardly propagate; 1e-7 still forgives an amplification
+    # of float64 rounding by a factor 1e8 through the occasional unsaturated unit.
+    expect_array(arr, _rnn_forward(xs, h0, Wx, Wh, b), "rnn_forward over 200 steps", case, rtol=0, atol=1e-7)
+
+
+@check("hw4.rnn.rnn_forward.float32", hint="float32 in, float32 out: allocate hs with the inputs' dtype "
+       "(np.empty(..., dtype=xs.dtype)), or stack the float32 states.")
+def rnn_forward_float32(ctx: Context) -> None:
+    _, h0, Wx, Wh, b = _rnn_params(ctx.rng, 3, 2, 4, dtype=np.float32)
+    xs = ctx.rng.normal(size=(3, 5, 2)).astype(np.float32)
+    got = ctx.call(xs, h0, Wx, Wh, b)
+    expect_array(got, _rnn_forward(*_f64(xs, h0, Wx, Wh, b)), "rnn_forward with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(xs=xs, h0=h0)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- rnn_backward
+
+def _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b):
+    """(dxs, dh0, dWx, dWh, db) by torch autograd through the unrolled recurrence."""
+    import torch
+
+    from ..gradients import torch_vjp
+
+    def unrolled(xs, h0, Wx, Wh, b):
+        h, out = h0, []
+        for t in range(xs.shape[1]):
+            h = torch.tanh(xs[:, t] @ Wx + h @ Wh + b)
+            out.append(h)
+        return torch.stack(out, dim=1)
+
+    _, grads = torch_vjp(unrolled, {"xs": xs, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}, dhs)
+    return [grads[k] for k in ("xs", "h0", "Wx", "Wh", "b")]
+
+
+NAMES = ("dxs", "dh0", "dWx", "dWh", "db")
+
+
+@check("hw4.rnn.rnn_backward.single_step", hint=HINT_BACKWARD)
+def rnn_backward_single_step(ctx: Context) -> None:
+    # T = 1: da = dh * (1 - h^2), dx = da Wx^T, dh0 = da Wh^T, dWx = x^T da, dWh = h0^T da, db = sum da.
+    xs = np.array([[[1.0, -1.0]], [[0.5, 2.0]]])  # N=2, T=1, D=2
+    h0 = np.array([[0.5, 0.0], [-1.0, 1.0]])
+    Wx = np.array([[0.5, -0.5], [0.25, 0.5]])
+    Wh = np.array([[0.1, 0.2], [-0.3, 0.4]])
+    b = np.array([0.1, -0.2])
+    dhs = np.array([[[1.0, 0.0]], [[-1.0, 2.0]]])
+    h = _rnn_step(xs[:, 0], h0, Wx, Wh, b)
+    case = ("one time step: xs = [[[1,-1]],[[.5,2]]], h0 = [[.5,0],[-1,1]], Wx = [[.5,-.5],[.25,.5]], "
+            "Wh = [[.1,.2],[-.3,.4]], b = [.1,-.2], dhs = [[[1,0]],[[-1,2]]]")
+    got = as_sequence(ctx.call(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
+    right = _one_step_grads(dhs[:, 0] * (1 - h ** 2), xs, h0, Wx, Wh)
+    no_tanh = _one_step_grads(dhs[:, 0], xs, h0, Wx, Wh)
+    for name, g, w, alt in zip(NAMES, got, right, no_tanh):
+        expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on={"the gradient without the tanh derivative (1 - h^2)": alt})
+
+
+def _one_step_grads(da, xs, h0, Wx, Wh):
+    """(dxs, dh0, dWx, dWh, db) of one step given the gradient da at the pre-activation."""
+    return da[:, None] @ Wx.T[None], da @ Wh.T, xs[:, 0].T @ da, h0.T @ da, da.sum(axis=0)
+
+
+@check("hw4.rnn.rnn_backward.matches_torch", hint=HINT_BACKWARD)
+def rnn_backward_matches_torch(ctx: Context) -> None:
+    for N, T, D, H in ((2, 4, 3, 5), (3, 6, 2, 3), (1, 1, 2, 2)):
+        _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
+        xs, dhs = ctx.rng.normal(size=(N, T, D)), ctx.rng.normal(size=(N, T, H))
+        want = _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b)
+        case = f"{ctx.seed_note}, {shapes(dhs=dhs, xs=xs, h0=h0, Wx=Wx)}"
+        got = as_sequence(ctx.call_unchanged(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
+        for name, g, w in zip(NAMES, got, want):
+            # Exact float64 BPTT on both sides; 1e-9 forgives summation order over N*T terms.
+            expect_array(g, w, f"rnn_backward {name} against torch autograd", case, rtol=1e-9, atol=1e-10,
+                         dtype=np.float64)
+
+
+@check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + " This check compares your gradients with "
+       "central differences of YOUR OWN rnn_forward.")
+def rnn_backward_numeric_grad(ctx: Context) -> None:
+    N, T, D, H = 2, 3, 2, 3
+    _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
+    xs, dhs = ctx.rng.normal(size=(N, T, D)), ctx.rng.normal(size=(N, T, H))
+    args = [xs, h0, Wx, Wh, b]
+    numeric = ctx.drive("common.numeric_grad", {"function": "rnn_forward", "args": args, "kwargs": {},
+                                                "wrt": [0, 1, 2, 3, 4], "h": 1e-6, "dout": dhs,
+                                                "output_index": None})["grads"]
+    case = f"{ctx.seed_note}, {shapes(dhs=dhs, xs=xs, h0=h0, Wx=Wx)}"
+    got = as_sequence(ctx.call(dhs, *args), 5, "rnn_backward", case)
+    for name, g, w in zip(NAMES, got, numeric):
+        # Central differences with h = 1e-6 of an O(1) sum: ~1e-9 absolute error; the floor 1e-3 keeps
+        # near-zero entries from failing on that noise, 1e-5 relative is far above it elsewhere.
+        expect_gradient(g, w, f"rnn_backward {name} against finite differences of your rnn_forward", case,
+                        tol=1e-5, floor=1e-3)
+
+
+@check("hw4.rnn.rnn_backward.float32", hint="float32 in, float32 out: allocate the gradient arrays with the "
+       "inputs' dtype (np.zeros_like(Wx) keeps it, np.zeros(Wx.shape) does not).")
+def rnn_backward_float32(ctx: Context) -> None:
+    N, T, D, H = 2, 4, 3, 3
+    _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H, dtype=np.float32)
+    xs = ctx.rng.normal(size=(N, T, D)).astype(np.float32)
+    dhs = ctx.rng.normal(size=(N, T, H)).astype(np.float32)
+    want = _torch_rnn_grads(*_f64(dhs, xs, h0, Wx, Wh, b))
+    case = f"{ctx.seed_note}, {shapes(dhs=dhs, xs=xs, h0=h0)}"
+    got = as_sequence(ctx.call(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward with float32 inputs", case)
+    for name, g, w in zip(NAMES, got, want):
+        # float32 BPTT over 4 steps: a few hundred ulp at most.
+        expect_array(g, w, f"rnn_backward {name} with float32 inputs", case, rtol=1e-4, atol=1e-4,
+                     dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- lstm_step
+
+@check("hw4.rnn.lstm_step.matches_torch", hint=HINT_LSTM)
+def lstm_step_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for N, D, H in ((3, 4, 2), (1, 2, 5), (4, 3, 3)):
+        x, h, Wx, Wh = _gate_params(ctx.rng, N, D, H, 4)
+        c, b = ctx.rng.normal(size=(N, H)), ctx.rng.normal(size=4 * H)
+        cell = torch.nn.LSTMCell(D, H, dtype=torch.float64)
+        split = ctx.rng.normal(size=4 * H)
+        for param, value in ((cell.weight_ih, Wx.T), (cell.weight_hh, Wh.T), (cell.bias_ih, b - split),
+                             (cell.bias_hh, split)):
+            _copy_into(param, value)
+        with torch.no_grad():
+            want = [t.numpy() for t in cell(_tensor(x), (_tensor(h), _tensor(c)))]
+        case = f"{ctx.seed_note}, {shapes(x=x, h=h, c=c, Wx=Wx)}"
+        got = as_sequence(ctx.call_unchanged(x, h, c, Wx, Wh, b), 2, "lstm_step", case)
+        others = {order: _lstm(x, h, c, Wx, Wh, b, order) for order in ("ifog", "figo", "fiog", "igfo")}
+        for k, name in enumerate(("h_next", "c_next")):
+            expect_array(got[k], want[k], f"lstm_step {name} against torch.nn.LSTMCell", case,
+                         rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                         hint_on={f"the gates read in the order {', '.join(o)} (the contract's is i, f, g, o)":
+                                  v[k] for o, v in others.items()})
+
+
+@check("hw4.rnn.lstm_step.forget_gate_keeps_cell", hint=(
+    "Lecture part 4 (遗忘门, 单元状态): with the forget gate f fully open and the input gate i shut, "
+    "c_next = f*c + i*g must equal c: the cell state carries long-term memory unchanged. Check which "
+    "chunk of the pre-activations is i and which is f (order i, f, g, o)."))
+def lstm_step_forget_gate_keeps_cell(ctx: Context) -> None:
+    N, D, H = 3, 2, 4
+    x, h, Wx, Wh = _gate_params(ctx.rng, N, D, H, 4)
+    c = ctx.rng.normal(scale=2.0, size=(N, H))
+    # Chunk biases: i = -40 (shut), f = +40 (open), g and o random. sigmoid(+-40) is 1 or 0 within 5e-18.
+    b = np.concatenate([np.full(H, -40.0), np.full(H, 40.0), ctx.rng.normal(size=2 * H)])
+    case = f"{ctx.seed_note}, {shapes(x=x, h=h, c=c)}, b = [-40 (i) ..., +40 (f) ..., random (g, o)]"
+    got = as_sequence(ctx.call(x, h, c, Wx, Wh, b), 2, "lstm_step", case)
+    as_array(got[0], "lstm_step h_next", case, shape=(N, H))
+    expect_array(got[1], c, "lstm_step c_next with the forget gate open and the input gate shut", case,
+                 rtol=0, atol=1e-6, hint_on={"the candidate g (f and i swapped)": _lstm(x, h, c, Wx, Wh, b, "figo")[1]})
+
+
+@check("hw4.rnn.lstm_step.float32", hint="float32 in, float32 out for both h_next and c_next.")
+def lstm_step_float32(ctx: Context) -> None:
+    x, h, Wx, Wh = _gate_params(ctx.rng, 3, 2, 3, 4, dtype=np.float32)
+    c, b = (ctx.rng.normal(size=s).astype(np.float32) for s in ((3, 3), 12))
+    want = _lstm(*_f64(x, h, c, Wx, Wh, b))
+    case = f"{ctx.seed_note}, {shapes(x=x, h=h, c=c)}"
+    got = as_sequence(ctx.call(x, h, c, Wx, Wh, b), 2, "lstm_step with float32 inputs", case)
+    for k, name in enumerate(("h_next", "c_next")):
+        expect_array(got[k], want[k], f"lstm_step {name} with float32 inputs", case, rtol=RTOL32, atol=ATOL32,
+                     dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- gru_step
+
+@check("hw4.rnn.gru_step.small_example", hint=HINT_GRU)
+def gru_step_small_example(ctx: Context) -> None:
+    x = np.array([[1.0, -1.0]])
+    h = np.array([[0.5, -0.5]])
+    Wx = np.array([[0.5, 0.0, 0.25, -0.5, 1.0, 0.5], [0.0, 0.5, -0.25, 0.5, 0.5, -1.0]])
+    Wh = np.array([[1.0, 0.5, 0.0, 0.25, -0.5, 1.0], [0.5, -1.0, 0.5, 0.0, 1.0, 0.5]])
+    bx = np.array([0.1, 0.0, -0.1, 0.2, 0.0, 0.3])
+    bh = np.array([0.0, 0.2, 0.1, 0.0, 0.5, -0.5])
+    case = "x = [[1,-1]], h = [[.5,-.5]], H = 2, Wx (2,6), Wh (2,6), bx, bh (6,) with a nonzero bh_n"
+    got = ctx.call(x, h, Wx, Wh, bx, bh)
+    expect_array(got, _gru(x, h, Wx, Wh, bx, bh), "gru_step on a small example", case, rtol=RTOL64, atol=ATOL64,
+                 dtype=np.float64, hint_on={
+                     "r applied to h before the product ((r*h) Wh_n + bh_n; PyTorch and the contract use "
+                     "r * (h Wh_n + bh_n))": _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True),
+                     "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)})
+
+
+def _swapped_z(x, h, Wx, Wh, bx, bh):
+    xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
+    hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
+    r, z = _sigmoid(xr + hr), _sigmoid(xz + hz)
+    return z * np.tanh(xn + r * hn) + (1 - z) * h
+
+
+@check("hw4.rnn.gru_step.matches_torch", hint=HINT_GRU)
+def gru_step_matches_torch(ctx: Context) -> None:
+    import torch
+
+    for N, D, H in ((3, 4, 2), (1, 2, 5), (4, 3, 3)):
+        x, h, Wx, Wh = _gate_params(ctx.rng, N, D, H, 3)
+        bx, bh = ctx.rng.normal(size=3 * H), ctx.rng.normal(size=3 * H)
+        cell = torch.nn.GRUCell(D, H, dtype=torch.float64)
+        for param, value in ((cell.weight_ih, Wx.T), (cell.weight_hh, Wh.T), (cell.bias_ih, bx),
+                             (cell.bias_hh, bh)):
+            _copy_into(param, value)
+        with torch.no_grad():
+            want = cell(_tensor(x), _tensor(h)).numpy()
+        got = ctx.call_unchanged(x, h, Wx, Wh, bx, bh)
+        expect_array(got, want, "gru_step against torch.nn.GRUCell", f"{ctx.seed_note}, {shapes(x=x, h=h, Wx=Wx)}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on={"r applied to h before the product ((r*h) Wh_n + bh_n)":
+                              _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True)})
+
+
+@check("hw4.rnn.gru_step.float32", hint="float32 in, float32 out.")
+def gru_step_float32(ctx: Context) -> None:
+    x, h, Wx, Wh = _gate_params(ctx.rng, 2, 3, 4, 3, dtype=np.float32)
+    bx, bh = (ctx.rng.normal(size=12).astype(np.float32) for _ in range(2))
+    got = ctx.call(x, h, Wx, Wh, bx, bh)
+    expect_array(got, _gru(*_f64(x, h, Wx, Wh, bx, bh)), "gru_step with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(x=x, h=h)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- sequence_to_class
+
+@check("hw4.rnn.sequence_to_class.both_poolings", hint=HINT_S2C)
+def sequence_to_class_both_poolings(ctx: Context) -> None:
+    hs = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[-1.0, 2.0], [0.5, 0.5], [0.0, -1.0]]])  # (2, 3, 2)
+    W = np.array([[1.0, -1.0, 0.5], [2.0, 0.0, -0.5]])
+    b = np.array([0.0, 0.5, -0.5])
+    case = "hs = [[[1,0],[0,1],[1,1]],[[-1,2],[.5,.5],[0,-1]]], W = [[1,-1,.5],[2,0,-.5]], b = [0,.5,-.5]"
+    last, mean, first = hs[:, -1] @ W + b, hs.mean(axis=1) @ W + b, hs[:, 0] @ W + b
+    for pooling, want in (("last", last), ("mean", mean)):
+        got = ctx.call(hs, W, b, pooling=pooling)
+        expect_array(got, want, f"sequence_to_class(pooling={pooling!r})", case, rtol=RTOL64, atol=ATOL64,
+                     dtype=np.float64, hint_on={"the 'last' read-out": last, "the 'mean' read-out": mean,
+                                                "the first time step": first,
+                                                "the sum over time (not the mean)": hs.sum(axis=1) @ W + b})
+    got = ctx.call(hs, W, b)
+    expect_array(got, last, "sequence_to_class with the default pooling ('last')", case, rtol=RTOL64,
+                 atol=ATOL64, hint_on={"the 'mean' read-out": mean})
+
+
+@check("hw4.rnn.sequence_to_class.random", hint=HINT_S2C)
+def sequence_to_class_random(ctx: Context) -> None:
+    for dtype, (rtol, atol) in ((np.float64, (RTOL64, ATOL64)), (np.float32, (RTOL32, ATOL32))):
+        N, T, H, C = (int(v) for v in ctx.rng.integers(2, 7, size=4))
+        hs = ctx.rng.uniform(-1, 1, size=(N, T, H)).astype(dtype)
+        W, b = ctx.rng.normal(size=(H, C)).astype(dtype), ctx.rng.normal(size=C).astype(dtype)
+        h64, W64, b64 = _f64(hs, W, b)
+        for pooling, summary in (("last", h64[:, -1]), ("mean", h64.mean(axis=1))):
+            got = ctx.call_unchanged(hs, W, b, pooling=pooling)
+            expect_array(got, summary @ W64 + b64, f"sequence_to_class(pooling={pooling!r})",
+                         f"{ctx.seed_note}, {shapes(hs=hs, W=W, b=b)}", rtol=rtol, atol=atol, dtype=dtype)

@@ -1,0 +1,309 @@
+"""Checks for transformer (hw5): a post-norm encoder layer built from nn.Linear and nn.LayerNorm.
+
+The child builds the student's EncoderLayer, loads the judge's weights by name and runs forward
+(grader/child/drivers/transformer.py). Oracles: torch.nn.TransformerEncoderLayer in float64 on the
+same weights (judge-side torch), and, where torch's answer is NaN (queries whose keys are all
+masked), the layer written out here in numpy float64.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..compare import expect_array, expect_true
+from ..context import Context
+from ..errors import CheckFailed
+from ..registry import check
+
+DRIVER = "transformer.encoder_layer"
+LINEARS = ("q_proj", "k_proj", "v_proj", "out_proj", "linear1", "linear2")
+NORMS = ("norm1", "norm2")
+# torch classes (and torch's own functional MHA) that would do the exercise's work for the student
+BUILTIN = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "Transformer",
+           "TransformerDecoderLayer", "TransformerDecoder", "F.multi_head_attention_forward")
+# The layer runs in float32 (torch's default) and is compared with a float64 oracle. Its outputs are
+# LayerNorm'd, O(1); float32 rounding through d_model <= 16 and feed-forward widths <= 24 stays
+# below ~2e-6 (measured over many seeds), so 1e-4 leaves a wide margin and still catches any real error.
+RTOL32, ATOL32 = 1e-4, 1e-4
+
+HINT_LAYER = ("Lecture part 5 (Transformer层: 多头注意力 + 前馈网络, 残差连接): post-norm, x = norm1(x + attn(x)), "
+              "then x = norm2(x + linear2(relu(linear1(x)))); per head softmax(Q K^T / sqrt(d_head)) V, heads "
+              "are contiguous chunks of d_model, concatenated and passed through out_proj.")
+HINT_MASK = ("The mask is True where a query may attend; masked scores must get weight exactly 0 (e.g. fill "
+             "them with -inf before the softmax). A (T, T) causal mask and an (N, 1, T) padding mask both "
+             "broadcast to (N, T, T), the same for every head.")
+
+
+# --------------------------------------------------------------------------- inputs
+
+def _config(rng: np.random.Generator) -> tuple[int, int, int]:
+    """(d_model, nhead, dim_feedforward) with 6 <= d_model <= 16: LayerNorm over fewer features says
+    little (over 2 features its output is always +-1 before the affine part)."""
+    while True:
+        nhead, d_head = int(rng.integers(1, 5)), int(rng.integers(2, 5))
+        if 6 <= nhead * d_head <= 16:
+            return nhead * d_head, nhead, int(rng.integers(8, 25))
+
+
+def _weights(rng: np.random.Generator, d: int, ff: int) -> dict[str, np.ndarray]:
+    """Random weights keeping every activation O(1); float32 values, so both dtypes agree exactly."""
+    shapes = {"q_proj": (d, d), "k_proj": (d, d), "v_proj": (d, d), "out_proj": (d, d),
+              "linear1": (ff, d), "linear2": (d, ff)}
+    state = {}
+    for name, (out_f, in_f) in shapes.items():
+        state[f"{name}.weight"] = rng.normal(size=(out_f, in_f)) / math.sqrt(in_f)
+        state[f"{name}.bias"] = 0.5 * rng.normal(size=out_f)
+    for name in NORMS:
+        state[f"{name}.weight"] = 1.0 + 0.2 * rng.normal(size=d)
+        state[f"{name}.bias"] = 0.2 * rng.normal(size=d)
+    return {k: v.astype(np.float32) for k, v in state.items()}
+
+
+def _x(rng: np.random.Generator, d: int, N: int | None = None, T: int | None = None) -> np.ndarray:
+    N = int(rng.integers(1, 4)) if N is None else N
+    T = int(rng.integers(2, 7)) if T is None else T
+    return rng.normal(size=(N, T, d)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- oracles
+
+def _torch_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, ff: int,
+                 src_mask=None, key_padding_mask=None) -> np.ndarray:
+    """torch.nn.TransformerEncoderLayer (post-norm, no dropout) in float64 with the same weights."""
+    import torch
+
+    d = x.shape[-1]
+    layer = torch.nn.TransformerEncoderLayer(d, nhead, ff, dropout=0.0, batch_first=True,
+                                             norm_first=False).double().eval()
+    t = {k: torch.from_numpy(v.astype(np.float64)) for k, v in state.items()}
+    with torch.no_grad():
+        layer.self_attn.in_proj_weight.copy_(torch.cat([t["q_proj.weight"], t["k_proj.weight"],
+                                                        t["v_proj.weight"]]))
+        layer.self_attn.in_proj_bias.copy_(torch.cat([t["q_proj.bias"], t["k_proj.bias"], t["v_proj.bias"]]))
+        layer.self_attn.out_proj.weight.copy_(t["out_proj.weight"])
+        layer.self_attn.out_proj.bias.copy_(t["out_proj.bias"])
+        for name in ("linear1", "linear2", "norm1", "norm2"):
+            getattr(layer, name).weight.copy_(t[f"{name}.weight"])
+            getattr(layer, name).bias.copy_(t[f"{name}.bias"])
+    # grad mode on (parameters require grad): torch then takes its plain path, not the fused fast path
+    out = layer(torch.from_numpy(x.astype(np.float64)),
+                src_mask=None if src_mask is None else torch.from_numpy(src_mask),
+                src_key_padding_mask=None if key_padding_mask is None else torch.from_numpy(key_padding_mask))
+    return out.detach().numpy()
+
+
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)  # biased variance, as nn.LayerNorm
+    return (x - mu) / np.sqrt(var + 1e-5) * g + b
+
+
+def _numpy_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, mask: np.ndarray | None = None,
+                 pre_norm: bool = False, scaled: bool = True) -> np.ndarray:
+    """The contract's layer in float64; a query with every key masked gets a zero attention output."""
+    w = {k: v.astype(np.float64) for k, v in state.items()}
+    x = x.astype(np.float64)
+    N, T, d = x.shape
+    dh = d // nhead
+
+    def linear(h, name):
+        return h @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+
+    def norm(h, name):
+        return _layer_norm(h, w[f"{name}.weight"], w[f"{name}.bias"])
+
+    def attention(h):
+        q, k, v = (linear(h, n).reshape(N, T, nhead, dh).transpose(0, 2, 1, 3) for n in ("q_proj", "k_proj", "v_proj"))
+        scores = q @ k.transpose(0, 1, 3, 2) / (math.sqrt(dh) if scaled else 1.0)
+        allowed = np.ones((N, 1, T, T), bool) if mask is None else np.broadcast_to(mask, (N, T, T))[:, None]
+        scores = np.where(allowed, scores, -np.inf)
+        top = np.max(scores, axis=-1, keepdims=True)
+        e = np.where(allowed, np.exp(scores - np.where(np.isfinite(top), top, 0.0)), 0.0)
+        total = e.sum(-1, keepdims=True)
+        weights = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+        return linear((weights @ v).transpose(0, 2, 1, 3).reshape(N, T, d), "out_proj")
+
+    def feed_forward(h):
+        return linear(np.maximum(linear(h, "linear1"), 0.0), "linear2")
+
+    if pre_norm:
+        h = x + attention(norm(x, "norm1"))
+        return h + feed_forward(norm(h, "norm2"))
+    h = norm(x + attention(x), "norm1")
+    return norm(h + feed_forward(h), "norm2")
+
+
+def _alternatives(state, x, nhead, mask) -> dict[str, np.ndarray]:
+    alts = {"a pre-norm layer (LayerNorm before attention and feed-forward, norm_first=True)":
+            _numpy_layer(state, x, nhead, mask, pre_norm=True),
+            "attention without the 1/sqrt(d_head) scale": _numpy_layer(state, x, nhead, mask, scaled=False)}
+    if mask is not None:
+        alts["the layer with the mask ignored"] = _numpy_layer(state, x, nhead, None)
+    return alts
+
+
+# --------------------------------------------------------------------------- running the student's layer
+
+def _builtin_used(reply: dict) -> list[str]:
+    found = set(reply.get("contains", [])) | set(reply.get("called", []) or [])
+    return sorted(found & set(BUILTIN))
+
+
+def _raise_if_builtin(reply: dict, what: str) -> None:
+    used = _builtin_used(reply)
+    if used:
+        raise CheckFailed(f"{what}: your EncoderLayer uses torch's {', '.join(used)}. The point of this "
+                          "exercise is to build multi-head self-attention yourself from q_proj, k_proj, v_proj "
+                          "and out_proj (nn.Linear) and the two LayerNorms, so this check gives no points while "
+                          "nn.MultiheadAttention / nn.TransformerEncoderLayer do the work.")
+
+
+def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
+         what: str, case: str) -> np.ndarray:
+    """The student's forward output, after the structural and fairness conditions."""
+    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x}
+    if mask is not None:
+        payload["mask"] = mask
+    reply = ctx.drive(DRIVER, payload)
+    _raise_if_builtin(reply, what)
+    if reply.get("not_in_layer") or reply.get("not_in_contract"):
+        raise CheckFailed(f"{what}: the judge's weights are loaded by name (load_state_dict, strict=True) and "
+                          "the names do not match the contract.\n  missing keys (contract names your layer "
+                          f"lacks): {reply.get('not_in_layer')}\n  unexpected keys (parameters of your layer "
+                          f"the contract does not have): {reply.get('not_in_contract')}\n  case: {case}")
+    if reply.get("load_error"):
+        raise CheckFailed(f"{what}: loading the judge's weights failed (wrong parameter shapes?): "
+                          f"{reply['load_error']}\n  case: {case}")
+    expect_true(reply.get("out") is not None, what, case,
+                f"forward should return a torch.Tensor, got {reply.get('out_type')}")
+    expect_true(not reply.get("x_changed"), what, case,
+                "forward modified its input x in place; inputs are never modified (use x = x + ..., not x += ...)")
+    return reply["out"]
+
+
+def _case(ctx: Context, config, x, mask_note: str = "") -> str:
+    d, nhead, ff = config
+    return (f"{ctx.seed_note}, d_model={d}, nhead={nhead}, dim_feedforward={ff}, x {x.shape} float32, "
+            f"random weights loaded by name{mask_note}")
+
+
+def _compare(ctx: Context, config, state, x, mask, want, what, mask_note="") -> None:
+    case = _case(ctx, config, x, mask_note)
+    got = _run(ctx, config, state, x, mask, what, case)
+    expect_array(got, want, what, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=_alternatives(state, x, config[1], mask))
+
+
+# --------------------------------------------------------------------------- checks
+
+@check("hw5.transformer.EncoderLayer.submodules", hint=(
+    "The contract names the submodules: q_proj, k_proj, v_proj, out_proj (nn.Linear(d_model, d_model)), "
+    "linear1 (nn.Linear(d_model, dim_feedforward)), linear2 (nn.Linear(dim_feedforward, d_model)), all with "
+    "bias, and norm1, norm2 (nn.LayerNorm(d_model, eps=1e-5)). Create them in __init__."))
+def encoder_submodules(ctx: Context) -> None:
+    for config in ((8, 2, 16), (12, 3, 20)):
+        d, nhead, ff = config
+        reply = ctx.drive(DRIVER, {"config": list(config)})
+        rows = {r["name"]: r for r in reply["submodules"]}
+        what = f"EncoderLayer({d}, {nhead}, {ff})"
+        sizes = {"linear1": (ff, d), "linear2": (d, ff)}
+        for name in LINEARS:
+            out_f, in_f = sizes.get(name, (d, d))
+            row = rows.get(name)
+            expect_true(row is not None, what, "submodule names", f"has no submodule {name!r} "
+                        f"(found: {sorted(n for n in rows if '.' not in n)})")
+            expect_true(row["linear"], what, name, f"{name} should be an nn.Linear, got {row['type']}")
+            want = {"weight": [out_f, in_f], "bias": [out_f]}
+            expect_true(row["params"] == want, what, name,
+                        f"{name} should be nn.Linear({in_f}, {out_f}) with bias: parameters {want}, "
+                        f"got {row['params']}")
+        for name in NORMS:
+            row = rows.get(name)
+            expect_true(row is not None, what, "submodule names", f"has no submodule {name!r}")
+            expect_true(row["layer_norm"], what, name, f"{name} should be an nn.LayerNorm, got {row['type']}")
+            expect_true(row["params"] == {"weight": [d], "bias": [d]}, what, name,
+                        f"{name} should be nn.LayerNorm({d}) with weight and bias, got parameters {row['params']}")
+            expect_true(abs(row["eps"] - 1e-5) < 1e-12, what, name, f"{name}.eps should be 1e-5, got {row['eps']}")
+
+
+@check("hw5.transformer.EncoderLayer.no_builtin_attention", hint=(
+    "Write the attention yourself from q_proj, k_proj, v_proj, out_proj: nn.MultiheadAttention and "
+    "nn.TransformerEncoderLayer (or F.multi_head_attention_forward) may not be used anywhere in the layer."))
+def encoder_no_builtin_attention(ctx: Context) -> None:
+    rng = np.random.default_rng(3)
+    config = (8, 2, 16)
+    state, x = _weights(rng, 8, 16), _x(rng, 8, 2, 4)
+    reply = ctx.drive(DRIVER, {"config": list(config), "state": state, "dtype": "float32", "x": x})
+    _raise_if_builtin(reply, "EncoderLayer(8, 2, 16)")
+
+
+@check("hw5.transformer.EncoderLayer.matches_torch_small", hint=HINT_LAYER)
+def encoder_matches_torch_small(ctx: Context) -> None:
+    rng = np.random.default_rng(2024)  # a fixed case: the same for every student and every run
+    config = (8, 2, 16)
+    state, x = _weights(rng, 8, 16), _x(rng, 8, 2, 4)
+    want = _torch_layer(state, x, 2, 16)
+    _compare(ctx, config, state, x, None, want, "EncoderLayer(8, 2, 16) against nn.TransformerEncoderLayer")
+
+
+@check("hw5.transformer.EncoderLayer.matches_torch", hint=HINT_LAYER)
+def encoder_matches_torch(ctx: Context) -> None:
+    for _ in range(3):
+        config = _config(ctx.rng)
+        d, nhead, ff = config
+        state, x = _weights(ctx.rng, d, ff), _x(ctx.rng, d)
+        _compare(ctx, config, state, x, None, _torch_layer(state, x, nhead, ff),
+                 f"EncoderLayer({d}, {nhead}, {ff}) against nn.TransformerEncoderLayer, no mask")
+
+
+@check("hw5.transformer.EncoderLayer.causal_mask", hint=HINT_MASK)
+def encoder_causal_mask(ctx: Context) -> None:
+    for _ in range(2):
+        config = _config(ctx.rng)
+        d, nhead, ff = config
+        state, x = _weights(ctx.rng, d, ff), _x(ctx.rng, d)
+        T = x.shape[1]
+        causal = np.tril(np.ones((T, T), dtype=bool))
+        want = _torch_layer(state, x, nhead, ff, src_mask=~causal)
+        _compare(ctx, config, state, x, causal, want,
+                 f"EncoderLayer({d}, {nhead}, {ff}) with a causal (T, T) mask against nn.TransformerEncoderLayer",
+                 ", mask = causal (T, T), True on and below the diagonal")
+
+
+@check("hw5.transformer.EncoderLayer.padding_mask", hint=HINT_MASK)
+def encoder_padding_mask(ctx: Context) -> None:
+    for _ in range(2):
+        config = _config(ctx.rng)
+        d, nhead, ff = config
+        state = _weights(ctx.rng, d, ff)
+        x = _x(ctx.rng, d, N=int(ctx.rng.integers(2, 4)), T=int(ctx.rng.integers(3, 7)))
+        N, T, _ = x.shape
+        lengths = ctx.rng.integers(1, T + 1, size=N)
+        lengths[0] = T - 1  # at least one sequence is really padded
+        pad = np.arange(T)[None, None, :] < lengths[:, None, None]  # (N, 1, T), True for real keys
+        want = _torch_layer(state, x, nhead, ff, key_padding_mask=~pad[:, 0])
+        _compare(ctx, config, state, x, pad, want,
+                 f"EncoderLayer({d}, {nhead}, {ff}) with a padding (N, 1, T) mask against "
+                 "nn.TransformerEncoderLayer", f", padding mask (N, 1, T) for lengths {lengths.tolist()}")
+
+
+@check("hw5.transformer.EncoderLayer.fully_masked_rows", hint=(
+    "A general (N, T, T) mask applies to every head. A query whose keys are all masked gets all-zero "
+    "attention weights (not NaN from a softmax over only -inf): its attention output is out_proj's bias, "
+    "followed as usual by the residual and norm1."))
+def encoder_fully_masked_rows(ctx: Context) -> None:
+    for _ in range(2):
+        config = _config(ctx.rng)
+        d, nhead, ff = config
+        state = _weights(ctx.rng, d, ff)
+        x = _x(ctx.rng, d, N=2, T=int(ctx.rng.integers(3, 7)))
+        N, T, _ = x.shape
+        mask = ctx.rng.random((N, T, T)) < 0.6
+        mask[0, 1] = False  # one query of the first sequence may attend to nothing
+        mask[1, 0] = True   # and one query of the second to everything
+        # torch returns NaN for a query with no key left, so this oracle is the judge's own float64 layer
+        want = _numpy_layer(state, x, nhead, mask)
+        _compare(ctx, config, state, x, mask, want,
+                 f"EncoderLayer({d}, {nhead}, {ff}) with a general (N, T, T) mask, some queries fully masked",
+                 ", random (N, T, T) mask; query 1 of sequence 0 is fully masked")

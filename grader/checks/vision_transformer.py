@@ -1,0 +1,358 @@
+"""Checks for vision_transformer (hw5): ViT patch embedding, class token, Swin windows and masks.
+
+Oracles: torch (F.unfold, Conv2d, torch.roll, imported inside the checks), explicit loops written
+from the contract's definitions, and Swin's region-label construction written here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compare import as_bool_array, expect_array, expect_true, shapes
+from ..context import Context
+from ..registry import check
+
+# Pure rearrangements copy numbers without arithmetic: they must be exact.
+EXACT = dict(rtol=0.0, atol=0.0)
+# A few float64 products of O(1) numbers: 1e-10 only forgives the summation order.
+RTOL64, ATOL64 = 1e-10, 1e-10
+# float32 results of sums over C*p*p <= 48 products of O(1) numbers: ~1e-6, so 1e-5 leaves room.
+RTOL32, ATOL32 = 1e-5, 1e-5
+
+HINT_PATCHIFY = ("Lecture part 5, 图像分块 (Image Patch Embedding): patches go left to right, then top to "
+                 "bottom, and each patch is flattened channel by channel, (C, p, p), as a Conv2d with "
+                 "kernel = stride = p sees it. reshape to (N, C, H/p, p, W/p, p), then move the axes.")
+HINT_EMBED = ("Lecture part 5: the patch embedding is one shared linear layer applied to every flattened "
+              "patch, patchify(images) @ W + b, which is exactly a Conv2d with kernel = stride = p.")
+HINT_CLS = ("Lecture part 5 (ViT): the [CLS] token goes in front of the patch tokens (position 0), and the "
+            "position embedding is added to every token, the class token included (pos_embed row 0).")
+HINT_PARTITION = ("Lecture part 5, Swin 窗口自注意力: cut each image's map into ws x ws windows; list the "
+                  "windows of image 0 first, row by row (left to right, then down), then image 1.")
+HINT_REVERSE = ("window_reverse must undo window_partition exactly: the same window order (image by image, "
+                "row-major), and N recovered from the number of windows.")
+HINT_SHIFT = ("Lecture part 5, 移位窗口: the map is rolled up and left by shift (toward smaller indices) "
+              "along H and along W, like np.roll(x, (-shift, -shift), axis=(1, 2)).")
+HINT_MASK = ("Swin's shifted-window mask: label the H x W map by the slices [0, H-ws), [H-ws, H-shift), "
+             "[H-shift, H) of the rows and likewise of the columns (up to 9 regions), cut the label map "
+             "into windows like window_partition, and let two tokens attend iff their labels are equal.")
+
+
+# --------------------------------------------------------------------------- oracles (from the definitions)
+
+def _patches(images: np.ndarray, p: int, channel_last: bool = False) -> np.ndarray:
+    """Row-major patches, each flattened in (C, p, p) order (or (p, p, C) for the classic mistake)."""
+    N, C, H, W = images.shape
+    rows = []
+    for n in range(N):
+        tokens = []
+        for i in range(H // p):
+            for j in range(W // p):
+                patch = images[n, :, i * p:(i + 1) * p, j * p:(j + 1) * p]
+                tokens.append((patch.transpose(1, 2, 0) if channel_last else patch).ravel())
+        rows.append(tokens)
+    return np.array(rows, dtype=images.dtype)
+
+
+def _windows(x: np.ndarray, ws: int, column_major: bool = False) -> np.ndarray:
+    """All ws x ws windows, image by image, row-major within an image (or column-major)."""
+    N, H, W, _ = x.shape
+    order = [(i, j) for i in range(H // ws) for j in range(W // ws)]
+    if column_major:
+        order = [(i, j) for j in range(W // ws) for i in range(H // ws)]
+    return np.array([x[n, i * ws:(i + 1) * ws, j * ws:(j + 1) * ws] for n in range(N) for i, j in order])
+
+
+def _region(index: int, size: int, ws: int, shift: int) -> int:
+    # Swin's three slices of one axis: [0, size-ws), [size-ws, size-shift), [size-shift, size)
+    if index < size - ws:
+        return 0
+    return 1 if index < size - shift else 2
+
+
+def _region_mask(H: int, W: int, ws: int, shift: int) -> np.ndarray:
+    labels = np.array([[3 * _region(r, H, ws, shift) + _region(c, W, ws, shift) for c in range(W)]
+                       for r in range(H)])
+    tokens = _windows(labels[None, :, :, None], ws).reshape(-1, ws * ws)
+    return tokens[:, :, None] == tokens[:, None, :]
+
+
+def _sizes(ctx: Context, general: bool) -> tuple[int, int, int, int, int]:
+    """(N, C, h, w, p): h x w patches (or windows) of size p. A general case has every size >= 2,
+    so layout mistakes (channel order, window order, N) cannot hide behind a size of 1."""
+    low = 2 if general else 1
+    N, C, h, w = (int(v) for v in ctx.rng.integers(low, 4, size=4))
+    return N, C, h, w, int(ctx.rng.integers(low, 4))
+
+
+def _random_images(ctx: Context, dtype=np.float64, general: bool = False) -> tuple[np.ndarray, int]:
+    N, C, h, w, p = _sizes(ctx, general)
+    return ctx.rng.normal(size=(N, C, h * p, w * p)).astype(dtype), p
+
+
+def _random_map(ctx: Context, dtype=np.float64, general: bool = False) -> tuple[np.ndarray, int]:
+    N, C, h, w, ws = _sizes(ctx, general)
+    return ctx.rng.normal(size=(N, h * ws, w * ws, C)).astype(dtype), ws
+
+
+# --------------------------------------------------------------------------- patchify
+
+@check("hw5.vision_transformer.patchify.lecture_example", hint=HINT_PATCHIFY)
+def patchify_lecture_example(ctx: Context) -> None:
+    images = np.arange(32, dtype=np.float64).reshape(1, 2, 4, 4)  # channel 0 holds 0..15, channel 1 16..31
+    want = np.array([[[0, 1, 4, 5, 16, 17, 20, 21],        # top-left patch: channel 0, then channel 1
+                      [2, 3, 6, 7, 18, 19, 22, 23],        # top-right
+                      [8, 9, 12, 13, 24, 25, 28, 29],      # bottom-left
+                      [10, 11, 14, 15, 26, 27, 30, 31]]],  # bottom-right
+                    dtype=np.float64)
+    got = ctx.call(images, 2)
+    expect_array(got, want, "patchify(np.arange(32.).reshape(1, 2, 4, 4), 2)",
+                 "a 4x4 image with 2 channels cut into four 2x2 patches", **EXACT,
+                 hint_on={"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
+                          _patches(images, 2, channel_last=True)})
+
+
+@check("hw5.vision_transformer.patchify.matches_unfold", hint=HINT_PATCHIFY)
+def patchify_matches_unfold(ctx: Context) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    for i, dtype in enumerate((np.float64, np.float64, np.float32)):
+        images, p = _random_images(ctx, dtype, general=i == 0)
+        # unfold lists each kernel position's values as (C, kh, kw): the Conv2d view of a patch
+        want = F.unfold(torch.from_numpy(images), p, stride=p).transpose(1, 2).numpy()
+        got = ctx.call_unchanged(images, p)
+        expect_array(got, want, "patchify against torch F.unfold(x, p, stride=p).transpose(1, 2)",
+                     f"{ctx.seed_note}, {shapes(images=images)}, patch_size={p}", **EXACT, dtype=images.dtype,
+                     hint_on={"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
+                              _patches(images, p, channel_last=True)})
+
+
+# --------------------------------------------------------------------------- patch_embed
+
+def _conv_tokens(images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Tokens of a Conv2d(C, D, p, stride=p) carrying the same weights, in float64."""
+    import torch
+
+    C, D = images.shape[1], W.shape[1]
+    conv = torch.nn.Conv2d(C, D, p, stride=p).double()
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(W.T.astype(np.float64).reshape(D, C, p, p)))
+        conv.bias.copy_(torch.from_numpy(b.astype(np.float64)))
+        out = conv(torch.from_numpy(images.astype(np.float64)))
+    return out.flatten(2).transpose(1, 2).numpy()
+
+
+def _embed_inputs(ctx: Context, dtype=np.float64, general: bool = True):
+    images, p = _random_images(ctx, dtype, general)
+    C, D = images.shape[1], int(ctx.rng.integers(2, 7))
+    W = (ctx.rng.normal(size=(C * p * p, D)) / np.sqrt(C * p * p)).astype(dtype)
+    b = ctx.rng.normal(size=D).astype(dtype)
+    return images, p, W, b
+
+
+@check("hw5.vision_transformer.patch_embed.matches_conv2d", hint=HINT_EMBED)
+def patch_embed_matches_conv2d(ctx: Context) -> None:
+    for i in range(3):
+        images, p, W, b = _embed_inputs(ctx, general=i == 0)
+        want = _conv_tokens(images, p, W, b)
+        got = ctx.call_unchanged(images, p, W, b)
+        expect_array(got, want, "patch_embed against a Conv2d(C, D, p, stride=p) with the same weights",
+                     f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on={"the tokens without the bias b": want - b,
+                              "patches flattened channel-last, (p, p, C)": _patches(images, p, True) @ W + b})
+
+
+@check("hw5.vision_transformer.patch_embed.float32", hint="float32 in, float32 out: build no float64 arrays "
+       "from the inputs.")
+def patch_embed_float32(ctx: Context) -> None:
+    images, p, W, b = _embed_inputs(ctx, np.float32)
+    got = ctx.call(images, p, W, b)
+    expect_array(got, _conv_tokens(images, p, W, b), "patch_embed with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- add_cls_and_position
+
+def _with_cls(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    N, P, D = tokens.shape
+    out = np.empty((N, P + 1, D), dtype=np.float64)
+    out[:, 0] = cls
+    out[:, 1:] = tokens
+    return out + pos
+
+
+def _cls_alternatives(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+    last = np.concatenate([tokens, np.broadcast_to(cls, (tokens.shape[0], 1, cls.size))], axis=1) + pos
+    no_pos_on_cls = _with_cls(tokens, cls, pos)
+    no_pos_on_cls[:, 0] -= pos[0]
+    return {"the class token appended last instead of first": last,
+            "the position embedding not added to the class token": no_pos_on_cls}
+
+
+def _cls_inputs(ctx: Context, dtype=np.float64):
+    N, P, D = (int(v) for v in ctx.rng.integers(1, 6, size=3))
+    tokens = ctx.rng.normal(size=(N, P, D)).astype(dtype)
+    return tokens, ctx.rng.normal(size=D).astype(dtype), ctx.rng.normal(size=(P + 1, D)).astype(dtype)
+
+
+@check("hw5.vision_transformer.add_cls_and_position.class_token_first", hint=HINT_CLS)
+def add_cls_class_token_first(ctx: Context) -> None:
+    tokens = np.array([[[1.0, 2.0], [3.0, 4.0]]])           # one image, two patch tokens, D = 2
+    cls = np.array([10.0, 20.0])
+    pos = np.array([[0.5, 0.5], [0.25, 0.25], [0.125, 0.125]])
+    want = np.array([[[10.5, 20.5], [1.25, 2.25], [3.125, 4.125]]])
+    got = ctx.call(tokens, cls, pos)
+    expect_array(got, want, "add_cls_and_position", "tokens [[[1,2],[3,4]]], cls_token [10,20], "
+                 "pos_embed [[.5,.5],[.25,.25],[.125,.125]]", rtol=0, atol=1e-12,
+                 hint_on=_cls_alternatives(tokens, cls, pos))
+
+
+@check("hw5.vision_transformer.add_cls_and_position.random", hint=HINT_CLS)
+def add_cls_random(ctx: Context) -> None:
+    for _ in range(3):
+        tokens, cls, pos = _cls_inputs(ctx)
+        got = ctx.call_unchanged(tokens, cls, pos)
+        expect_array(got, _with_cls(tokens, cls, pos), "add_cls_and_position",
+                     f"{ctx.seed_note}, {shapes(tokens=tokens, cls_token=cls, pos_embed=pos)}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=_cls_alternatives(tokens, cls, pos))
+
+
+@check("hw5.vision_transformer.add_cls_and_position.float32", hint="float32 in, float32 out.")
+def add_cls_float32(ctx: Context) -> None:
+    tokens, cls, pos = _cls_inputs(ctx, np.float32)
+    got = ctx.call(tokens, cls, pos)
+    want = _with_cls(*(a.astype(np.float64) for a in (tokens, cls, pos)))
+    expect_array(got, want, "add_cls_and_position with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(tokens=tokens, cls_token=cls, pos_embed=pos)}",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- window_partition / reverse
+
+@check("hw5.vision_transformer.window_partition.layout", hint=HINT_PARTITION)
+def window_partition_layout(ctx: Context) -> None:
+    x = np.arange(16, dtype=np.float64).reshape(1, 4, 4, 1)
+    want = np.array([[[0, 1], [4, 5]], [[2, 3], [6, 7]],          # top row of windows, left to right
+                     [[8, 9], [12, 13]], [[10, 11], [14, 15]]],   # then the bottom row
+                    dtype=np.float64)[..., None]
+    got = ctx.call(x, 2)
+    expect_array(got, want, "window_partition(np.arange(16.).reshape(1, 4, 4, 1), 2)",
+                 "a 4x4 map cut into four 2x2 windows", **EXACT,
+                 hint_on={"the windows in column-major order": _windows(x, 2, column_major=True)})
+    # two images of a non-square 2x4 map: image 0's windows come first
+    x = np.arange(16, dtype=np.float64).reshape(2, 2, 4, 1)
+    want = np.array([[[0, 1], [4, 5]], [[2, 3], [6, 7]],
+                     [[8, 9], [12, 13]], [[10, 11], [14, 15]]], dtype=np.float64)[..., None]
+    got = ctx.call(x, 2)
+    expect_array(got, want, "window_partition(np.arange(16.).reshape(2, 2, 4, 1), 2)",
+                 "two 2x4 maps, two windows each", **EXACT)
+
+
+@check("hw5.vision_transformer.window_partition.random", hint=HINT_PARTITION)
+def window_partition_random(ctx: Context) -> None:
+    for i, dtype in enumerate((np.float64, np.float64, np.float32)):
+        x, ws = _random_map(ctx, dtype, general=i == 0)
+        got = ctx.call_unchanged(x, ws)
+        expect_array(got, _windows(x, ws), "window_partition", f"{ctx.seed_note}, {shapes(x=x)}, ws={ws}",
+                     **EXACT, dtype=x.dtype,
+                     hint_on={"the windows in column-major order": _windows(x, ws, column_major=True)})
+
+
+@check("hw5.vision_transformer.window_reverse.round_trip", hint=HINT_REVERSE)
+def window_reverse_round_trip(ctx: Context) -> None:
+    x = np.arange(48, dtype=np.float64).reshape(2, 2, 4, 3)  # two non-square maps, 3 channels
+    got = ctx.call(_windows(x, 2), 2, 2, 4)
+    expect_array(got, x, "window_reverse(window_partition(x, 2), 2, 2, 4)",
+                 "x = np.arange(48.).reshape(2, 2, 4, 3); the windows are made by the judge", **EXACT)
+    x = np.arange(36, dtype=np.float64).reshape(1, 6, 6, 1)
+    got = ctx.call(_windows(x, 3), 3, 6, 6)
+    expect_array(got, x, "window_reverse(window_partition(x, 3), 3, 6, 6)",
+                 "x = np.arange(36.).reshape(1, 6, 6, 1); the windows are made by the judge", **EXACT)
+
+
+@check("hw5.vision_transformer.window_reverse.random", hint=HINT_REVERSE)
+def window_reverse_random(ctx: Context) -> None:
+    for i, dtype in enumerate((np.float64, np.float64, np.float32)):
+        x, ws = _random_map(ctx, dtype, general=i == 0)
+        windows = _windows(x, ws)
+        got = ctx.call_unchanged(windows, ws, x.shape[1], x.shape[2])
+        expect_array(got, x, "window_reverse", f"{ctx.seed_note}, {shapes(windows=windows)}, ws={ws}, "
+                     f"H={x.shape[1]}, W={x.shape[2]}", **EXACT, dtype=x.dtype)
+
+
+# --------------------------------------------------------------------------- cyclic_shift
+
+@check("hw5.vision_transformer.cyclic_shift.small_example", hint=HINT_SHIFT)
+def cyclic_shift_small_example(ctx: Context) -> None:
+    x = np.arange(9, dtype=np.float64).reshape(1, 3, 3, 1)
+    want = np.array([[4, 5, 3], [7, 8, 6], [1, 2, 0]], dtype=np.float64).reshape(1, 3, 3, 1)
+    wrong_way = np.array([[8, 6, 7], [2, 0, 1], [5, 3, 4]], dtype=np.float64).reshape(1, 3, 3, 1)
+    got = ctx.call(x, 1)
+    expect_array(got, want, "cyclic_shift(np.arange(9.).reshape(1, 3, 3, 1), 1)",
+                 "map [[0,1,2],[3,4,5],[6,7,8]]", **EXACT,
+                 hint_on={"the map rolled by +shift (down and right)": wrong_way})
+
+
+@check("hw5.vision_transformer.cyclic_shift.matches_torch_roll", hint=HINT_SHIFT)
+def cyclic_shift_matches_torch_roll(ctx: Context) -> None:
+    import torch
+
+    for i, dtype in enumerate((np.float64, np.float64, np.float32)):
+        x, ws = _random_map(ctx, dtype, general=i == 0)
+        shift = int(ctx.rng.integers(i == 0, ws + 1))  # 0 and a full window too, but not in the first case
+        want = torch.roll(torch.from_numpy(x), (-shift, -shift), dims=(1, 2)).numpy()
+        got = ctx.call_unchanged(x, shift)
+        expect_array(got, want, "cyclic_shift against torch.roll(x, (-shift, -shift), dims=(1, 2))",
+                     f"{ctx.seed_note}, {shapes(x=x)}, shift={shift}", **EXACT, dtype=x.dtype,
+                     hint_on={"the map rolled by +shift (down and right)":
+                              torch.roll(torch.from_numpy(x), (shift, shift), dims=(1, 2)).numpy()})
+
+
+# --------------------------------------------------------------------------- shifted_window_mask
+
+def _expect_mask(got, want: np.ndarray, H: int, W: int, ws: int, shift: int, case: str) -> None:
+    what = f"shifted_window_mask(H={H}, W={W}, ws={ws}, shift={shift})"
+    arr = as_bool_array(got, what, case, shape=want.shape)
+    bad = np.argwhere(arr != want)
+    if len(bad) == 0:
+        return
+    w, i, j = (int(v) for v in bad[0])
+    problem = (f"{len(bad)} / {want.size} entries differ; first at window {w}, query token {i}, key token {j}: "
+               f"got {bool(arr[w, i, j])}, expected {bool(want[w, i, j])}")
+    if np.all(arr):
+        problem += " (your mask is all True: with shift > 0 wrapped-around regions must not attend)"
+    expect_true(False, what, case, problem)
+
+
+@check("hw5.vision_transformer.shifted_window_mask.no_shift_all_true", hint=(
+    "With shift = 0 nothing wraps around: every window holds one region, so every entry is True. "
+    "The shape is (nW, ws*ws, ws*ws) with nW = (H/ws) * (W/ws)."))
+def mask_no_shift_all_true(ctx: Context) -> None:
+    for H, W, ws in ((4, 4, 2), (6, 3, 3), (2, 8, 2)):
+        want = np.ones(((H // ws) * (W // ws), ws * ws, ws * ws), dtype=bool)
+        _expect_mask(ctx.call(H, W, ws, 0), want, H, W, ws, 0, "shift = 0")
+
+
+@check("hw5.vision_transformer.shifted_window_mask.small_example", hint=HINT_MASK)
+def mask_small_example(ctx: Context) -> None:
+    # H = W = 4, ws = 2, shift = 1: rows and columns are cut into [0,2), [2,3), [3,4), so the
+    # labels (3 * row slice + column slice) of the four windows' tokens, each in row-major order, are:
+    labels = np.array([[0, 0, 0, 0],   # top-left window: one region, all True
+                       [1, 2, 1, 2],   # top-right: the columns split
+                       [3, 3, 6, 6],   # bottom-left: the rows split
+                       [4, 5, 7, 8]])  # bottom-right: four regions, only the diagonal is True
+    want = labels[:, :, None] == labels[:, None, :]
+    _expect_mask(ctx.call(4, 4, 2, 1), want, 4, 4, 2, 1, "the 4x4 map with 2x2 windows shifted by 1")
+
+
+@check("hw5.vision_transformer.shifted_window_mask.matches_swin_regions", hint=HINT_MASK)
+def mask_matches_swin_regions(ctx: Context) -> None:
+    cases = [(8, 8, 4, 2), (6, 9, 3, 1), (4, 6, 2, 1), (6, 4, 2, 1), (9, 6, 3, 2), (4, 4, 4, 2)]
+    for _ in range(3):
+        ws = int(ctx.rng.integers(2, 5))
+        h, w = (int(v) for v in ctx.rng.integers(1, 4, size=2))
+        cases.append((h * ws, w * ws, ws, int(ctx.rng.integers(0, ws))))
+    for H, W, ws, shift in cases:
+        _expect_mask(ctx.call(H, W, ws, shift), _region_mask(H, W, ws, shift), H, W, ws, shift,
+                     f"{ctx.seed_note}, Swin's region labels")
