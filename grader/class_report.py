@@ -27,9 +27,10 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
     for r in graded:
         statuses = Counter()
         for c in r.get("checks", []):
-            row = per_check.setdefault(c["id"], {"id": c["id"], "passed": 0, "total": 0})
+            row = per_check.setdefault(c["id"], {"id": c["id"], "passed": 0, "total": 0, "attempted": 0})
             row["total"] += 1
             row["passed"] += c["status"] == "passed"
+            row["attempted"] += c["status"] != "not_attempted"
             statuses[c["status"]] += 1
             if c["status"] in ("failed", "error", "timeout"):
                 first = (c.get("message") or "").splitlines()[0] if c.get("message") else c["status"]
@@ -38,12 +39,13 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
             trouble.append({"student": r["student"], "timeout": statuses["timeout"],
                             "error": statuses["error"], "internal_error": statuses["internal_error"]})
     for row in per_check.values():
-        row["rate"] = row["passed"] / row["total"] if row["total"] else 0.0
+        # Among students who tried: a check nobody attempted says nothing about its difficulty.
+        row["rate"] = row["passed"] / row["attempted"] if row["attempted"] else 0.0
     invalid = [{"student": r["student"], "message": r.get("message", "")} for r in class_data
                if r.get("status", "graded") != "graded"]
     return {
         "students": class_data, "graded": len(graded), "max_score": max_score, "bins": bins,
-        "checks": sorted(per_check.values(), key=lambda r: (r["rate"], r["id"])),
+        "checks": sorted(per_check.values(), key=lambda r: (r["attempted"] == 0, r["rate"], r["id"])),
         "failures": [{"function": f, "message": m, "count": n} for (f, m), n in failures.most_common(15)],
         "trouble": trouble, "invalid": invalid,
         "mean": sum(percents) / len(percents) if percents else 0.0,

@@ -22,7 +22,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     submission = Path(args.submission)
     course = _course(args, Path.cwd())
-    results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed)
+    results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
+                    visible_only=args.visible_only)
     paths = write_reports(results, Path(args.out))
     extra = [write_format(results, fmt, Path(args.out)) for fmt in args.format or ()]
     if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", action="append", choices=("junit", "gradescope", "markdown"),
                    help="also write junit.xml, gradescope_results.json or summary.md (repeatable)")
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
+    p.add_argument("--visible-only", action="store_true", help="only the visible checks (student CI)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("batch", help="grade a class: one folder, .zip or notebook per student")

@@ -170,7 +170,14 @@ def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.
     rel_text = f"{np.nanmax(rel_bad):.3g}" if np.any(~np.isnan(rel_bad)) else "n/a (expected 0)"
     return (f"{n_bad} / {n} elements differ beyond atol={atol:g} + rtol={rtol:g}*|expected|; "
             f"max abs error {np.nanmax(err_safe[bad]):.3g}, max rel error {rel_text}; "
-            f"worst at index {idx if idx else '()'}: got {g!r}, expected {w!r}")
+            f"worst at index {idx if idx else '()'}: got {number(g)}, expected {number(w)}")
+
+
+def number(value: Any) -> str:
+    """A value as a person reads it: 0.5, not np.float64(0.5)."""
+    if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
+        value = value.item()
+    return repr(value)
 
 
 def _alternatives(got: np.ndarray, hint_on: dict[str, Any] | None, rtol: float, atol: float) -> str:

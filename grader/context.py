@@ -19,7 +19,8 @@ class Runner(Protocol):
     def load(self, module: str, timeout: float) -> Reply: ...
     def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
              echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply: ...
-    def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply: ...
+    def drive(self, module: str, driver: str, payload: Any, timeout: float,
+              forbid: tuple[str, ...] = ()) -> Reply: ...
     def close(self) -> None: ...
 
 
@@ -75,7 +76,8 @@ class Context:
 
     def drive(self, driver: str, payload: Any) -> Any:
         """Run a child-side driver (grader/child/drivers) over the student's module."""
-        reply = self.runner.drive(self.spec.module, driver, payload, self.spec.timeout)
+        reply = self.runner.drive(self.spec.module, driver, payload, self.spec.timeout,
+                                  forbid=self._forbid(self.spec.function))
         return self._value(reply, self.spec.function)
 
     def expect_raises(self, exc_name: str, *args: Any, **kwargs: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .compare import _fail, as_array
+from .compare import _fail, as_array, number
 
 # Central differences in float64 with h = 1e-6 carry truncation error ~h^2*f''' and rounding
 # ~eps*|f|/h ~ 1e-10 for O(1) values: 1e-6 relative error leaves ample room for both.
@@ -81,4 +81,4 @@ def expect_gradient(got: Any, want: np.ndarray, what: str, case: str = "", *, to
     raise _fail(what, case, f"{int(np.count_nonzero(bad))} / {bad.size} gradient entries differ: max relative "
                             f"error {float(np.max(rel)):.3g} (tolerance {tol:g}, floor {floor:g}), max abs error "
                             f"{float(np.max(err)):.3g}; worst at index {idx if idx else '()'}: got "
-                            f"{a[idx] if a.ndim else a!r}, expected {want[idx] if want.ndim else want!r}")
+                            f"{number(a[idx] if a.ndim else a)}, expected {number(want[idx] if want.ndim else want)}")

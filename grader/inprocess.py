@@ -56,9 +56,10 @@ class InProcessRunner:
                                                 "args": list(args), "kwargs": dict(kwargs),
                                                 "echo_args": echo_args, "forbid": list(forbid)})
 
-    def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply:
+    def drive(self, module: str, driver: str, payload: Any, timeout: float,
+              forbid: tuple[str, ...] = ()) -> Reply:
         return self._run(self._worker.op_drive, {"op": "drive", "module": module, "driver": driver,
-                                                 "payload": payload})
+                                                 "payload": payload, "forbid": list(forbid)})
 
     layers = {"in_process": True}
 

@@ -120,9 +120,10 @@ class SandboxRunner:
             "op": "call", "module": module, "function": function,
             "args": list(args), "kwargs": dict(kwargs), "echo_args": echo_args, "forbid": list(forbid)})
 
-    def drive(self, module: str, driver: str, payload: Any, timeout: float) -> Reply:
+    def drive(self, module: str, driver: str, payload: Any, timeout: float,
+              forbid: tuple[str, ...] = ()) -> Reply:
         return self._with_module(module, timeout, {
-            "op": "drive", "module": module, "driver": driver, "payload": payload})
+            "op": "drive", "module": module, "driver": driver, "payload": payload, "forbid": list(forbid)})
 
     def close(self) -> None:
         if self._child is not None:
@@ -236,6 +237,7 @@ class SandboxRunner:
 
 def _apply_limits(limits: Limits) -> None:
     """Runs in the child between fork and exec."""
+    _die_with_parent()
     for name, value in ((resource.RLIMIT_CPU, limits.cpu_s),
                         (resource.RLIMIT_AS, limits.memory_bytes),
                         (resource.RLIMIT_FSIZE, limits.file_bytes),
@@ -246,6 +248,17 @@ def _apply_limits(limits: Limits) -> None:
             resource.setrlimit(name, (value, value))
         except (ValueError, OSError):
             pass  # a limit the platform refuses is recorded as absent, not fatal
+
+
+def _die_with_parent() -> None:
+    """If the judge is killed (even by SIGKILL), the kernel kills the child too: nothing lingers."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _write_all(fd: int, data: bytes, deadline: float) -> None:

@@ -103,10 +103,15 @@ class Worker:
             driver = getattr(drivers, driver_name)
         except (ImportError, AttributeError):
             return {"status": "protocol", "message": f"no driver {request['driver']!r}"}
-        try:
-            value = driver(module, request.get("payload"))
-        except BaseException as exc:
-            return self._raised(exc)
+        with _Forbidden(request.get("forbid") or (), self.modules.values()) as guard:
+            try:
+                value = driver(module, request.get("payload"))
+            except BaseException as exc:
+                if not guard.touched:
+                    return self._raised(exc)
+        if guard.touched:
+            return {"status": "forbidden", "library": guard.touched[0],
+                    "message": f"{request['driver']} used {guard.touched[0]}"}
         return {"status": "ok", "value": value}
 
     # ------------------------------------------------------------------ errors
