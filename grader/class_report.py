@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .pipeline import Course
+from .i18n import translator
 from .report import environment
 from .results import write_text_atomic
 
@@ -60,8 +61,8 @@ def histogram_svg(bins: list[int]) -> dict[str, Any]:
     return {"bars": bars, "top": top}
 
 
-def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course) -> None:
+def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course, lang: str = "en") -> None:
     summary = summarize(class_data, course)
     html = environment().get_template("class_report.html.j2").render(
-        s=summary, hist=histogram_svg(summary["bins"]))
+        s=summary, hist=histogram_svg(summary["bins"]), t=translator(lang), lang=lang)
     write_text_atomic(path, html)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .i18n import translator
 from .report import environment, plain
 from .results import Results, write_json_atomic, write_text_atomic
 
@@ -32,7 +33,7 @@ def gradescope(results: Results) -> dict:
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
-def write_format(results: Results, fmt: str, out: Path) -> Path:
+def write_format(results: Results, fmt: str, out: Path, lang: str = "en") -> Path:
     path = Path(out) / FILE_NAMES[fmt]
     if fmt == "gradescope":
         write_json_atomic(path, gradescope(results))
@@ -40,6 +41,7 @@ def write_format(results: Results, fmt: str, out: Path) -> Path:
     env = environment()
     env.filters["xml_text"] = xml_text
     template = {"junit": "junit.xml.j2", "markdown": "summary.md.j2"}[fmt]
-    text = env.get_template(template).render(r=results, functions=results.by_function())
+    text = env.get_template(template).render(r=results, functions=results.by_function(), t=translator(lang),
+                                             lang=lang)
     write_text_atomic(path, text)
     return path

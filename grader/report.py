@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from .i18n import translator
 from .results import Results, write_json_atomic, write_text_atomic
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -55,20 +56,20 @@ def environment() -> jinja2.Environment:
     return _ENV
 
 
-def render(template: str, results: Results, **extra: object) -> str:
-    return _ENV.get_template(template).render(r=results, data=results.to_dict(),
-                                              functions=results.by_function(), **extra)
+def render(template: str, results: Results, lang: str = "en", **extra: object) -> str:
+    return _ENV.get_template(template).render(r=results, data=results.to_dict(), functions=results.by_function(),
+                                              t=translator(lang), lang=lang, **extra)
 
 
-def terminal_summary(results: Results, details: bool = True) -> str:
-    return render("summary.txt.j2", results, details=details)
+def terminal_summary(results: Results, details: bool = True, lang: str = "en") -> str:
+    return render("summary.txt.j2", results, lang, details=details)
 
 
-def write_reports(results: Results, out: Path) -> dict[str, Path]:
+def write_reports(results: Results, out: Path, lang: str = "en") -> dict[str, Path]:
     out = Path(out)
     paths = {"json": out / "results.json", "markdown": out / "report.md", "html": out / "report.html"}
     # results.json last: batch grading takes its presence to mean "this student is done".
-    write_text_atomic(paths["markdown"], render("report.md.j2", results))
-    write_text_atomic(paths["html"], render("report.html.j2", results))
+    write_text_atomic(paths["markdown"], render("report.md.j2", results, lang))
+    write_text_atomic(paths["html"], render("report.html.j2", results, lang))
     write_json_atomic(paths["json"], results.to_dict())
     return paths

@@ -51,6 +51,15 @@ def test_terminal_summary_per_assignment_and_function():
     text = terminal_summary(results())
     assert "hw1  Part one  2 / 5" in text
     assert "mlp.two_layer_forward" in text and "mlp.mlp_forward" in text
-    assert "[FAIL] hw1.mlp.mlp_forward.depths" in text and "hint: Loop over all layers." in text
+    assert "[FAIL] hw1.mlp.mlp_forward.depths" in text and "Hint: Loop over all layers." in text
     assert "[TIMEOUT] hw1.mlp.xor_params.solves_xor" in text
     assert "\x1b" not in text and "\x07" not in text
+
+
+def test_chinese_reports(tmp_path):
+    write_reports(results(), tmp_path, lang="zh")
+    html = (tmp_path / "report.html").read_text()
+    assert '<html lang="zh">' in html and "按函数统计" in html and "第一部分" in html
+    assert "得分" in (tmp_path / "report.md").read_text()
+    text = terminal_summary(results(), lang="zh")
+    assert "总分 2 / 5" in text and "提示: Loop over all layers." in text

@@ -1,0 +1,287 @@
+"""The student bundle, ``dlgrade release --student --out DIR``: everything students receive.
+
+    exercises/          the stubs (as ``dlgrade release`` writes them)
+    notebooks/          one notebook per assignment
+    assignments.yaml    the course with its visible checks only
+    grader/             the grader package; its check modules hold the visible checks only
+    pyproject.toml      so that ``pip install -e .`` gives the ``dlgrade`` command
+    README.md
+
+No reference code goes in, and no hidden check: neither its code (removed with ast, together
+with the helpers only hidden checks used) nor its id. ``build_bundle`` verifies that no hidden
+check id is left in any file and that the bundle's own course loads (visible checks declared ==
+implemented) in a fresh interpreter before it returns.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+from .errors import HarnessError
+from .notebooks import write_notebooks
+from .pipeline import MANIFEST_NAME, Course
+from .release import release
+
+MARKER = ".dlgrade-student-bundle"
+
+
+def build_bundle(course: Course, out: Path) -> dict[str, int]:
+    """Write the student bundle into ``out`` (new, empty, or an earlier bundle); return counts."""
+    out = Path(out)
+    _prepare(out)
+    manifest = course.manifest
+    hidden = {c.id for c in manifest.checks if c.visibility == "hidden"}
+    visible = {c.id for c in manifest.checks if c.visibility == "visible"}
+    stubs = release(course.root, manifest, out / "exercises")
+    notebooks = write_notebooks(course.root, manifest, out / "notebooks")
+    (out / MANIFEST_NAME).write_text(student_manifest((course.root / MANIFEST_NAME).read_text(encoding="utf-8")),
+                                     encoding="utf-8")
+    copy_grader(out / "grader", hidden)
+    (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (out / "README.md").write_text(_readme(course), encoding="utf-8")
+    (out / MARKER).write_text("made by `dlgrade release --student`; the next run replaces this folder\n",
+                              encoding="utf-8")
+    leaks = find_ids(out, hidden)
+    if leaks:
+        raise HarnessError("hidden check ids would reach students:\n  " + "\n  ".join(leaks))
+    loaded = _load_in_bundle(out)
+    if loaded != visible:
+        raise HarnessError(f"the bundle's course has checks {sorted(loaded ^ visible)} that differ from "
+                           "the course's visible checks")
+    return {"stubs": len(stubs), "notebooks": len(notebooks), "visible_checks": len(visible),
+            "hidden_checks_left_out": len(hidden)}
+
+
+def _prepare(out: Path) -> None:
+    # Rebuild from scratch: a stale file from an earlier bundle could hold what must not ship.
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise HarnessError(f"{out} is not empty and holds no earlier student bundle; "
+                               "choose a new or empty folder")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def student_manifest(text: str) -> str:
+    """assignments.yaml with only the visible checks (comments do not survive: they may name others)."""
+    data = yaml.safe_load(text)
+    for assignment in data["assignments"]:
+        for module in assignment["modules"]:
+            module["checks"] = [c for c in module["checks"] if c.get("visibility") == "visible"]
+    header = ("# The course's visible checks: what `dlgrade check` runs. Made by `dlgrade release --student`;\n"
+              "# the hidden checks run when you hand in.\n")
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None,
+                                   width=1000)
+
+
+# --------------------------------------------------------------------------- the grader copy
+def copy_grader(dest: Path, hidden: set[str]) -> None:
+    """Copy the grader package to ``dest`` with the hidden checks and their helpers left out."""
+    shutil.copytree(Path(__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    check_files = sorted((dest / "checks").glob("*.py"))
+    for path in check_files:
+        source = path.read_text(encoding="utf-8")
+        path.write_text(strip_hidden_checks(source, hidden, f"grader/checks/{path.name}"), encoding="utf-8")
+    _drop_unused(dest, check_files)
+
+
+def _check_id(node: ast.stmt, where: str) -> str | None:
+    """The id of a function decorated with @check, None for any other statement."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    for deco in node.decorator_list:
+        func = deco.func if isinstance(deco, ast.Call) else None
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name != "check":
+            continue
+        first = deco.args[0] if deco.args else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            raise HarnessError(f"{where}:{deco.lineno}: a @check id must be a string literal, so that the "
+                               "student bundle can tell hidden checks from visible ones")
+        return first.value
+    return None
+
+
+def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check module>") -> str:
+    """The check module without its hidden @check functions (and the comments right above them)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    spans = []
+    for node in tree.body:
+        if _check_id(node, where) in hidden:
+            start = min(d.lineno for d in node.decorator_list) - 1
+            while start > 0 and lines[start - 1].lstrip().startswith("#"):
+                start -= 1
+            spans.append((start, node.end_lineno))
+    for start, end in reversed(spans):
+        del lines[start:end]
+    return re.sub(r"\n{4,}", "\n\n\n", "".join(lines))
+
+
+def _used_names(package: Path) -> set[str]:
+    names: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):  # a use, not a binding
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name)
+    return names
+
+
+def _drop_unused(package: Path, check_files: list[Path]) -> None:
+    """Drop top-level helpers and constants of check modules that nothing uses any more.
+
+    They served hidden checks only: judge-side oracles and input tables. Repeated until stable,
+    since a dropped helper may have been the last user of another.
+    """
+    while True:
+        used = _used_names(package)
+        changed = False
+        for path in check_files:
+            source = path.read_text(encoding="utf-8")
+            lines = source.splitlines(keepends=True)
+            spans = [(node.lineno - 1, node.end_lineno) for node in ast.parse(source).body
+                     if _unused(node, used)]
+            for start, end in reversed(spans):
+                del lines[start:end]
+            if spans:
+                path.write_text(re.sub(r"\n{4,}", "\n\n\n", "".join(lines)), encoding="utf-8")
+                changed = True
+        if not changed:
+            return
+
+
+def _unused(node: ast.stmt, used: set[str]) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return not node.decorator_list and node.name not in used
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return all(isinstance(t, ast.Name) and t.id not in used and not t.id.startswith("__") for t in targets)
+    return False
+
+
+# --------------------------------------------------------------------------- verification
+def find_ids(folder: Path, ids: set[str]) -> list[str]:
+    """'file: id' for every id that occurs in any file under ``folder``."""
+    if not ids:
+        return []
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True)))
+                         + r")(?![\w])")
+    hits = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        hits += [f"{path.relative_to(folder)}: {m}" for m in sorted(set(pattern.findall(text)))]
+    return hits
+
+
+def _load_in_bundle(out: Path) -> set[str]:
+    """The check ids the bundle's own grader implements and declares, loaded in a fresh interpreter."""
+    code = ("import json, grader; from pathlib import Path; from grader.pipeline import load_course; "
+            "c = load_course(Path.cwd()); print(json.dumps({'grader': grader.__file__, 'checks': sorted(c.checks)}))")
+    env = {**os.environ, "PYTHONPATH": str(out.resolve()), "PYTHONNOUSERSITE": "1"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=out, env=env, capture_output=True, text=True,
+                         timeout=600)
+    if run.returncode != 0:
+        raise HarnessError(f"the student bundle's course does not load:\n{run.stderr[-3000:]}")
+    data = json.loads(run.stdout.strip().splitlines()[-1])
+    if not Path(data["grader"]).resolve().is_relative_to(out.resolve()):
+        raise HarnessError(f"checking the bundle imported the grader from {data['grader']}, not from {out}")
+    return set(data["checks"])
+
+
+# --------------------------------------------------------------------------- texts
+def _pyproject() -> str:
+    try:
+        requires = metadata.requires("dlgrade") or []
+        python = metadata.metadata("dlgrade")["Requires-Python"] or ">=3.10"
+    except metadata.PackageNotFoundError:
+        raise HarnessError("dlgrade is not installed (pip install -e . in the course repository); "
+                           "the bundle's pyproject.toml takes its dependencies from it") from None
+    dependencies = "".join(f"    {json.dumps(r)},\n" for r in requires if "extra ==" not in r)
+    return f"""\
+[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "dlgrade"
+version = "{__version__}"
+description = "Exercises and visible checks of the deep-learning course"
+readme = "README.md"
+requires-python = "{python}"
+dependencies = [
+{dependencies}]
+
+[project.scripts]
+dlgrade = "grader.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["grader*"]
+
+[tool.setuptools.package-data]
+grader = ["templates/*.j2", "*.yaml"]
+"""
+
+
+def _readme(course: Course) -> str:
+    rows = "\n".join(f"| `{a.id}` | {a.title_en} ({a.title_zh}) | {', '.join(f'`{m.name}`' for m in a.modules)} |"
+                     for a in course.manifest.assignments)
+    return f"""\
+# Deep learning: exercises and visible checks (深度学习：练习与公开检查)
+
+| assignment | topic | modules |
+| --- | --- | --- |
+{rows}
+
+## Install (安装)
+
+Python 3.10 or newer. In this folder:
+
+    python -m venv .venv
+    source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
+    pip install torch                # the CPU build is enough
+    pip install -e .
+
+This gives you the `dlgrade` command.
+
+## Work in .py files (在 .py 文件中完成)
+
+Each module in `exercises/` has one stub per function: replace each
+`raise NotImplementedError(...)` with your code. Keep the names and signatures. Then:
+
+    cd exercises
+    dlgrade check                    # every assignment
+    dlgrade check --assignment hw1   # one assignment
+
+## Or work in a notebook (或在笔记本中完成)
+
+Open `notebooks/hw1.ipynb` (one notebook per assignment) and write each function in its cell,
+keeping the cell's first line, such as `# dlgrade: mlp.xor_params`. Cells starting with
+`# dlgrade: skip` are not graded; code cells without a `# dlgrade:` line go into every module of
+the assignment. Save the notebook, then run its last cell, or in a terminal:
+
+    dlgrade check notebooks/hw1.ipynb --assignment hw1
+
+## What the checks tell you (检查结果)
+
+`dlgrade check` runs the visible checks: the lecture's worked examples and simple cases. When
+you hand in, hidden checks on random inputs run as well, so passing every visible check is
+necessary, not sufficient. A failed check says what was expected and gives a hint from the lecture.
+
+## Hand in (提交)
+
+Your `exercises/` modules (for example `mlp.py`), or your notebook (`hw1.ipynb`).
+"""

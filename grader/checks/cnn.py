@@ -1,0 +1,740 @@
+"""Checks for cnn (hw3): convolution, pooling and AlexNet (lecture part 3, 卷积神经网络).
+
+Oracles, all computed here: the lecture's worked examples; float64 numpy loops written from the
+formulas (true convolution, window counting, the first-maximum tie rule of max pooling);
+torch.nn.functional (conv2d, max_pool2d, avg_pool2d and autograd) in float64; for AlexNet the
+torchvision layout written out below and a functional forward pass with the same seeded weights
+the driver loads into the student's model.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..child.drivers.cnn import seeded_parameters
+from ..compare import (as_array, as_sequence, describe, expect_array, expect_equal, expect_true, shapes)
+from ..context import Context
+from ..errors import CheckFailed
+from ..gradients import expect_gradient, torch_vjp
+from ..registry import check
+
+# ----------------------------------------------------------------------------- lecture data
+LECTURE_X = np.array([[1, 1, 1, 1, 1], [-1, 0, -3, 0, 1], [2, 1, 1, -1, 0], [0, -1, 1, 2, 1],
+                      [1, 2, 1, 1, 1]], dtype=np.float64)
+LECTURE_K = np.array([[1, 0, 0], [0, 0, 0], [0, 0, -1]], dtype=np.float64)
+LECTURE_Y = np.array([[0, -2, -1], [2, 2, 4], [-1, 0, 0]], dtype=np.float64)
+# The slide's printed output table: the minus sign of row 0, column 1 was lost.
+PRINTED_Y = np.array([[0, 2, -1], [2, 2, 4], [-1, 0, 0]], dtype=np.float64)
+POOL_X = np.array([[3, 6, 1, 4], [4, 7, 7, 8], [2, 2, 1, 2], [2, 4, 3, 4]], dtype=np.float64).reshape(1, 1, 4, 4)
+POOL_MAX = np.array([[7, 8], [4, 4]], dtype=np.float64).reshape(1, 1, 2, 2)
+POOL_AVG = np.array([[5, 5], [2.5, 2.5]], dtype=np.float64).reshape(1, 1, 2, 2)
+
+# torchvision's AlexNet feature extractor: (name, out_channels or None for a max pool, k, stride, padding).
+ALEXNET_LAYERS = [
+    ("conv1", 64, 11, 4, 2), ("pool1", None, 3, 2, 0), ("conv2", 192, 5, 1, 2), ("pool2", None, 3, 2, 0),
+    ("conv3", 384, 3, 1, 1), ("conv4", 256, 3, 1, 1), ("conv5", 256, 3, 1, 1), ("pool5", None, 3, 2, 0),
+]
+ALEXNET_224 = [("conv1", (64, 55, 55)), ("pool1", (64, 27, 27)), ("conv2", (192, 27, 27)),
+               ("pool2", (192, 13, 13)), ("conv3", (384, 13, 13)), ("conv4", (256, 13, 13)),
+               ("conv5", (256, 13, 13)), ("pool5", (256, 6, 6))]
+ALEXNET_PARAMS = 61_100_840
+
+# Sums of at most a few hundred products of O(1) float64 numbers: rounding stays near 1e-14, so
+# 1e-10 only forgives another summation order (loops, im2col, einsum).
+RTOL64, ATOL64 = 1e-10, 1e-10
+# float32 results: sums of up to ~50 products of O(1) values accumulate ~50 * 6e-8 * |terms|,
+# a few 1e-5 in the worst order; 1e-4 forgives any order and still catches every real mistake.
+RTOL32, ATOL32 = 1e-4, 1e-4
+POOL_CONFIGS = [(2, 2), (3, 2), (2, 1), (3, 1), (3, 3), (2, 3)]  # (kernel, stride): overlap, gaps, AlexNet's 3/2
+
+HINT_CONVOLVE = ("Lecture part 3, 卷积的计算原理: Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1]. As u grows the "
+                 "input index falls, so the kernel is applied flipped in both axes (true convolution); keep "
+                 "the valid part, (H-kh+1, W-kw+1).")
+HINT_OUTPUT_SIZE = ("Count the window positions: the padded axis has n + 2*padding cells, a (dilated) kernel "
+                    "covers dilation*(k-1) + 1 of them, and it moves by stride. Floor (//) drops a last "
+                    "partial step and +1 counts the first position; return an int.")
+HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation, "
+               "the kernel NOT flipped: out[n,f,i,j] = b[f] + sum_c,u,v w[f,c,u,v] * xpad[n,c,i*stride+u, "
+               "j*stride+v], with `padding` zeros on both sides of H and W.")
+HINT_CONV2D_BACKWARD = ("链式法则 on out = b + sum w * window: db[f] sums dout over the batch and all positions; "
+                        "dw[f] sums dout[n,f,i,j] times the window it multiplied; every window sends dout * w back "
+                        "onto the inputs it covered (adding where windows overlap), then the padding is cut off.")
+HINT_MAX_POOL = ("Lecture part 3, 最大池化: the maximum of each kernel x kernel window, the window moving by "
+                 "stride (overlapping when stride < kernel, AlexNet's 重叠最大池化), no padding.")
+HINT_AVG_POOL = ("Lecture part 3, 平均池化: the mean of each kernel x kernel window, the window moving by "
+                 "stride (overlapping when stride < kernel), no padding.")
+HINT_MAX_BACKWARD = ("Only the maximum of a window influenced its output, so only it receives dout; on a tie "
+                     "the whole gradient goes to the FIRST maximum in row-major order. When windows overlap, "
+                     "an input that wins several windows collects all their gradients (+=, not =).")
+HINT_AVG_BACKWARD = ("out = (sum of kernel*kernel inputs) / (kernel*kernel), so each input of a window receives "
+                     "dout / (kernel*kernel); with overlapping windows the contributions add up.")
+HINT_ALEXNET_SHAPES = ("Lecture part 3, AlexNet: apply conv_output_size layer by layer (conv1 k11 s4 p2, pools "
+                       "k3 s2, conv2 k5 p2, conv3-5 k3 p1); a convolution sets the channels to its number of "
+                       "filters, a pool keeps them.")
+HINT_BUILD_ALEXNET = ("torchvision's AlexNet: features = 5 Conv2d each followed by ReLU, MaxPool2d(3, 2) after "
+                      "conv1, conv2 and conv5; AdaptiveAvgPool2d((6, 6)); flatten; classifier = Dropout, "
+                      "Linear(9216, 4096), ReLU, Dropout, Linear(4096, 4096), ReLU, Linear(4096, num_classes).")
+
+
+# ----------------------------------------------------------------------------- oracles
+def _convolve_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Y[i,j] = sum_u,v k[u,v] * x[i + kh-1-u, j + kw-1-v]: the lecture's formula, 0-based, valid part."""
+    kh, kw = k.shape
+    ho, wo = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    out = np.zeros((ho, wo))
+    for u in range(kh):
+        for v in range(kw):
+            out += k[u, v] * x[kh - 1 - u:kh - 1 - u + ho, kw - 1 - v:kw - 1 - v + wo]
+    return out
+
+
+def _xcorr_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Y[i,j] = sum_u,v k[u,v] * x[i+u, j+v]: cross-correlation, the kernel not flipped."""
+    kh, kw = k.shape
+    ho, wo = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    out = np.zeros((ho, wo))
+    for u in range(kh):
+        for v in range(kw):
+            out += k[u, v] * x[u:u + ho, v:v + wo]
+    return out
+
+
+def _t(a: np.ndarray):
+    import torch
+
+    return torch.from_numpy(np.array(a, dtype=np.float64))
+
+
+def _torch_conv2d(x, w, b, stride: int = 1, padding: int = 0) -> np.ndarray:
+    import torch.nn.functional as F
+
+    return F.conv2d(_t(x), _t(w), _t(b), stride=stride, padding=padding).numpy()
+
+
+def _torch_pool(kind: str, x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
+    import torch.nn.functional as F
+
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return pool(_t(x), kernel, stride).numpy()
+
+
+def _torch_pool_grad(kind: str, x: np.ndarray, dout: np.ndarray, kernel: int, stride: int) -> np.ndarray:
+    import torch.nn.functional as F
+
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return torch_vjp(lambda x: pool(x, kernel, stride), {"x": x}, dout)[1]["x"]
+
+
+def _max_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
+                            rule: str = "first") -> np.ndarray:
+    """dx of max pooling by the contract's tie rule ("first" maximum in row-major order).
+
+    "last" and "every" are the classic mistakes, computed only to name them in messages.
+    """
+    dx = np.zeros(x.shape)
+    n_, c_, ho, wo = dout.shape
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(ho):
+                for j in range(wo):
+                    r0, c0 = i * stride, j * stride
+                    cells = [(r0 + u, c0 + v) for u in range(kernel) for v in range(kernel)]  # row-major
+                    best = max(x[n, c, r, s] for r, s in cells)
+                    winners = [(r, s) for r, s in cells if x[n, c, r, s] == best]
+                    chosen = {"first": winners[:1], "last": winners[-1:], "every": winners}[rule]
+                    for r, s in chosen:
+                        dx[n, c, r, s] += dout[n, c, i, j]
+    return dx
+
+
+def _avg_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
+                            area: float | None = None) -> np.ndarray:
+    area = kernel * kernel if area is None else area
+    dx = np.zeros(x.shape)
+    ho, wo = dout.shape[2:]
+    for i in range(ho):
+        for j in range(wo):
+            dx[:, :, i * stride:i * stride + kernel, j * stride:j * stride + kernel] += \
+                dout[:, :, i:i + 1, j:j + 1] / area
+    return dx
+
+
+def _count_positions(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """Output length by counting where the window may start: no formula to share a mistake with."""
+    span = dilation * (k - 1) + 1
+    return len(range(0, n + 2 * padding - span + 1, stride))
+
+
+def _alexnet_expected_shapes(c: int, h: int, w: int) -> list[tuple[str, tuple[int, int, int]]]:
+    out = []
+    for name, filters, k, stride, padding in ALEXNET_LAYERS:
+        c = filters or c
+        h, w = _count_positions(h, k, stride, padding), _count_positions(w, k, stride, padding)
+        out.append((name, (c, h, w)))
+    return out
+
+
+def _alexnet_param_shapes(num_classes: int) -> list[tuple[int, ...]]:
+    """Parameter shapes of torchvision's AlexNet, in registration order."""
+    shapes_, channels = [], 3
+    for _, filters, k, _, _ in ALEXNET_LAYERS:
+        if filters:
+            shapes_ += [(filters, channels, k, k), (filters,)]
+            channels = filters
+    for fan_in, fan_out in ((256 * 6 * 6, 4096), (4096, 4096), (4096, num_classes)):
+        shapes_ += [(fan_out, fan_in), (fan_out,)]
+    return shapes_
+
+
+def _alexnet_forward(x: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
+    """AlexNet in eval mode (Dropout is the identity) from the math, float32 like the model."""
+    import torch
+    import torch.nn.functional as F
+
+    p = [torch.from_numpy(a) for a in params]
+    with torch.no_grad():
+        h = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        conv = [(4, 2, True), (1, 2, True), (1, 1, False), (1, 1, False), (1, 1, True)]
+        for i, (stride, padding, pool) in enumerate(conv):
+            h = F.relu(F.conv2d(h, p[2 * i], p[2 * i + 1], stride=stride, padding=padding))
+            if pool:
+                h = F.max_pool2d(h, 3, 2)
+        h = torch.flatten(F.adaptive_avg_pool2d(h, (6, 6)), 1)
+        h = F.relu(F.linear(h, p[10], p[11]))
+        h = F.relu(F.linear(h, p[12], p[13]))
+        return F.linear(h, p[14], p[15]).numpy()
+
+
+# ----------------------------------------------------------------------------- inputs
+def _conv_case(rng: np.random.Generator, stride: int, padding: int, n: int = 2):
+    """Small random (x, w, b): a pure-Python loop conv2d handles these in milliseconds."""
+    c, f = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
+    h = int(rng.integers(max(2, kh - 2 * padding), 10))
+    w_ = int(rng.integers(max(2, kw - 2 * padding), 10))
+    return rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
+
+
+def _pool_input(rng: np.random.Generator, kernel: int) -> np.ndarray:
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    h, w = (int(v) for v in rng.integers(kernel, 10, size=2))
+    return rng.normal(size=(n, c, h, w))
+
+
+def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
+    return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
+
+
+def _as_int(got: Any, what: str, case: str) -> int:
+    if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
+        return int(got)
+    extra = " (use // for the floor: true division / gives a float)" if isinstance(got, (float, np.floating)) else ""
+    raise CheckFailed(f"{what}: expected an int, got {describe(got)}{extra}\n  case: {case}")
+
+
+# ----------------------------------------------------------------------------- convolve2d
+@check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE + (
+    " The slide's printed output table shows 2 at row 0, column 1: its minus sign is lost; the slide's own "
+    "worked sum for the centre (= 2) is the flipped kernel at work."))
+def convolve2d_lecture_example(ctx: Context) -> None:
+    got = ctx.call_unchanged(LECTURE_X, LECTURE_K)
+    expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example",
+                 "X = [[1,1,1,1,1],[-1,0,-3,0,1],[2,1,1,-1,0],[0,-1,1,2,1],[1,2,1,1,1]], "
+                 "K = [[1,0,0],[0,0,0],[0,0,-1]]; expected [[0,-2,-1],[2,2,4],[-1,0,0]]",
+                 rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"the table PRINTED in the lecture, which lost the minus sign at row 0, column 1: by "
+                          "the lecture's formula Y[0,1] = 1*X[2][3] + (-1)*X[0][1] = -1 - 1 = -2 (0-based "
+                          "indices), so the correct table is [[0,-2,-1],[2,2,4],[-1,0,0]]": PRINTED_Y,
+                          "the cross-correlation (kernel not flipped), which is what conv2d computes; "
+                          "convolve2d follows the lecture's formula x[i-u+1, j-v+1], which flips the kernel":
+                              _xcorr_valid(LECTURE_X, LECTURE_K)})
+
+
+@check("hw3.cnn.convolve2d.random", hint=HINT_CONVOLVE)
+def convolve2d_random(ctx: Context) -> None:
+    for _ in range(4):
+        kh, kw = (int(v) for v in ctx.rng.integers(1, 5, size=2))
+        h, w = int(ctx.rng.integers(kh, 10)), int(ctx.rng.integers(kw, 10))
+        x, k = ctx.rng.normal(size=(h, w)), ctx.rng.normal(size=(kh, kw))
+        got = ctx.call_unchanged(x, k)
+        expect_array(got, _convolve_valid(x, k), "convolve2d", f"{ctx.seed_note}, {shapes(x=x, k=k)}",
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                     hint_on={"the cross-correlation (kernel not flipped): that is conv2d's job; the lecture's "
+                              "formula x[i-u+1, j-v+1] flips the kernel in both axes": _xcorr_valid(x, k)})
+
+
+@check("hw3.cnn.convolve2d.flipped_kernel_is_xcorr", hint=HINT_CONVOLVE + (
+    " Property: convolve2d(x, k) equals PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
+def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
+    x = ctx.rng.normal(size=(6, 7))
+    delta = np.zeros((3, 3))
+    delta[0, 0] = 1.0
+    got = ctx.call(x, delta)
+    expect_array(got, x[2:, 2:], "convolve2d with k = [[1,0,0],[0,0,0],[0,0,0]]",
+                 f"{ctx.seed_note}, x (6, 7): the formula gives Y[i,j] = x[i+2, j+2] (a shifted crop)",
+                 rtol=0, atol=1e-12, hint_on={"x[i, j] (the kernel not flipped)": x[:4, :5]})
+    for _ in range(3):
+        kh, kw = (int(v) for v in ctx.rng.integers(1, 5, size=2))
+        x = ctx.rng.normal(size=(int(ctx.rng.integers(kh, 10)), int(ctx.rng.integers(kw, 10))))
+        k = ctx.rng.normal(size=(kh, kw))
+        case = f"{ctx.seed_note}, {shapes(x=x, k=k)}"
+        xcorr = _torch_conv2d(x[None, None], k[None, None], np.zeros(1))[0, 0]
+        flipped = _torch_conv2d(x[None, None], k[None, None, ::-1, ::-1], np.zeros(1))[0, 0]
+        expect_array(ctx.call(x, k[::-1, ::-1]), xcorr, "convolve2d(x, k[::-1, ::-1]) against "
+                     "torch.nn.functional.conv2d(x, k) (cross-correlation)", case, rtol=RTOL64, atol=ATOL64)
+        expect_array(ctx.call(x, k), flipped, "convolve2d(x, k) against torch.nn.functional.conv2d(x, "
+                     "k flipped in both axes)", case, rtol=RTOL64, atol=ATOL64)
+
+
+@check("hw3.cnn.convolve2d.float32", hint="float32 in, float32 out: np.zeros(shape) is float64; "
+       "use dtype=x.dtype (or build the result from x itself).")
+def convolve2d_float32(ctx: Context) -> None:
+    x, k = ctx.rng.normal(size=(7, 6)).astype(np.float32), ctx.rng.normal(size=(3, 2)).astype(np.float32)
+    got = ctx.call(x, k)
+    expect_array(got, _convolve_valid(x.astype(np.float64), k.astype(np.float64)), "convolve2d with float32 "
+                 "inputs", f"{ctx.seed_note}, {shapes(x=x, k=k)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- conv_output_size
+def _expect_size(ctx: Context, want: int, n: int, k: int, note: str = "", **kwargs: int) -> None:
+    shown = ", ".join([str(n), str(k)] + [f"{key}={v}" for key, v in kwargs.items()])
+    case = f"conv_output_size({shown}){note}"
+    got = _as_int(ctx.call(n, k, **kwargs), "conv_output_size", case)
+    expect_equal(got, want, "conv_output_size", case)
+
+
+@check("hw3.cnn.conv_output_size.lecture_layers", hint=HINT_OUTPUT_SIZE)
+def conv_output_size_lecture_layers(ctx: Context) -> None:
+    cases = [
+        (3, 5, 3, {}, ": the lecture's 5x5 image, 3x3 kernel"),
+        (2, 4, 2, {"stride": 2}, ": the lecture's 4x4 pooling table, 2x2 windows, stride 2"),
+        (55, 224, 11, {"stride": 4, "padding": 2}, ": AlexNet conv1"),
+        (27, 55, 3, {"stride": 2}, ": AlexNet pool1"),
+        (27, 27, 5, {"stride": 1, "padding": 2}, ": AlexNet conv2"),
+        (13, 27, 3, {"stride": 2}, ": AlexNet pool2"),
+        (13, 13, 3, {"padding": 1}, ": AlexNet conv3-5"),
+        (6, 13, 3, {"stride": 2}, ": AlexNet pool5"),
+    ]
+    for want, n, k, kwargs, note in cases:
+        _expect_size(ctx, want, n, k, note, **kwargs)
+
+
+@check("hw3.cnn.conv_output_size.floor_of_partial_steps", hint=HINT_OUTPUT_SIZE)
+def conv_output_size_floor_of_partial_steps(ctx: Context) -> None:
+    # A last partial step is dropped: these configurations do not divide evenly.
+    for n, k, kwargs in ((8, 3, {"stride": 2}), (10, 3, {"stride": 3}), (227, 11, {"stride": 4}),
+                         (6, 2, {"stride": 3, "padding": 1}), (5, 5, {}), (1, 3, {"padding": 1})):
+        _expect_size(ctx, _count_positions(n, k, **kwargs), n, k, "", **kwargs)
+
+
+@check("hw3.cnn.conv_output_size.random_dilation", hint=HINT_OUTPUT_SIZE + (
+    " A dilated kernel skips dilation-1 cells between its taps."))
+def conv_output_size_random_dilation(ctx: Context) -> None:
+    done = 0
+    while done < 12:
+        n, k = int(ctx.rng.integers(1, 40)), int(ctx.rng.integers(1, 8))
+        stride, padding, dilation = (int(v) for v in ctx.rng.integers(1, 4, size=3))
+        padding -= 1  # 0..2
+        want = _count_positions(n, k, stride, padding, dilation)
+        if want < 1:
+            continue
+        _expect_size(ctx, want, n, k, f" ({ctx.seed_note})", stride=stride, padding=padding, dilation=dilation)
+        done += 1
+
+
+# ----------------------------------------------------------------------------- conv2d
+def _expect_conv2d(ctx: Context, x, w, b, stride: int, padding: int, unchanged: bool = False) -> None:
+    call = ctx.call_unchanged if unchanged else ctx.call
+    got = call(x, w, b, stride=stride, padding=padding)
+    expect_array(got, _torch_conv2d(x, w, b, stride, padding), "conv2d against torch.nn.functional.conv2d",
+                 f"{ctx.seed_note}, {shapes(x=x, w=w, b=b)}, stride={stride}, padding={padding}",
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                 hint_on={"the true convolution (kernel flipped in both axes): that is convolve2d; conv2d, "
+                          "like PyTorch's Conv2d, does not flip the kernel":
+                              _torch_conv2d(x, w[:, :, ::-1, ::-1], b, stride, padding)})
+
+
+@check("hw3.cnn.conv2d.lecture_example", hint=HINT_CONV2D)
+def conv2d_lecture_example(ctx: Context) -> None:
+    got = ctx.call(LECTURE_X[None, None], LECTURE_K[None, None], np.zeros(1))
+    want = _xcorr_valid(LECTURE_X, LECTURE_K)[None, None]
+    expect_array(got, want, "conv2d on the lecture's 5x5 example as one image, one channel, one filter",
+                 "x = X (1, 1, 5, 5), w = K (1, 1, 3, 3), b = [0]; cross-correlation: "
+                 "out[i,j] = X[i,j] - X[i+2,j+2]", rtol=0, atol=1e-12,
+                 hint_on={"the lecture's table [[0,-2,-1],[2,2,4],[-1,0,0]], the TRUE convolution (kernel "
+                          "flipped): conv2d computes cross-correlation, the kernel not flipped": LECTURE_Y[None, None]})
+
+
+@check("hw3.cnn.conv2d.matches_torch", hint=HINT_CONV2D)
+def conv2d_matches_torch(ctx: Context) -> None:
+    for i, (stride, padding) in enumerate([(1, 0), (2, 1), (3, 2), (1, 2), (2, 0)]):
+        x, w, b = _conv_case(ctx.rng, stride, padding)
+        _expect_conv2d(ctx, x, w, b, stride, padding, unchanged=(i < 2))
+    # Non-square image and kernel, several channels and filters, batch 2.
+    x, w, b = ctx.rng.normal(size=(2, 3, 8, 5)), ctx.rng.normal(size=(4, 3, 3, 2)), ctx.rng.normal(size=4)
+    _expect_conv2d(ctx, x, w, b, 2, 1)
+
+
+@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + (
+    " The output size is conv_output_size(H, kh, stride, padding); pad both sides."))
+def conv2d_stride_padding_grid(ctx: Context) -> None:
+    x, w, b = ctx.rng.normal(size=(2, 2, 7, 6)), ctx.rng.normal(size=(3, 2, 3, 2)), ctx.rng.normal(size=3)
+    for stride in (1, 2, 3):
+        for padding in (0, 1, 2):
+            _expect_conv2d(ctx, x, w, b, stride, padding)
+
+
+@check("hw3.cnn.conv2d.translation_equivariance", hint=(
+    "Lecture part 3 (权值共享, 平移不变性): the same weights are used at every position, so shifting the "
+    "input by one pixel shifts the output by one pixel. Check how you index the windows and place the results."))
+def conv2d_translation_equivariance(ctx: Context) -> None:
+    # Two or more filters, so that mixing up the filter and position axes shows.
+    c, f = int(ctx.rng.integers(1, 4)), int(ctx.rng.integers(2, 5))
+    z = ctx.rng.normal(size=(2, c, 9, 8))
+    w, b = ctx.rng.normal(size=(f, c, 3, 2)), ctx.rng.normal(size=f)
+    case = f"{ctx.seed_note}, z {z.shape}, {shapes(w=w)}, padding=0"
+    # (shift rows, shift cols, stride): with stride s, a shift by s input pixels is one output pixel.
+    for dr, dc, stride in ((0, 1, 1), (1, 0, 1), (2, 2, 2)):
+        a = ctx.call(z[:, :, :7, :6], w, b, stride=stride)
+        shifted = ctx.call(z[:, :, dr:dr + 7, dc:dc + 6], w, b, stride=stride)
+        a = as_array(a, "conv2d", case, shape=_torch_conv2d(z[:, :, :7, :6], w, b, stride).shape)
+        r, s = dr // stride, dc // stride
+        want = a[:, :, r:, s:]  # the outputs both calls share, in the unshifted call's frame
+        got = as_array(shifted, "conv2d", case, shape=a.shape)[:, :, :want.shape[2], :want.shape[3]]
+        expect_array(got, want, f"conv2d(x shifted by ({dr}, {dc}) pixels) against conv2d(x) shifted by "
+                     f"({r}, {s}) outputs", f"{case}, x = z[..., :7, :6], shifted x = z[..., {dr}:{dr + 7}, "
+                     f"{dc}:{dc + 6}], stride={stride}", rtol=RTOL64, atol=ATOL64)
+
+
+@check("hw3.cnn.conv2d.float32", hint="float32 in, float32 out: allocate the output with dtype=x.dtype.")
+def conv2d_float32(ctx: Context) -> None:
+    x, w, b = _conv_case(ctx.rng, 2, 1)
+    x, w, b = (a.astype(np.float32) for a in (x, w, b))
+    got = ctx.call(x, w, b, stride=2, padding=1)
+    expect_array(got, _torch_conv2d(x, w, b, 2, 1), "conv2d with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(x=x, w=w, b=b)}, stride=2, padding=1",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- conv2d_backward
+def _conv_grads(x, w, b, dout, stride: int, padding: int) -> dict[str, np.ndarray]:
+    import torch.nn.functional as F
+
+    return torch_vjp(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding),
+                     {"x": x, "w": w, "b": b}, dout)[1]
+
+
+def _expect_conv_grads(got: Any, want: dict[str, np.ndarray], dout: np.ndarray, case: str, *, rtol: float,
+                       atol: float, dtype: Any) -> None:
+    batch = dout.shape[0]
+    dx, dw, db = as_sequence(got, 3, "conv2d_backward (dx, dw, db)", case)
+    expect_array(dx, want["x"], "conv2d_backward dx", case, rtol=rtol, atol=atol, dtype=dtype)
+    expect_array(dw, want["w"], "conv2d_backward dw", case, rtol=rtol, atol=atol, dtype=dtype,
+                 hint_on={"dw averaged over the batch: the outputs of every example add up, so dw sums":
+                          want["w"] / batch})
+    expect_array(db, want["b"], "conv2d_backward db", case, rtol=rtol, atol=atol, dtype=dtype,
+                 hint_on={"db of the first example only: sum dout over the batch too":
+                          np.asarray(dout, dtype=np.float64)[0].sum(axis=(1, 2)),
+                          "db averaged over the batch: sum dout over the batch, do not average": want["b"] / batch})
+
+
+@check("hw3.cnn.conv2d_backward.window_counts", hint=HINT_CONV2D_BACKWARD)
+def conv2d_backward_window_counts(ctx: Context) -> None:
+    x = np.stack([np.arange(9.0).reshape(1, 3, 3), np.ones((1, 3, 3))])  # (2, 1, 3, 3)
+    w, b, dout = np.ones((1, 1, 2, 2)), np.zeros(1), np.ones((2, 1, 2, 2))
+    # With all-ones w and dout: dx counts the windows covering each input; dw[u,v] sums the inputs
+    # each kernel tap saw (over both examples); db counts the outputs, 2 examples x 4 positions.
+    dx = np.broadcast_to(np.array([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]), (2, 1, 3, 3))
+    dw = np.zeros((1, 1, 2, 2))
+    for u in range(2):
+        for v in range(2):
+            dw[0, 0, u, v] = x[:, 0, u:u + 2, v:v + 2].sum()
+    got = ctx.call(dout, x, w, b)
+    case = ("x = [arange(9).reshape(3,3), ones((3,3))] as (2, 1, 3, 3), w = ones (1, 1, 2, 2), b = [0], "
+            "dout = ones (2, 1, 2, 2), stride 1, padding 0")
+    _expect_conv_grads(got, {"x": dx, "w": dw, "b": np.array([8.0])}, dout, case, rtol=0, atol=1e-12,
+                       dtype=np.float64)
+
+
+@check("hw3.cnn.conv2d_backward.matches_torch", hint=HINT_CONV2D_BACKWARD)
+def conv2d_backward_matches_torch(ctx: Context) -> None:
+    for i, (stride, padding) in enumerate([(1, 0), (2, 1), (1, 2), (3, 1), (2, 2)]):
+        x, w, b = _conv_case(ctx.rng, stride, padding)
+        dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, stride, padding).shape)
+        case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride={stride}, padding={padding}"
+        call = ctx.call_unchanged if i < 2 else ctx.call
+        got = call(dout, x, w, b, stride=stride, padding=padding)
+        _expect_conv_grads(got, _conv_grads(x, w, b, dout, stride, padding), dout, case,
+                           rtol=RTOL64, atol=ATOL64, dtype=np.float64)
+
+
+@check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + (
+    " Compared here with central differences of YOUR conv2d: backward must be the derivative of your forward."))
+def conv2d_backward_numeric_grad(ctx: Context) -> None:
+    for stride, padding in ((1, 1), (2, 1)):
+        x, w, b = ctx.rng.normal(size=(2, 2, 4, 5)), ctx.rng.normal(size=(2, 2, 2, 3)), ctx.rng.normal(size=2)
+        dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, stride, padding).shape)
+        case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride={stride}, padding={padding}"
+        got = as_sequence(ctx.call(dout, x, w, b, stride=stride, padding=padding), 3,
+                          "conv2d_backward (dx, dw, db)", case)
+        numeric = ctx.drive("common.numeric_grad", {
+            "function": "conv2d", "args": [x, w, b], "kwargs": {"stride": stride, "padding": padding},
+            "wrt": [0, 1, 2], "h": 1e-5, "dout": dout, "output_index": None})["grads"]
+        # conv2d is linear in each argument, so central differences have no truncation error, only
+        # rounding ~ eps * |sum(dout * out)| / h ~ 1e-9; relative 1e-5 with a 1e-3 floor is ample.
+        for name, g, n in zip(("dx", "dw", "db"), got, numeric):
+            expect_gradient(g, n, f"conv2d_backward {name} against central differences of your conv2d",
+                            case, tol=1e-5, floor=1e-3)
+
+
+@check("hw3.cnn.conv2d_backward.float32", hint="float32 in, float32 out, for dx, dw and db alike.")
+def conv2d_backward_float32(ctx: Context) -> None:
+    x, w, b = (a.astype(np.float32) for a in _conv_case(ctx.rng, 1, 1))
+    dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, 1, 1).shape).astype(np.float32)
+    case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride=1, padding=1"
+    got = ctx.call(dout, x, w, b, stride=1, padding=1)
+    _expect_conv_grads(got, _conv_grads(x, w, b, dout, 1, 1), dout, case, rtol=RTOL32, atol=ATOL32,
+                       dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- pooling forward
+def _pool_matches_torch(ctx: Context, kind: str) -> None:
+    for i, (kernel, stride) in enumerate(POOL_CONFIGS):
+        x = _pool_input(ctx.rng, kernel)
+        call = ctx.call_unchanged if i < 2 else ctx.call
+        got = call(x, kernel=kernel, stride=stride)
+        # Max pooling copies values (exact); a mean of <= 9 values rounds at ~1e-16.
+        expect_array(got, _torch_pool(kind, x, kernel, stride), f"{kind}_pool2d against torch "
+                     f"{kind}_pool2d", f"{ctx.seed_note}, {shapes(x=x)}, kernel={kernel}, stride={stride}",
+                     rtol=1e-12, atol=1e-12, dtype=np.float64)
+    x = _pool_input(ctx.rng, 3).astype(np.float32)
+    got = ctx.call(x, kernel=3, stride=2)
+    expect_array(got, _torch_pool(kind, x, 3, 2), f"{kind}_pool2d with float32 inputs",
+                 f"{ctx.seed_note}, {shapes(x=x)}, kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+
+
+@check("hw3.cnn.max_pool2d.lecture_table", hint=HINT_MAX_POOL)
+def max_pool2d_lecture_table(ctx: Context) -> None:
+    got = ctx.call_unchanged(POOL_X)
+    expect_array(got, POOL_MAX, "max_pool2d on the lecture's table (defaults kernel=2, stride=2)",
+                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4); expected [[7,8],[4,4]]",
+                 rtol=0, atol=1e-12, dtype=np.float64, hint_on={"the average pooling": POOL_AVG})
+
+
+@check("hw3.cnn.max_pool2d.matches_torch", hint=HINT_MAX_POOL)
+def max_pool2d_matches_torch(ctx: Context) -> None:
+    _pool_matches_torch(ctx, "max")
+
+
+@check("hw3.cnn.avg_pool2d.lecture_table", hint=HINT_AVG_POOL)
+def avg_pool2d_lecture_table(ctx: Context) -> None:
+    got = ctx.call_unchanged(POOL_X)
+    expect_array(got, POOL_AVG, "avg_pool2d on the lecture's table (defaults kernel=2, stride=2)",
+                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4); expected [[5,5],[2.5,2.5]]",
+                 rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"the max pooling": POOL_MAX, "the window sums (not divided by kernel*kernel)": 4 * POOL_AVG})
+
+
+@check("hw3.cnn.avg_pool2d.matches_torch", hint=HINT_AVG_POOL)
+def avg_pool2d_matches_torch(ctx: Context) -> None:
+    _pool_matches_torch(ctx, "avg")
+
+
+# ----------------------------------------------------------------------------- pooling backward
+def _max_tie_alternatives(x, dout, kernel, stride) -> dict[str, np.ndarray]:
+    return {"the gradient sent to the LAST maximum of a tie (the contract says the first, in row-major "
+            "order)": _max_pool_backward_loop(x, dout, kernel, stride, "last"),
+            "the gradient copied to EVERY maximum of a tie (the contract sends it to the first only)":
+                _max_pool_backward_loop(x, dout, kernel, stride, "every")}
+
+
+@check("hw3.cnn.max_pool2d_backward.tie_rule", hint=HINT_MAX_BACKWARD)
+def max_pool2d_backward_tie_rule(ctx: Context) -> None:
+    x = np.array([[1, 1, 0, 2], [1, 0, 2, 2], [3, 0, 5, 5], [0, 3, 5, 5]], dtype=np.float64).reshape(1, 1, 4, 4)
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
+    want = _max_pool_backward_loop(x, dout, 2, 2)  # [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]
+    got = ctx.call_unchanged(dout, x)
+    expect_array(got, want, "max_pool2d_backward with ties (defaults kernel=2, stride=2)",
+                 "x = [[1,1,0,2],[1,0,2,2],[3,0,5,5],[0,3,5,5]] as (1, 1, 4, 4), dout = [[1,2],[3,4]]; "
+                 "expected [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on=_max_tie_alternatives(x, dout, 2, 2))
+
+
+@check("hw3.cnn.max_pool2d_backward.matches_torch", hint=HINT_MAX_BACKWARD)
+def max_pool2d_backward_matches_torch(ctx: Context) -> None:
+    # Continuous random values: no ties, so torch's own tie behaviour never matters here.
+    for i, (kernel, stride) in enumerate(POOL_CONFIGS):
+        x = _pool_input(ctx.rng, kernel)
+        dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
+        call = ctx.call_unchanged if i < 2 else ctx.call
+        got = call(dout, x, kernel=kernel, stride=stride)
+        # Each dx entry sums at most 9 upstream values: rounding ~1e-16.
+        expect_array(got, _torch_pool_grad("max", x, dout, kernel, stride), "max_pool2d_backward against "
+                     "torch autograd", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, kernel={kernel}, "
+                     f"stride={stride}", rtol=1e-12, atol=1e-12, dtype=np.float64)
+    x = _pool_input(ctx.rng, 3).astype(np.float32)
+    dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2)).astype(np.float32)
+    expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("max", x, dout, 3, 2),
+                 "max_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
+                 "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+
+
+@check("hw3.cnn.max_pool2d_backward.ties_random", hint=HINT_MAX_BACKWARD)
+def max_pool2d_backward_ties_random(ctx: Context) -> None:
+    for kernel, stride in POOL_CONFIGS:
+        x = ctx.rng.integers(0, 3, size=_pool_input(ctx.rng, kernel).shape).astype(np.float64)  # many ties
+        dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
+        got = ctx.call(dout, x, kernel=kernel, stride=stride)
+        expect_array(got, _max_pool_backward_loop(x, dout, kernel, stride), "max_pool2d_backward with ties",
+                     f"{ctx.seed_note}, x {x.shape} with values in {{0, 1, 2}}, kernel={kernel}, stride={stride}",
+                     rtol=1e-12, atol=1e-12, dtype=np.float64,
+                     hint_on=_max_tie_alternatives(x, dout, kernel, stride))
+
+
+@check("hw3.cnn.avg_pool2d_backward.lecture_table", hint=HINT_AVG_BACKWARD)
+def avg_pool2d_backward_lecture_table(ctx: Context) -> None:
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
+    got = ctx.call_unchanged(dout, POOL_X)
+    expect_array(got, _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward on the lecture's table",
+                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4), dout = [[1,2],[3,4]], "
+                 "kernel=2, stride=2: each input gets its window's dout / 4", rtol=0, atol=1e-12,
+                 dtype=np.float64, hint_on={"dout not divided by kernel*kernel":
+                                            _avg_pool_backward_loop(POOL_X, dout, 2, 2, area=1.0)})
+
+
+@check("hw3.cnn.avg_pool2d_backward.matches_torch", hint=HINT_AVG_BACKWARD)
+def avg_pool2d_backward_matches_torch(ctx: Context) -> None:
+    for i, (kernel, stride) in enumerate(POOL_CONFIGS):
+        x = _pool_input(ctx.rng, kernel)
+        dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
+        call = ctx.call_unchanged if i < 2 else ctx.call
+        got = call(dout, x, kernel=kernel, stride=stride)
+        expect_array(got, _torch_pool_grad("avg", x, dout, kernel, stride), "avg_pool2d_backward against torch "
+                     "autograd", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, kernel={kernel}, stride={stride}",
+                     rtol=1e-12, atol=1e-12, dtype=np.float64,
+                     hint_on={"dout not divided by kernel*kernel":
+                                  _avg_pool_backward_loop(x, dout, kernel, stride, 1.0),
+                              "dout divided by kernel instead of kernel*kernel":
+                                  _avg_pool_backward_loop(x, dout, kernel, stride, float(kernel))})
+    x = _pool_input(ctx.rng, 3).astype(np.float32)
+    dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2)).astype(np.float32)
+    expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("avg", x, dout, 3, 2),
+                 "avg_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
+                 "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- alexnet_shapes
+def _as_layers(got: Any, what: str, case: str) -> list[tuple[str, tuple[int, ...]]]:
+    """[(name, (C, H, W)), ...] with tuples or lists and int-like sizes."""
+    layers = []
+    for i, item in enumerate(as_sequence(got, len(ALEXNET_LAYERS), what, case)):
+        name, shape = as_sequence(item, 2, f"{what}[{i}] (name, (C, H, W))", case)
+        sizes = as_sequence(shape, 3, f"{what}[{i}] shape (C, H, W)", case)
+        layers.append((name, tuple(_as_int(s, f"{what}[{i}] shape entries", case) for s in sizes)))
+    return layers
+
+
+def _expect_layers(got: Any, want: list, what: str, case: str) -> None:
+    layers = _as_layers(got, what, case)
+    for (name, shape), (want_name, want_shape) in zip(layers, want):
+        if name != want_name or shape != want_shape:
+            note = ""
+            if want_name == "conv1" and shape[1:] != want_shape[1:]:
+                note = " (conv1 is 11x11, stride 4, padding 2: the padding counts on both sides)"
+            raise CheckFailed(f"{what}: first difference at layer {want_name!r}: expected ({want_name!r}, "
+                              f"{want_shape}), got ({name!r}, {shape}){note}\n  expected {want}\n"
+                              f"  got      {layers}\n  case: {case}")
+
+
+@check("hw3.cnn.alexnet_shapes.lecture_224", hint=HINT_ALEXNET_SHAPES)
+def alexnet_shapes_lecture_224(ctx: Context) -> None:
+    _expect_layers(ctx.call(), ALEXNET_224, "alexnet_shapes()", "the default input (3, 224, 224)")
+
+
+@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + " Use the input's C, H and W, "
+       "not 3 and 224.")
+def alexnet_shapes_other_sizes(ctx: Context) -> None:
+    sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
+    for _ in range(2):
+        sizes.append((int(ctx.rng.integers(1, 5)), *(int(v) for v in ctx.rng.integers(63, 321, size=2))))
+    for c, h, w in sizes:
+        _expect_layers(ctx.call((c, h, w)), _alexnet_expected_shapes(c, h, w), f"alexnet_shapes(({c}, {h}, {w}))",
+                       ctx.seed_note)
+
+
+# ----------------------------------------------------------------------------- build_alexnet
+def _drive_alexnet(ctx: Context, num_classes: int | None, x: np.ndarray | None = None, **extra: Any) -> dict:
+    kwargs = {} if num_classes is None else {"num_classes": num_classes}
+    report = ctx.drive("cnn.alexnet", {"kwargs": kwargs, "input": x, "seed": 0, **extra})
+    shown = f"build_alexnet({'' if num_classes is None else f'num_classes={num_classes}'})"
+    expect_true(isinstance(report, dict) and report.get("is_module") is True, shown, "",
+                f"expected a torch.nn.Module, got a {report.get('type') if isinstance(report, dict) else '?'}")
+    return report
+
+
+def _expect_output(report: dict, key: str, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
+    out = report[key]
+    if isinstance(out, dict):
+        raise CheckFailed(f"{what}: the forward pass returned a {out.get('not_a_tensor')}, expected a "
+                          f"torch.Tensor of shape {shape}\n  case: {case}")
+    return as_array(out, what, case, shape=shape)
+
+
+@check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
+    " 61,100,840 parameters for 1000 classes (the lecture's '60M')."))
+def build_alexnet_params_and_output(ctx: Context) -> None:
+    x = ctx.rng.normal(size=(2, 3, 224, 224)).astype(np.float32)
+    report = _drive_alexnet(ctx, None, x)
+    _expect_output(report, "output", (2, 1000), "build_alexnet() output in eval mode", "input (2, 3, 224, 224)")
+    expect_equal(report["param_count"], ALEXNET_PARAMS, "build_alexnet() parameter count",
+                 "sum(p.numel() for p in model.parameters())")
+
+
+@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear only.")
+def build_alexnet_num_classes(ctx: Context) -> None:
+    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    report = _drive_alexnet(ctx, 10, x)
+    _expect_output(report, "output", (1, 10), "build_alexnet(num_classes=10) output", "input (1, 3, 224, 224)")
+    want = sum(int(np.prod(s)) for s in _alexnet_param_shapes(10))  # 57,044,810
+    expect_equal(report["param_count"], want, "build_alexnet(num_classes=10) parameter count",
+                 "sum(p.numel() for p in model.parameters())")
+
+
+@check("hw3.cnn.build_alexnet.layout", hint=HINT_BUILD_ALEXNET)
+def build_alexnet_layout(ctx: Context) -> None:
+    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    report = _drive_alexnet(ctx, 1000, x, train_passes=2)
+    got = [tuple(s) for s in report["param_shapes"]]
+    want = _alexnet_param_shapes(1000)
+    if got != want:
+        raise CheckFailed("build_alexnet(): the parameter shapes, in registration order, differ from "
+                          f"torchvision's AlexNet\n  expected {want}\n  got      {got}\n"
+                          f"  your leaf modules: {report['module_types']}")
+    outs = [_expect_output({"out": o}, "out", (1, 1000), "build_alexnet() output in training mode",
+                           "input (1, 3, 224, 224)") for o in report["train_outputs"]]
+    expect_true(not np.array_equal(outs[0], outs[1]), "build_alexnet() in training mode (model.train())",
+                f"input (1, 3, 224, 224); your leaf modules: {report['module_types']}",
+                "two forward passes on the same input gave identical outputs: the classifier's Dropout layers "
+                "(AlexNet's novelty against overfitting) are missing or inactive")
+
+
+@check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (
+    " Compared with the judge's own AlexNet forward (eval mode) on the same weights: check max (not average) "
+    "pooling, a ReLU after every convolution and hidden Linear, and no ReLU after the last Linear."))
+def build_alexnet_forward_matches(ctx: Context) -> None:
+    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    weights_seed = int(ctx.rng.integers(2**31))
+    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed)
+    shapes_ = _alexnet_param_shapes(1000)
+    expect_equal([tuple(s) for s in report["param_shapes"]], shapes_,
+                 "build_alexnet() parameter shapes (needed to load the same weights)", "")
+    got = _expect_output(report, "output", (1, 1000), "build_alexnet() output", "")
+    want = _alexnet_forward(x, list(seeded_parameters(shapes_, weights_seed)))
+    # Both sides compute in float32 with different summation orders over up to 9216 terms per
+    # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
+    # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
+    scale = float(np.max(np.abs(want)))
+    expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same weights",
+                 f"{ctx.seed_note}, input (1, 3, 224, 224), weights seeded {weights_seed} (He-scaled normal)",
+                 rtol=1e-3, atol=1e-3 * scale)
