@@ -7,6 +7,7 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from .results import AssignmentResult, CheckResult, Results
 from .sandbox import SandboxRunner
 
 MANIFEST_NAME = "assignments.yaml"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # --------------------------------------------------------------------------- stage 1
@@ -90,6 +92,8 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
         raise
     missing = {f"{m}.{f}": f"{m}.{f} is not defined in the notebook: {cell} was expected to hold it"
                for m, cells in notes.items() for f, cell in cells.items()}
+    # File names are the student's text too: no escape sequences reach results.json or a terminal.
+    dropped = [_CONTROL.sub("?", d) for d in dropped]
     return StagedSubmission(source, folder, present, dropped, missing)
 
 
@@ -222,11 +226,12 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) ->
 
 
 def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResult:
+    # Messages quote the student's values, names and exception text: no escape sequences in results.json.
     return CheckResult(
         id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
         visibility=spec.visibility, status=status,
         score=spec.points if status == "passed" else 0.0, max_score=spec.points,
-        message=message, hint=hint)
+        message=_CONTROL.sub("", message), hint=hint)
 
 
 # --------------------------------------------------------------------------- stage 5
@@ -248,10 +253,14 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
 
 
 def hidden_paths(course: Course, extra: Iterable[Path] = ()) -> tuple[Path, ...]:
-    """What the child must not see: solutions, check code, tests, examples, other students."""
+    """What the child must not see: solutions, check code, tests, examples, other students.
+
+    The whole course folder goes (its git history holds the reference too); the named parts
+    stay listed for a course folder that cannot be covered (one holding the Python installation).
+    """
     root = course.root
-    return (root / "reference", root / "grader", root / "tests", root / "examples", root / "bench",
-            root / MANIFEST_NAME, *extra)
+    return (root, root / "reference", root / "grader", root / "tests", root / "examples", root / "bench",
+            root / ".git", root / MANIFEST_NAME, Path(__file__).resolve().parent, *extra)
 
 
 # --------------------------------------------------------------------------- composed

@@ -178,6 +178,8 @@ class SandboxRunner:
             preexec_fn=lambda: _apply_limits(limits))
         for fd in (req_r, resp_w, out_w):
             os.close(fd)
+        # A child that stops reading (or shrinks the pipe) must not block the judge's writes.
+        os.set_blocking(req_w, False)
         self.children_started += 1
         return _Child(proc, req_w, resp_r, out_r)
 
@@ -194,7 +196,8 @@ class SandboxRunner:
             return Reply("timeout", message=f"no answer within {timeout:g} s",
                          output=_clean(output), duration_s=time.perf_counter() - started)
         except (OSError, EOFError, wire.WireError) as exc:
-            code = child.proc.poll()
+            code = child.proc.poll() if isinstance(exc, wire.WireError) else _exit_code(child.proc)
+            code = _through_unshare(code, output)
             self._discard_child()
             return Reply("crashed", message=_death_message(code, exc),
                          output=_clean(output), duration_s=time.perf_counter() - started)
@@ -224,7 +227,7 @@ class SandboxRunner:
                 reader.feed(chunk)
                 message = reader.frame()
                 if message is not None:
-                    _drain(child.out_r, output)  # prints were flushed before the answer
+                    _drain(child.out_r, output, deadline)  # prints were flushed before the answer
                     if not isinstance(message, dict):
                         raise wire.WireError("answer is not a mapping")
                     return message
@@ -269,15 +272,24 @@ def _write_all(fd: int, data: bytes, deadline: float) -> None:
             raise TimeoutError
         _, ready, _ = select.select([], [fd], [], left)
         if ready:
-            written = os.write(fd, view[: 1 << 16])
+            try:
+                written = os.write(fd, view[: 1 << 16])
+            except BlockingIOError:  # less room than the chunk: wait for the child to read
+                continue
             view = view[written:]
 
 
-def _drain(fd: int, output: bytearray) -> None:
-    while select.select([fd], [], [], 0)[0]:
+DRAIN_LIMIT = 1 << 20  # bytes read after an answer: a thread printing forever must not hold the judge
+
+
+def _drain(fd: int, output: bytearray, deadline: float) -> None:
+    """Read what the child printed before answering; bounded, as its threads may print on."""
+    drained = 0
+    while drained < DRAIN_LIMIT and time.perf_counter() < deadline and select.select([fd], [], [], 0)[0]:
         chunk = os.read(fd, 65536)
         if not chunk:
             return
+        drained += len(chunk)
         if len(output) < OUTPUT_CAP:
             output += chunk[: OUTPUT_CAP - len(output)]
 
@@ -290,10 +302,31 @@ def _clean(output: bytearray) -> str:
     return text
 
 
+def _exit_code(proc: subprocess.Popen) -> int | None:
+    """The child's exit status; a child that just closed its pipes gets a moment to finish dying."""
+    try:
+        return proc.wait(timeout=3.0)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+_UNSHARE_SIGKILL = b"unshare: sigprocmask unblock failed: Invalid argument\n"
+
+
+def _through_unshare(code: int | None, output: bytearray) -> int | None:
+    """``unshare`` passes on its child's death by signal, except SIGKILL (CPU or memory limit):
+    then it says so on stderr and exits with 1. Translate that back, and drop its line."""
+    if code == 1 and _UNSHARE_SIGKILL in output:
+        start = output.index(_UNSHARE_SIGKILL)
+        del output[start:start + len(_UNSHARE_SIGKILL)]
+        return -signal.SIGKILL
+    return code
+
+
 def _death_message(code: int | None, exc: BaseException) -> str:
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
-        why = {"SIGKILL": " (most often the memory limit)", "SIGXCPU": " (CPU time limit)",
+        why = {"SIGKILL": " (the CPU time or memory limit)", "SIGXCPU": " (CPU time limit)",
                "SIGXFSZ": " (file size limit)", "SIGSEGV": " (a crash in native code)"}.get(sig, "")
         return f"the process running your code was killed by {sig}{why}"
     if code is not None:
@@ -302,18 +335,29 @@ def _death_message(code: int | None, exc: BaseException) -> str:
 
 
 def _to_reply(message: dict) -> Reply:
+    """Everything but ``value`` and the echoed arguments is coerced to text: the child may lie."""
     status = message.get("status")
     if status not in ("ok", "raised", "missing", "protocol", "forbidden"):
-        return Reply("protocol", message=f"unknown answer status {status!r}")
+        return Reply("protocol", message=f"unknown answer status {status!r}"[:200])
+    syntax = message.get("syntax")
     return Reply(
         status=str(status),
         value=message.get("value"),
         message=str(message.get("message", "")),
         exc_type=str(message.get("exc_type", "")),
-        bases=tuple(str(b) for b in message.get("bases") or ()),
-        traceback=[f for f in message.get("traceback") or [] if isinstance(f, dict)],
+        bases=tuple(str(b) for b in _listed(message.get("bases"))),
+        traceback=[_texts(f, ("file", "line", "function", "text")) for f in _listed(message.get("traceback"))
+                   if isinstance(f, dict)],
         not_implemented=bool(message.get("not_implemented")),
-        syntax=message.get("syntax") if isinstance(message.get("syntax"), dict) else None,
+        syntax=_texts(syntax, ("file", "line", "offset", "text", "msg")) if isinstance(syntax, dict) else None,
         args_after=message.get("args_after"),
         kwargs_after=message.get("kwargs_after"),
     )
+
+
+def _listed(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _texts(fields: dict, keys: tuple[str, ...]) -> dict:
+    return {k: "" if fields.get(k) is None else str(fields.get(k)) for k in keys}

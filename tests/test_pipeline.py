@@ -116,7 +116,7 @@ def collapse_linear(weights, biases):
 ''')
     results = grade(course(), sub, seed=SEED, modules=["mlp"])
     assert results.score == 0
-    assert {c.status for c in results.checks} == {"failed"}
+    assert {c.status for c in results.checks} <= {"failed", "error"}
 
 
 def test_same_seed_same_results_apart_from_durations():

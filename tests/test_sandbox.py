@@ -142,3 +142,20 @@ def test_wire_round_trips_nested_values():
     assert back["a"][0] == np.float32(1.5) and back["a"][0].dtype == np.float32
     assert np.isnan(back["a"][1][2]) and isinstance(back["a"], tuple)
     assert back["b"].dtype == np.int32 and back["b"].tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_sandbox_works_from_a_virtual_environment(tmp_path):
+    """Students install into a venv (often under /tmp): the child must still find its Python."""
+    import subprocess
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "demo.py").write_text("def one():\n    return 1.0\n")
+    script = ("import sys; from pathlib import Path; from grader.sandbox import SandboxRunner\n"
+              f"r = SandboxRunner(Path({str(tmp_path / 'sub')!r}))\n"
+              "print(r.load('demo', 30).status, r.call('demo', 'one', [], {}, 30).value); r.close()")
+    run = subprocess.run([str(venv / "bin" / "python"), "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert run.stdout.split() == ["ok", "1.0"], run.stdout + run.stderr

@@ -164,9 +164,14 @@ def write(stream: BinaryIO, message: dict) -> None:
 def loads(head: bytes, payload: bytes) -> Any:
     try:
         header = json.loads(head.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WireError(f"header is not JSON: {exc}") from None
-    return _decode(header, payload, 0)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"header is not JSON: {type(exc).__name__}") from None
+    try:
+        return _decode(header, payload, 0)
+    except WireError:
+        raise
+    except Exception as exc:  # a forged node of the wrong shape: a protocol error, never the judge's
+        raise WireError(f"malformed frame ({type(exc).__name__})") from None
 
 
 def _decode(node: Any, payload: bytes, depth: int) -> Any:

@@ -166,7 +166,12 @@ class _Tripwire:
 
 
 class _Forbidden:
-    """Swap forbidden libraries out of the student's modules (and ``import``) for one call."""
+    """Keep forbidden libraries out of one call: module globals, ``import`` and (torch) all its ops.
+
+    Swapping the names in the student's modules gives the clearest message; an import hook and,
+    when torch is already loaded, a torch dispatch mode catch the library reached any other way
+    (``importlib``, ``sys.modules``, a default argument, a closure).
+    """
 
     def __init__(self, libraries: Any, modules: Any) -> None:
         self.libraries = tuple(libraries)
@@ -174,6 +179,8 @@ class _Forbidden:
         self.touched: list[str] = []
         self._saved: list[tuple[dict, str, Any]] = []
         self._import = None
+        self._finder: _ImportBlocker | None = None
+        self._mode: Any = None
 
     def _library_of(self, value: Any) -> str | None:
         name = getattr(value, "__name__", None) if isinstance(value, type(sys)) else getattr(
@@ -186,6 +193,11 @@ class _Forbidden:
             return self
         import builtins
 
+        if "torch" in self.libraries and "torch" in sys.modules:
+            self._mode = _torch_tripwire(self.touched)
+            self._mode.__enter__()
+        self._finder = _ImportBlocker(self.libraries, self.touched)
+        sys.meta_path.insert(0, self._finder)
         for module in self.modules:
             space = vars(module)
             for key, value in list(space.items()):
@@ -213,6 +225,39 @@ class _Forbidden:
         builtins.__import__ = self._import
         for space, key, value in self._saved:
             space[key] = value
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+        if self._mode is not None:
+            try:
+                self._mode.__exit__(None, None, None)
+            except Exception:  # the student's code took our mode off torch's stack: that is using torch
+                self.touched.append("torch")
+
+
+class _ImportBlocker:
+    """A ``sys.meta_path`` finder: a forbidden library cannot be newly imported by any route."""
+
+    def __init__(self, libraries: tuple[str, ...], touched: list[str]) -> None:
+        self.libraries, self.touched = libraries, touched
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        root = name.partition(".")[0]
+        if root in self.libraries:
+            self.touched.append(root)
+            raise ForbiddenLibrary(f"{name} may not be used in this exercise")
+        return None
+
+
+def _torch_tripwire(touched: list[str]) -> Any:
+    """A torch dispatch mode that refuses every operation: torch computes nothing during the call."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class NoTorch(TorchDispatchMode):
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            touched.append("torch")
+            raise ForbiddenLibrary(f"torch ({func}) may not be used in this exercise")
+
+    return NoTorch()
 
 
 def _syntax_location(exc: BaseException, submission_dir: str) -> dict | None:
