@@ -56,6 +56,13 @@ WRONG = {
                     W = W @ M
                 return W, sum(biases)
         """,
+        "no_length_check": """
+            def collapse_linear(weights, biases):
+                W, B = weights[0], biases[0]
+                for W_l, b_l in zip(weights[1:], biases[1:]):
+                    W, B = W @ W_l, B @ W_l + b_l
+                return W, B
+        """,
     },
 }
 
@@ -98,3 +105,13 @@ def test_torch_inside_a_numpy_exercise_is_flagged(tmp_path):
     results = assert_caught(tmp_path, "mlp", "two_layer_forward", uses_torch)
     message = next(c.message for c in results.checks if c.function == "two_layer_forward")
     assert "uses torch" in message
+
+
+def test_xor_params_with_a_string_bias_fails_not_crashes(tmp_path):
+    odd = """
+        def xor_params():
+            return np.ones((2, 2)), np.zeros(2), np.ones(2), "abc"
+    """
+    results = assert_caught(tmp_path, "mlp", "xor_params", odd)
+    check = next(c for c in results.checks if c.function == "xor_params")
+    assert check.status == "failed" and "expected a float" in check.message

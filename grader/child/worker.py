@@ -78,17 +78,8 @@ class Worker:
                     "message": f"{request['module']}.py defines no function {request['function']!r}"}
         args = list(request.get("args", []))
         kwargs = dict(request.get("kwargs", {}))
-        with _Forbidden(request.get("forbid") or (), self.modules.values()) as guard:
-            try:
-                value = func(*args, **kwargs)
-            except BaseException as exc:
-                if not guard.touched:
-                    return self._raised(exc)
-        if guard.touched:
-            return {"status": "forbidden", "library": guard.touched[0],
-                    "message": f"{request['function']} used {guard.touched[0]}"}
-        response = {"status": "ok", "value": value}
-        if request.get("echo_args"):
+        response = self._guarded(request, lambda: func(*args, **kwargs))
+        if response["status"] == "ok" and request.get("echo_args"):
             response["args_after"] = args
             response["kwargs_after"] = kwargs
         return response
@@ -103,15 +94,19 @@ class Worker:
             driver = getattr(drivers, driver_name)
         except (ImportError, AttributeError):
             return {"status": "protocol", "message": f"no driver {request['driver']!r}"}
+        return self._guarded(request, lambda: driver(module, request.get("payload")))
+
+    def _guarded(self, request: dict, run: Any) -> dict:
+        """Run student code with the request's forbidden libraries kept out; any use wins over the outcome."""
         with _Forbidden(request.get("forbid") or (), self.modules.values()) as guard:
             try:
-                value = driver(module, request.get("payload"))
+                value = run()
             except BaseException as exc:
                 if not guard.touched:
                     return self._raised(exc)
         if guard.touched:
-            return {"status": "forbidden", "library": guard.touched[0],
-                    "message": f"{request['driver']} used {guard.touched[0]}"}
+            what = request.get("function") or request.get("driver")
+            return {"status": "forbidden", "library": guard.touched[0], "message": f"{what} used {guard.touched[0]}"}
         return {"status": "ok", "value": value}
 
     # ------------------------------------------------------------------ errors
