@@ -24,7 +24,7 @@ import zipfile
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .errors import HarnessError, SubmissionError
 from .pipeline import Course, grade, load_course, new_seed
@@ -95,7 +95,7 @@ def unpack_zip(archive: Path, into: Path) -> Path:
 
 
 def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: int,
-                assignment_ids: list[str] | None) -> dict[str, Any]:
+                assignment_ids: list[str] | None, lang: str = "en") -> dict[str, Any]:
     """Grade one student (in a worker process); write its reports; return a small summary."""
     course = _worker_course(Path(course_root))
     target = Path(out_dir) / "students" / student
@@ -107,9 +107,12 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
             raise SubmissionError(f"{submission.name}: the entry does not exist (a broken link?)")
         if submission.suffix == ".zip":
             submission = unpack_zip(submission, tmp)
-        results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student)
+        # Other students' entries and reports must not exist in this student's view.
+        others = [Path(path).resolve().parent, Path(out_dir).resolve()]
+        results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student,
+                        hidden=others)
         # Reports first, results.json last: its presence is what marks the student as done.
-        paths = write_reports(results, target)
+        paths = write_reports(results, target, lang)
         return {"student": student, "status": "graded", "score": results.score,
                 "max_score": results.max_score, "seconds": time.perf_counter() - started,
                 "results": str(paths["json"])}
@@ -159,7 +162,15 @@ def batch_settings(out: Path, seed: int | None, assignment_ids: list[str] | None
 
 def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1, seed: int | None = None,
               assignment_ids: list[str] | None = None, force: bool = False,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str], None] | None = None, executor: str = "local",
+              scheduler: str | None = None, lang: str = "en") -> dict[str, Any]:
+    """Grade every entry of ``submissions`` not graded yet, then write the gradebook and class report.
+
+    ``executor="local"`` (the default) grades on this machine with ``workers`` processes;
+    ``executor="dask"`` sends one task per student to the Dask scheduler at ``scheduler`` (or to a
+    local cluster of ``workers`` processes when it is None). Every task grades with the same sandbox
+    and writes the same per-student files; the driver writes the gradebook as for a local batch.
+    """
     out.mkdir(parents=True, exist_ok=True)
     if force and (out / "batch.json").exists():
         (out / "batch.json").unlink()
@@ -170,30 +181,93 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
     done = len(entries) - len(todo)
     started = time.perf_counter()
     summaries: list[dict[str, Any]] = []
-    args = [(str(course.root), e.student, str(e.path), str(out), settings["seed"], settings["assignments"])
-            for e in todo]
-    if workers <= 1:
-        for a in args:
-            summaries.append(grade_entry(*a))
-            show(_progress_line(done + len(summaries), len(entries), len(summaries), len(todo), started))
+    # Absolute paths: a Dask worker runs in another folder (or on another machine).
+    root = os.path.abspath(course.root)
+    args = [(root, e.student, os.path.abspath(e.path), os.path.abspath(out), settings["seed"],
+             settings["assignments"], lang) for e in todo]
+    if executor == "local":
+        if scheduler:
+            raise HarnessError("--scheduler is for --executor dask; the local executor runs on this machine")
+        results = _run_local(args, workers, root)
+    elif executor == "dask":
+        results = _run_dask(args, scheduler, workers, root)
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
-                                 initargs=(str(course.root),)) as pool:
-            pending: set[Future] = {pool.submit(grade_entry, *a) for a in args}
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    summaries.append(f.result())
-                    show(_progress_line(done + len(summaries), len(entries), len(summaries), len(todo), started))
+        raise HarnessError(f"unknown executor {executor!r}: use 'local' or 'dask'")
+    for summary in results:
+        summaries.append(summary)
+        show(_progress_line(done + len(summaries), len(entries), len(summaries), len(todo), started))
     if todo:
         show("\n")
     class_data = collect(out, entries, course)
     write_gradebook(out / "gradebook.csv", class_data, course)
     from .class_report import write_class_report
 
-    write_class_report(out / "class_report.html", class_data, course)
+    write_class_report(out / "class_report.html", class_data, course, lang)
     return {"students": len(entries), "graded_now": len(todo), "skipped": len(entries) - len(todo),
             "seed": settings["seed"], "class": class_data}
+
+
+# --------------------------------------------------------------------------- executors
+EntryArgs = tuple  # grade_entry's arguments: (course_root, student, path, out_dir, seed, assignment_ids, lang)
+
+
+def _run_local(args: list[EntryArgs], workers: int, course_root: str) -> Iterator[dict[str, Any]]:
+    """Summaries as students finish, from this process or a pool of ``workers`` processes."""
+    if workers <= 1 or len(args) <= 1:
+        for a in args:
+            yield grade_entry(*a)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_warm_worker,
+                             initargs=(course_root,)) as pool:
+        pending: set[Future] = {pool.submit(grade_entry, *a) for a in args}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                yield f.result()
+
+
+def _run_dask(args: list[EntryArgs], scheduler: str | None, workers: int,
+              course_root: str) -> Iterator[dict[str, Any]]:
+    """Summaries as students finish on a Dask distributed cluster.
+
+    Assumes what a shared file system gives: every worker sees the course folder, the submissions
+    and ``--out`` at the same absolute paths, and has the same dlgrade installed. Each task is
+    ``grade_entry``: one sandboxed child per student on the worker, per-student files written
+    there, results.json last; a task lost with its worker is rerun by Dask, which is safe because
+    a student counts as graded only once results.json exists. Workers should run one task at a
+    time (``dask worker ADDRESS --nthreads 1``): each task already has its own child process.
+    """
+    if not args:
+        return
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise HarnessError("--executor dask needs dask.distributed: pip install 'dlgrade[dask]'") from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        raise HarnessError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        try:
+            client.run(_warm_worker, course_root)
+        except Exception as exc:
+            raise HarnessError(f"the Dask workers cannot load the course at {course_root} ({exc}); they need "
+                               "dlgrade installed and the course, submissions and --out at the same "
+                               "paths (a shared file system)") from None
+        batch_key = os.urandom(4).hex()
+        futures = [client.submit(grade_entry, *a, key=f"dlgrade-{batch_key}-{a[1]}", pure=False) for a in args]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _progress_line(done: int, total: int, now: int, todo: int, started: float) -> str:

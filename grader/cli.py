@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import HarnessError
+from .i18n import LANGUAGES, translator
 from .pipeline import Course, find_course_root, grade, load_course
 from .report import terminal_summary, write_reports
 
@@ -24,12 +25,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args, Path.cwd())
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
                     visible_only=args.visible_only)
-    paths = write_reports(results, Path(args.out))
-    extra = [write_format(results, fmt, Path(args.out)) for fmt in args.format or ()]
+    paths = write_reports(results, Path(args.out), args.lang)
+    extra = [write_format(results, fmt, Path(args.out), args.lang) for fmt in args.format or ()]
     if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(extra[args.format.index("markdown")].read_text(encoding="utf-8"))
-    print(terminal_summary(results, details=False), end="")
+    print(terminal_summary(results, details=False, lang=args.lang), end="")
     print(f"\nwrote {', '.join(str(p) for p in [*paths.values(), *extra])}")
     return _fail_under(results.score, results.max_score, args.fail_under)
 
@@ -49,7 +50,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     course = _course(args, Path.cwd())
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
-                        assignment_ids=args.assignment or None, force=args.force)
+                        assignment_ids=args.assignment or None, force=args.force, executor=args.executor,
+                        scheduler=args.scheduler, lang=args.lang)
     _print_batch(summary, Path(args.out))
     return 0
 
@@ -71,7 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     course = _course(args, Path.cwd())
     submissions = course.root / "examples" / "class"
     out = Path(args.out)
-    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True)
+    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=args.lang)
     _print_batch(summary, out)
     return 0
 
@@ -87,8 +89,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     course = _course(args, start)
     results = grade(course, folder, assignment_ids=args.assignment or None, seed=0, visible_only=True,
                     label=str(folder))
-    print(terminal_summary(results, details=True), end="")
-    print("\nThese are the visible checks only; hidden checks on random inputs run when you hand in.")
+    print(terminal_summary(results, details=True, lang=args.lang), end="")
+    print("\n" + translator(args.lang)("visible_only"))
     return 0
 
 
@@ -132,6 +134,29 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mutants(args: argparse.Namespace) -> int:
+    import time
+
+    from . import mutants
+
+    course = _course(args, Path.cwd())
+    names = [m.name for _, m in course.manifest.modules]
+    unknown = [n for n in args.module or () if n not in names]
+    if unknown:
+        raise HarnessError(f"no module {', '.join(unknown)} in the course (modules: {', '.join(names)})")
+    selected = [n for n in names if not args.module or n in args.module]
+    allowlist = mutants.load_allowlist(course.root / mutants.ALLOWLIST_NAME)
+    started = time.monotonic()
+    results = mutants.run_mutants(course.root, selected, seed=args.seed, workers=args.workers, allowlist=allowlist)
+    out = Path(args.out) if args.out else course.root / "docs" / "mutants.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(mutants.render_report(results, seed=args.seed, min_kill=args.min_kill,
+                                         seconds=time.monotonic() - started), encoding="utf-8")
+    print("\n".join(mutants.summary_lines(results, args.min_kill)))
+    print(f"wrote {out}")
+    return 1 if any(r.total()["rate"] < args.min_kill for r in results) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograder for the deep-learning course.")
     parser.add_argument("--version", action="version", version=f"dlgrade {__version__}")
@@ -148,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write junit.xml, gradescope_results.json or summary.md (repeatable)")
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
     p.add_argument("--visible-only", action="store_true", help="only the visible checks (student CI)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("batch", help="grade a class: one folder, .zip or notebook per student")
@@ -157,17 +183,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.add_argument("--seed", type=int, help="seed for the whole class (default: random, kept for resumes)")
     p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: --workers processes on this machine (default); dask: one task per student "
+                        "on a Dask distributed cluster (needs the 'dask' extra and a shared file system)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler, e.g. "
+                   "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo", help="grade the bundled example class and show where the report is")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="run the visible checks on your own work")
     p.add_argument("folder", nargs="?", default=".", help="your exercises folder or notebook (default: .)")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("release", help="instructor: generate exercises/ (stubs) from reference/")
@@ -180,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for the notebooks")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("mutants", help="instructor: how strong are the checks? grade mutants of the reference")
+    p.add_argument("--module", action="append", metavar="NAME", help="only this module (repeatable)")
+    p.add_argument("--out", help="the Markdown report (default: docs/mutants.md of the course)")
+    p.add_argument("--min-kill", type=float, default=95.0, metavar="PERCENT",
+                   help="exit 1 when a module kills fewer of its non-equivalent mutants (default: 95)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the hidden checks' random inputs (default: 1)")
+    p.add_argument("--workers", type=int, default=2, help="grading processes (default: 2)")
+    p.set_defaults(func=cmd_mutants)
 
     p = sub.add_parser("validate", help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)
@@ -199,5 +242,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``dlgrade`` command: main(), then end the process without tearing the interpreter down.
+
+    Everything has been written and closed by then (reports, children, worker pools); the normal
+    teardown only frees torch's and numpy's modules, which costs ~0.4 s of every command.
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if not isinstance(exc.code, (int, type(None))):
+            print(exc.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (dlgrade ... | head): nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -31,6 +31,14 @@ WRONG = {
             def sigmoid(x):
                 return 1 / (1 + np.exp(-np.clip(x, -500, 500)))
         """,
+        "flushes_the_smallest_normal_result": """
+            def sigmoid(x):
+                x = np.asarray(x)
+                z = -np.abs(x)
+                keep = z > np.log(np.finfo(x.dtype).tiny)  # one float too early: e^log(tiny) is normal
+                e = np.exp(z, out=np.zeros_like(z), where=keep)
+                return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        """,
         "float64_always": """
             def sigmoid(x):
                 x = np.asarray(x, dtype=np.float64)

@@ -7,6 +7,18 @@ from helpers import assert_caught, grade_inprocess, submission_with
 
 WRONG = {
     "scaled_dot_product_attention": {
+        "softmax_without_the_max_shift": """
+            def scaled_dot_product_attention(q, k, v, mask=None):
+                scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+                with np.errstate(over="ignore"):
+                    e = np.exp(scores)  # inf for scores above ~709
+                if mask is not None:
+                    e = np.where(mask, e, 0.0)
+                total = e.sum(axis=-1, keepdims=True)
+                with np.errstate(invalid="ignore"):
+                    w = e / np.where(total == 0, 1, total)
+                return w @ v, w
+        """,
         "missing_sqrt_d_scale": """
             def scaled_dot_product_attention(q, k, v, mask=None):
                 scores = q @ np.swapaxes(k, -1, -2)

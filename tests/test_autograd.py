@@ -154,6 +154,27 @@ WRONG = {
 
             Scalar.__pow__ = _bad_pow
         ''',
+        "pow_slope_infinite_at_zero_for_p_one": '''
+            def _pow_le(self, p):
+                p = float(p)
+                local = 0.0 if p == 0 else math.inf if self.data == 0 and p <= 1 else p * math.pow(self.data, p - 1)
+                return Scalar(math.pow(self.data, p), ((self, local),))
+
+            Scalar.__pow__ = _pow_le
+        ''',
+        "pow_slope_zero_for_p_one": '''
+            def _pow_p_one(self, p):
+                local = 0.0 if p in (0.0, 1.0) else p * math.pow(self.data, p - 1)
+                return Scalar(math.pow(self.data, p), ((self, local),))
+
+            Scalar.__pow__ = _pow_p_one
+        ''',
+        "relu_slope_one_at_zero": '''
+            def _relu_ge(self):
+                return Scalar(max(self.data, 0.0), ((self, 1.0 if self.data >= 0 else 0.0),))
+
+            Scalar.relu = _relu_ge
+        ''',
         "tanh_slope_not_squared": '''
             def _bad_tanh(self):
                 t = math.tanh(self.data)

@@ -84,6 +84,12 @@ WRONG = {
         """,
     },
     "two_layer_net": {
+        "softmax_shifted_by_the_row_minimum": """
+            def _softmax_rows(scores):
+                with np.errstate(over="ignore", invalid="ignore"):
+                    e = np.exp(scores - scores.min(axis=1, keepdims=True))  # overflows for spread scores
+                    return e / e.sum(axis=1, keepdims=True)
+        """,
         "missing_relu_mask_in_backward": """
             def two_layer_net(params, X, y=None):
                 h = X @ params["W1"] + params["b1"]

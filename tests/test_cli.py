@@ -49,3 +49,9 @@ def test_missing_submission_folder_is_a_clear_error(tmp_path):
 def test_outside_a_course_folder_says_what_to_do(tmp_path):
     run = dlgrade("check", str(tmp_path), cwd=tmp_path)
     assert run.returncode == 2 and "assignments.yaml" in run.stderr and "--course" in run.stderr
+
+
+def test_lang_zh_for_the_student_summary():
+    run = dlgrade("check", "exercises", "--assignment", "hw6", "--lang", "zh")
+    assert run.returncode == 0, run.stderr
+    assert "总分" in run.stdout and "生成模型" in run.stdout and "隐藏检查" in run.stdout

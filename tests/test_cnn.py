@@ -271,6 +271,16 @@ WRONG = {
                         model.classifier[i] = nn.Identity()
                 return model
         """,
+        "first_dropout_drops_everything": """
+            _right_build = build_alexnet
+
+            def build_alexnet(num_classes=1000):
+                from torch import nn
+
+                model = _right_build(num_classes)
+                model.classifier[0] = nn.Dropout(p=1.0)  # the second Dropout still makes passes differ
+                return model
+        """,
         "average_pooling": """
             _right_build = build_alexnet
 
@@ -413,6 +423,7 @@ CATCHER = {
     "classifier_missing_a_layer": "hw3.cnn.build_alexnet.params_and_output",
     "ignores_num_classes": "hw3.cnn.build_alexnet.num_classes",
     "no_dropout": "hw3.cnn.build_alexnet.layout",
+    "first_dropout_drops_everything": "hw3.cnn.build_alexnet.layout",
     "average_pooling": "hw3.cnn.build_alexnet.forward_matches",
 }
 

@@ -95,6 +95,11 @@ WRONG = {
                 err = relative_error(grad_f(x.copy()), numerical_gradient(f, x, h))
                 return err <= 1e-6, err
         """,
+        "strict_comparison": """
+            def gradient_check(f, grad_f, x, h=1e-5, tol=1e-6):
+                err = relative_error(grad_f(x.copy()), numerical_gradient(f, x, h))
+                return err < tol, err
+        """,
         "returns_only_ok": """
             def gradient_check(f, grad_f, x, h=1e-5, tol=1e-6):
                 return relative_error(grad_f(x.copy()), numerical_gradient(f, x, h)) <= tol

@@ -56,13 +56,6 @@ WRONG = {
                     W = W @ M
                 return W, sum(biases)
         """,
-        "no_length_check": """
-            def collapse_linear(weights, biases):
-                W, B = weights[0], biases[0]
-                for W_l, b_l in zip(weights[1:], biases[1:]):
-                    W, B = W @ W_l, B @ W_l + b_l
-                return W, B
-        """,
     },
 }
 

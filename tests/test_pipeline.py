@@ -34,26 +34,33 @@ def test_missing_module_file_is_not_attempted(tmp_path):
     assert "mlp.py is not in the submission" in results.checks[0].message
 
 
-def test_endless_loop_costs_only_its_checks_timeout(tmp_path):
-    # A copy of the course whose two_layer_forward checks time out after 1 s.
+def course_with_timeout(tmp_path: Path, function: str, seconds: int):
+    """A copy of the course whose checks of ``function`` time out after ``seconds``."""
     root = tmp_path / "course"
     root.mkdir()
     text = (ROOT / "assignments.yaml").read_text()
-    text = re.sub(r"(function: two_layer_forward, points: \d+, visibility: \w+, timeout: )\d+", r"\g<1>1", text)
+    text = re.sub(rf"(function: {function}, points: \d+, visibility: \w+, timeout: )\d+", rf"\g<1>{seconds}", text)
     (root / "assignments.yaml").write_text(text)
-    loops = submission_with(tmp_path / "sub", "mlp", """
-        def two_layer_forward(X, W, c, w, b):
-            while True:
-                pass
-    """)
+    return load_course(root)
+
+
+@pytest.mark.parametrize("module,function,loop", [
+    ("mlp", "two_layer_forward", "def two_layer_forward(X, W, c, w, b):\n    while True:\n        pass\n"),
+    ("perceptron", "perceptron_train",
+     "def perceptron_train(X, y, lr=1.0, epochs=100):\n    while True:\n        pass\n"),
+])
+def test_endless_loop_costs_only_its_checks_timeout(tmp_path, module, function, loop):
+    loops = submission_with(tmp_path / "sub", module, loop)
+    course_copy = course_with_timeout(tmp_path, function, 1)
     started = time.perf_counter()
-    results = grade(load_course(root), loops, seed=SEED, modules=["mlp"])
+    results = grade(course_copy, loops, seed=SEED, modules=[module])
     elapsed = time.perf_counter() - started
-    looping = by_function(results, "two_layer_forward")
+    looping = by_function(results, function)
     assert {c.status for c in looping} == {"timeout"}
     assert "did not return within 1 s" in looping[0].message
-    others = [c for c in results.checks if c.function != "two_layer_forward"]
+    others = [c for c in results.checks if c.function != function]
     assert others and all(c.status == "passed" for c in others)
+    # Each endless check costs its own timeout and the rest of the module is graded as usual.
     assert elapsed < len(looping) * 1 + 5
 
 

@@ -353,6 +353,25 @@ def sdpa_scale_large_d(ctx: Context) -> None:
                       alternatives=_alternatives(q, k, v))
 
 
+@check("hw5.attention.scaled_dot_product_attention.large_scores", hint=(
+    "A numerically stable softmax (the docstring asks for one): subtract each row's maximum score before exp. "
+    "The weights do not change, and e^(score - max) <= 1 cannot overflow; e^800 would be inf."))
+def sdpa_large_scores(ctx: Context) -> None:
+    # d = 1, so the scores are the products q * k themselves: up to +-800 in one row (e^800 and
+    # e^(800 + 800) overflow float64), with a few keys close to the maximum so the weights are not one-hot.
+    q = np.array([[1.0], [-1.0], [0.5]])
+    k = np.array([[800.0], [-800.0], [797.0], [0.0], [799.5]])
+    v = ctx.rng.normal(size=(5, 3))
+    case = f"{ctx.seed_note}, q = {q.ravel().tolist()}, k = {k.ravel().tolist()} (d = 1: scores up to +-800)"
+    _expect_attention(ctx.call(q, k, v), _attention(q, k, v), "scaled_dot_product_attention with large scores",
+                      case)
+    q, k = ctx.rng.normal(size=(2, 4, 2)) * 20, ctx.rng.normal(size=(2, 6, 2)) * 20
+    v = ctx.rng.normal(size=(2, 6, 3))
+    case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, entries ~20 (scores of several hundred)"
+    _expect_attention(ctx.call(q, k, v), _attention(q, k, v), "scaled_dot_product_attention with large scores",
+                      case)
+
+
 @check("hw5.attention.scaled_dot_product_attention.float32", hint=(
     "float32 in, float32 out for out and weights: divide by a Python float (q.shape[-1] ** 0.5), not by a "
     "float64 array, and keep the mask's fill inside the float32 range or use -np.inf."))

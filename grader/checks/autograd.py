@@ -288,8 +288,9 @@ def _one_op_graphs() -> list[tuple[list[Node], int]]:
         graphs.append(([const(2.0), leaf(x), {"op": op, "a": 0, "b": 1}], 2))  # 2.0 op x: reflected
         graphs.append(([leaf(x), const(2.0), {"op": op, "a": 0, "b": 1}], 2))
     graphs.append(([leaf(x), {"op": "neg", "a": 0}], 1))
-    for p in (3.0, 0.5, -1.0, 0.0):
+    for p in (3.0, 0.5, -1.0, 0.0, 1.0):
         graphs.append(([leaf(x), {"op": "pow", "a": 0, "p": p}], 1))
+    graphs.append(([leaf(1.0), {"op": "pow", "a": 0, "p": 0.5}], 1))  # a square root at 1: slope 0.5
     for op in METHODS:
         graphs.append(([leaf(x), {"op": op, "a": 0}], 1))
         if op != "log":
@@ -304,6 +305,20 @@ def _one_op_graphs() -> list[tuple[list[Node], int]]:
 def scalar_each_operation(ctx: Context) -> None:
     for nodes, root in _one_op_graphs():
         expect_graph(ctx, nodes, root, "one operation on leaves x = 1.5, y = -0.5")
+
+
+@check("hw1.autograd.Scalar.at_zero", hint=(
+    "The local derivatives at 0 follow the docstrings: relu's slope at 0 is 0; a ** p at a = 0 has slope "
+    "p * a^(p-1): 1 for p = 1 (a^0 = 1) and 0 for p > 1."))
+def scalar_at_zero(ctx: Context) -> None:
+    # Not a ** p for p < 1 at 0: its slope is infinite (math.inf by the docstring) and the contract
+    # leaves that case open. Not p = 0 either: the textbook p * a ** (p - 1) divides by zero there,
+    # and a correct engine written that way must not lose points for it.
+    cases = [([leaf(0.0), {"op": "relu", "a": 0}], "x.relu() at x = 0: slope 0")]
+    for p, slope in ((1.0, "1"), (2.0, "0"), (1.5, "0")):
+        cases.append(([leaf(0.0), {"op": "pow", "a": 0, "p": p}], f"x ** {p:g} at x = 0: slope {slope}"))
+    for nodes, label in cases:
+        expect_graph(ctx, nodes, 1, label)
 
 
 @check("hw1.autograd.Scalar.grad_starts_at_zero", hint="A new node's grad is 0.0 until backward() runs "

@@ -73,8 +73,8 @@ HINT_ALEXNET_SHAPES = ("Lecture part 3, AlexNet: apply conv_output_size layer by
                        "k3 s2, conv2 k5 p2, conv3-5 k3 p1); a convolution sets the channels to its number of "
                        "filters, a pool keeps them.")
 HINT_BUILD_ALEXNET = ("torchvision's AlexNet: features = 5 Conv2d each followed by ReLU, MaxPool2d(3, 2) after "
-                      "conv1, conv2 and conv5; AdaptiveAvgPool2d((6, 6)); flatten; classifier = Dropout, "
-                      "Linear(9216, 4096), ReLU, Dropout, Linear(4096, 4096), ReLU, Linear(4096, num_classes).")
+                      "conv1, conv2 and conv5; AdaptiveAvgPool2d((6, 6)); flatten; classifier = Dropout(0.5), "
+                      "Linear(9216, 4096), ReLU, Dropout(0.5), Linear(4096, 4096), ReLU, Linear(4096, num_classes).")
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -717,6 +717,8 @@ def build_alexnet_layout(ctx: Context) -> None:
                 f"input (1, 3, 224, 224); your leaf modules: {report['module_types']}",
                 "two forward passes on the same input gave identical outputs: the classifier's Dropout layers "
                 "(AlexNet's novelty against overfitting) are missing or inactive")
+    expect_equal(report.get("dropout_p"), [0.5, 0.5], "build_alexnet(): the drop probability p of each Dropout",
+                 f"your leaf modules: {report['module_types']}")
 
 
 @check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (

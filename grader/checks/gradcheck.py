@@ -317,3 +317,7 @@ def gradient_check_respects_tol(ctx: Context) -> None:
                         f"ok = {want_ok}, got {ok}")
             # Both sides hold rounding-level numeric gradients: 1e-6 relative is ample.
             expect_float(err, want, "gradient_check max_rel_error", case, rtol=1e-6, atol=1e-12)
+        # tol equal to the error itself: ok is max_rel_error <= tol, so the boundary passes.
+        ok, again, case, _ = _gradient_check(ctx, spec, x, scale=scale, tol=err)
+        expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
+                    f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import as_sequence, dtype_like, expect_array, shapes
+from ..compare import as_array, as_float, as_sequence, dtype_like, expect_array, shapes
 from ..context import Context
+from ..errors import CheckFailed
 from ..registry import check
 from .common import random_layers
 
@@ -79,26 +80,14 @@ def two_layer_forward_float32(ctx: Context) -> None:
     "W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0; any exact solution is fine."))
 def xor_params_solves_xor(ctx: Context) -> None:
     got = as_sequence(ctx.call(), 4, "xor_params()")
-    W, c, w = (expect_structure(v, name) for v, name in zip(got[:3], ("W", "c", "w")))
-    b = float(np.asarray(got[3], dtype=np.float64)) if np.size(got[3]) == 1 else np.nan
+    W, c, w = (as_array(v, f"xor_params() {name}").astype(np.float64) for v, name in zip(got[:3], "Wcw"))
+    b = as_float(got[3], "xor_params() b")
     case = f"your W {W.shape}, c {c.shape}, w {w.shape}"
     if W.ndim != 2 or W.shape[0] != 2 or c.shape != (W.shape[1],) or w.shape != (W.shape[1],):
-        raise_shape(case)
+        raise CheckFailed(f"xor_params(): W must be (2, H), c and w (H,) for the same H >= 2\n  case: {case}")
     # The judge's own forward pass on your parameters: exact XOR up to float rounding.
     expect_array(_two_layer(XOR_X, W, c, w, b), XOR_Y, "two_layer_forward(XOR inputs, *xor_params())",
                  case, rtol=0, atol=1e-9)
-
-
-def expect_structure(value, name):
-    from ..compare import as_array
-
-    return as_array(value, f"xor_params() {name}").astype(np.float64)
-
-
-def raise_shape(case: str) -> None:
-    from ..errors import CheckFailed
-
-    raise CheckFailed("xor_params(): W must be (2, H), c and w (H,) for the same H >= 2\n  case: " + case)
 
 
 @check("hw1.mlp.mlp_forward.each_activation", hint=(

@@ -43,6 +43,8 @@ def alexnet(module: Any, payload: dict) -> dict:
         "param_count": int(sum(p.numel() for p in params)),
         "param_shapes": shapes,
         "module_types": [type(m).__name__ for m in model.modules() if not list(m.children())],
+        # the drop probability of every dropout layer, in registration order
+        "dropout_p": [float(m.p) for m in model.modules() if isinstance(m, torch.nn.Dropout)],
     }
     if payload.get("weights_seed") is not None:
         with torch.no_grad():
