@@ -5,11 +5,11 @@ Detected once per judge process, used when available, and recorded in every resu
 - ``pid_namespace``: the child is PID 1 of its own namespace, so when it is killed every process
   it started dies with it, even one that called setsid().
 - ``network_namespace``: only a loopback interface that is down: no network.
-- ``filesystem_view``: a mount namespace in which the course folder (reference, checks, tests,
-  examples and its git history), other students' submissions and the judge's temporary files do
-  not exist, /root is an empty tmpfs (tokens, keys) with only the Python installation mounted
-  back, and the child's working folder and the world-writable folders (/tmp, /var/tmp, /dev/shm,
-  /run/lock) are private, size-capped tmpfs: nothing it writes reaches the disk or outlives it.
+- ``filesystem_view``: a mount namespace and a new root built from an allowlist: the system
+  folders and the Python installation (read-only), the child's own run folder, fresh /dev and
+  /proc, and private size-capped tmpfs for its working folder, /tmp, /var/tmp, /dev/shm and
+  /run/lock. Nothing else of the machine exists there: not the course folder, its git history,
+  any other copy of the course, other students' submissions, /root or /home.
 - ``unprivileged_user``: when the judge is root, the child drops to ``nobody``
   (uid 65534) after the mounts, so resource limits on processes apply and nothing is writable
   but its own working folder.
@@ -49,7 +49,9 @@ class Isolation:
 
 @functools.lru_cache(maxsize=1)
 def detect() -> Isolation:
-    if os.environ.get("DLGRADE_NO_NAMESPACES") or not shutil.which("unshare") or not shutil.which("mount"):
+    tools = ("unshare", "mount", "chroot")
+    if os.environ.get("DLGRADE_NO_NAMESPACES") or not all(
+            shutil.which(t, path="/usr/sbin:/sbin:/usr/bin:/bin") for t in tools):
         return Isolation("none", False)
     probe = "mount -t tmpfs tmpfs /mnt && true"
     if os.geteuid() == 0 and _works(["unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc",
@@ -79,78 +81,87 @@ def _python_readable() -> bool:
     return True
 
 
+# What the new root holds of the machine: the system's programs, libraries and settings. Nothing
+# else (no /home, /work, /srv, /opt, /root): a copy of the course anywhere on the machine is absent.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+NEW_ROOT = "/mnt"
+
+
 def wrap(command: list[str], iso: Isolation, run_dir: Path, hidden: list[Path], work: Path) -> list[str]:
-    """The command that starts ``command`` inside the isolation layers."""
+    """The command that starts ``command`` inside the isolation layers.
+
+    The child gets a new root built from an allowlist: the system folders (read-only), the Python
+    installation and its virtual environment (read-only), its own run folder, private tmpfs for
+    /tmp, /var/tmp, /run/lock, /dev/shm and its working folder, and fresh /dev and /proc. Paths in
+    ``hidden`` that lie inside what is bound (a non-editable install of the checks in
+    site-packages) are covered too.
+    """
     if iso.mode == "none":
         return command
-    tmp = Path(tempfile.gettempdir()).resolve()
-    run_dir = run_dir.resolve()
+    run_dir, work = run_dir.resolve(), work.resolve()
+    python_homes = list(dict.fromkeys((Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve())))
+    r = NEW_ROOT
     script = ["set -e", "mount --make-rprivate / 2>/dev/null || true",
-              "mount -t tmpfs -o size=1m tmpfs /mnt", "mkdir -p /mnt/run"]
-    script.append(f"mount --bind {q(run_dir)} /mnt/run")
-    python_home = Path(sys.base_prefix).resolve()
-    # The interpreter and its virtual environment (if any) must survive the tmpfs laid over /root
-    # and /tmp: bind them aside first, move them back after.
-    kept = [h for h in dict.fromkeys((python_home, Path(sys.prefix).resolve()))
-            if Path("/root") in h.parents or h.is_relative_to(tmp)]
-    for i, home in enumerate(kept):
-        script += [f"mkdir -p /mnt/keep{i}", f"mount --bind {q(home)} /mnt/keep{i}"]
-    outside, inside = _hideable(hidden, python_home, run_dir, tmp)
-    script += [_hide(path) for path in outside]
-    if any(Path("/root") in h.parents for h in kept):
-        script.append("mount -t tmpfs -o size=1m,mode=0755 tmpfs /root")
-    if run_dir.is_relative_to(tmp):
-        script += [f"mount -t tmpfs -o size=256m,mode=1777 tmpfs {q(tmp)}",
-                   f"mkdir -p {q(run_dir)}", f"mount --move /mnt/run {q(run_dir)}"]
-    for i, home in enumerate(kept):
-        script += [f"mkdir -p {q(home)}", f"mount --move /mnt/keep{i} {q(home)}"]
-    # Hidden paths inside the Python installation (a non-editable install of the checks) are
-    # hidden in the installation the child actually sees, so after it is moved into place.
-    script += [_hide(path) for path in inside]
-    # The working folder is a size-capped tmpfs too: however many files the child writes, the
-    # judge's disk never fills, and nothing written survives the child.
-    work = work.resolve()
-    script += [f"mount -t tmpfs -o size={WORK_SIZE},mode=0777 tmpfs {q(work)}", f"cd {q(work)}"]
-    # Every other world-writable folder gets a throwaway tmpfs: nothing the child writes outlives it.
+              f"mount -t tmpfs -o size=4m,mode=0755 tmpfs {r}"]
+    for folder in SYSTEM_DIRS:
+        path = Path(folder)
+        if path.is_symlink():  # merged /usr: /bin -> usr/bin
+            script.append(f"ln -s {q(os.readlink(path))} {r}{folder}")
+        elif path.is_dir():
+            script += _bind(folder, f"{r}{folder}", read_only=True)
+    script += [f"mkdir -p {r}/tmp {r}/proc {r}/dev {r}/var/tmp {r}/run/lock",
+               f"mount -t tmpfs -o size=256m,mode=1777 tmpfs {r}/tmp",
+               f"mount -t proc proc {r}/proc",
+               f"mount --rbind /dev {r}/dev"]
     for scratch, size in SCRATCH_DIRS.items():
-        script.append(f"mount -t tmpfs -o size={size},mode=1777 tmpfs {scratch} 2>/dev/null || true")
+        script.append(f"mount -t tmpfs -o size={size},mode=1777 tmpfs {r}{scratch}")
+    # After the tmpfs above: a virtual environment may live under /tmp.
+    for home in python_homes:
+        if not any(home.is_relative_to(f) for f in SYSTEM_DIRS):
+            script += _bind(str(home), f"{r}{home}", read_only=True)
+    script += _bind(str(run_dir), f"{r}{run_dir}", read_only=False)
+    # The working folder is a size-capped tmpfs: however many files the child writes, the judge's
+    # disk never fills, and nothing written survives the child.
+    script.append(f"mount -t tmpfs -o size={WORK_SIZE},mode=0777 tmpfs {r}{q(work)}")
+    for path in _covered(hidden, python_homes, run_dir):
+        script.append(_hide(path, r))
     final = command
     if iso.drop_user:
         final = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--no-new-privs",
                  *command]
-    script.append("exec " + " ".join(q(c) for c in final))
+    inner = f"cd {q(work)} && exec " + " ".join(q(c) for c in final)
+    chroot = shutil.which("chroot", path="/usr/sbin:/sbin:/usr/bin:/bin") or "chroot"
+    script.append(f"exec {q(chroot)} {r} /bin/sh -c {q(inner)}")
     prefix = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
     if iso.mode == "userns":
         prefix[1:1] = ["--user", "--map-root-user"]
     return [*prefix, "sh", "-c", "\n".join(script)]
 
 
-def _hideable(hidden: list[Path], python_home: Path, run_dir: Path,
-              tmp: Path) -> tuple[list[Path], list[Path]]:
-    """The hidden paths that can be covered, split into (outside, inside) the Python installation.
+def _bind(source: str, target: str, read_only: bool) -> list[str]:
+    lines = [f"mkdir -p {q(target)}", f"mount --rbind {q(source)} {q(target)}"]
+    if read_only:
+        # Best effort: where the kernel refuses a read-only remount, permissions still protect it.
+        lines.append(f"mount -o remount,bind,ro {q(target)} 2>/dev/null || true")
+    return lines
 
-    A path holding the interpreter (or the virtual environment it runs in) or the child's own folder
-    cannot be covered: the child needs them. A path inside another covered folder needs no mount of
-    its own (its mount point is gone).
-    """
-    needed = (python_home, Path(sys.prefix).resolve(), run_dir)
-    paths = []
+
+def _covered(hidden: list[Path], homes: list[Path], run_dir: Path) -> list[Path]:
+    """Hidden paths that would be visible inside the new root: those inside a bound Python home."""
+    out = []
     for path in hidden:
         path = Path(path).resolve()
-        if not path.exists() or path in (Path("/"), tmp) or any(n.is_relative_to(path) for n in needed):
-            continue
-        paths.append(path)
-    folders = [p for p in paths if p.is_dir()]
-    kept = sorted({p for p in paths if not any(p != f and p.is_relative_to(f) for f in folders)})
-    homes = (python_home, Path(sys.prefix).resolve())
-    inside = [p for p in kept if any(p.is_relative_to(h) for h in homes)]
-    return [p for p in kept if p not in inside], inside
+        if path.exists() and any(path.is_relative_to(h) and path != h for h in homes) \
+                and not run_dir.is_relative_to(path):
+            out.append(path)
+    return sorted(set(out))
 
 
-def _hide(path: Path) -> str:
+def _hide(path: Path, root: str) -> str:
+    target = q(f"{root}{path}")
     if path.is_dir():
-        return f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {q(path)}"
-    return f"mount --bind /dev/null {q(path)}"
+        return f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {target}"
+    return f"mount --bind /dev/null {target}"
 
 
 def q(value: object) -> str:

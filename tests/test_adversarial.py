@@ -492,16 +492,25 @@ def test_a_child_that_stops_reading_cannot_block_the_judge(tmp_path):
     assert box["reply"].status == "timeout" and box["elapsed"] < 5, box
 
 
-def test_the_course_folder_is_hidden_whole_unless_it_holds_the_interpreter(monkeypatch):
-    """Its git history holds the reference too; a virtual environment inside it keeps it visible,
-    and then its parts, history included, are hidden one by one."""
+def test_the_childs_root_holds_only_the_system_python_and_its_run_folder(monkeypatch):
+    """The view is an allowlist: no copy of the course anywhere on the machine is in it (the
+    instructor's working copy, a clone elsewhere, its git history), even with a venv inside it."""
+    import re as regex
+
     from grader import isolation
     from grader.pipeline import hidden_paths
 
-    hidden = hidden_paths(course())
-    home, run_dir, tmp = Path(sys.base_prefix).resolve(), Path("/tmp/run"), Path("/tmp")
-    outside, inside = isolation._hideable(list(hidden), home, run_dir, tmp)
-    assert ROOT in outside and not any(p != ROOT and p.is_relative_to(ROOT) for p in outside + inside)
-    monkeypatch.setattr(sys, "prefix", str(ROOT / "reference"))  # as if a venv lived in the course
-    outside, _ = isolation._hideable(list(hidden), home, run_dir, tmp)
-    assert ROOT not in outside and {ROOT / ".git", ROOT / "grader", ROOT / "tests"} <= set(outside)
+    def bound(prefix: str) -> set[str]:
+        monkeypatch.setattr(sys, "prefix", prefix)
+        run = Path("/tmp/dlgrade-run-x")
+        script = isolation.wrap(["python"], isolation.Isolation("root", True), run,
+                                list(hidden_paths(course())), run / "work")[-1]
+        return set(regex.findall(r"mount --rbind (\S+)", script))
+
+    homes = {str(Path(sys.base_prefix).resolve())}
+    allowed = set(isolation.SYSTEM_DIRS) | homes | {"/tmp/dlgrade-run-x", "/dev"}
+    assert bound(sys.prefix) <= allowed | {str(Path(sys.prefix).resolve())}
+    venv_in_course = ROOT / "reference"  # as if a venv lived inside the course folder
+    binds = bound(str(venv_in_course))
+    assert str(ROOT) not in binds and str(venv_in_course) in binds
+    assert not any(b != str(venv_in_course) and Path(b).is_relative_to(ROOT) for b in binds)
