@@ -7,7 +7,6 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import tempfile
@@ -24,9 +23,9 @@ from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
 from .sandbox import SandboxRunner
+from .text import strip_control
 
 MANIFEST_NAME = "assignments.yaml"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # --------------------------------------------------------------------------- stage 1
@@ -93,7 +92,7 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     missing = {f"{m}.{f}": f"{m}.{f} is not defined in the notebook: {cell} was expected to hold it"
                for m, cells in notes.items() for f, cell in cells.items()}
     # File names are the student's text too: no escape sequences reach results.json or a terminal.
-    dropped = [_CONTROL.sub("?", d) for d in dropped]
+    dropped = [strip_control(d, "?") for d in dropped]
     return StagedSubmission(source, folder, present, dropped, missing)
 
 
@@ -231,7 +230,7 @@ def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResul
         id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
         visibility=spec.visibility, status=status,
         score=spec.points if status == "passed" else 0.0, max_score=spec.points,
-        message=_CONTROL.sub("", message), hint=hint)
+        message=strip_control(message), hint=hint)
 
 
 # --------------------------------------------------------------------------- stage 5
@@ -255,8 +254,8 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
 def hidden_paths(course: Course, extra: Iterable[Path] = ()) -> tuple[Path, ...]:
     """What the child must not see: solutions, check code, tests, examples, other students.
 
-    The whole course folder goes (its git history holds the reference too); the named parts
-    stay listed for a course folder that cannot be covered (one holding the Python installation).
+    The child's root is an allowlist (isolation.wrap), so these matter only where they lie inside
+    something it binds, such as a non-editable install of the checks in site-packages.
     """
     root = course.root
     return (root, root / "reference", root / "grader", root / "tests", root / "examples", root / "bench",

@@ -11,15 +11,15 @@ import jinja2
 
 from .i18n import translator
 from .results import Results, write_json_atomic, write_text_atomic
+from .text import strip_control
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
                "not_attempted": "TODO", "internal_error": "INTERNAL"}
 
 
 def plain(text: object) -> str:
     """Terminal-safe text: no escape sequences from a submission reach the user's terminal."""
-    return _CONTROL.sub("", str(text))
+    return strip_control(text)
 
 
 def md_code(text: object) -> str:

@@ -9,7 +9,6 @@ the request that produced them; they are shown in reports and never scored.
 from __future__ import annotations
 
 import os
-import re
 import resource
 import select
 import shutil
@@ -24,9 +23,9 @@ from typing import Any
 
 from . import isolation
 from .child import wire
+from .text import strip_control
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
          "from dlgrade_child import worker; worker.main(sys.argv[2:])")
 # Threads off in the child: deterministic reductions, and two cores shared fairly in batch runs.
@@ -301,7 +300,7 @@ def _drain(fd: int, output: bytearray, deadline: float) -> None:
 
 def _clean(output: bytearray) -> str:
     text = bytes(output).decode("utf-8", errors="replace")
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\t", "    "))
+    text = strip_control(text.replace("\r\n", "\n").replace("\t", "    "))
     if len(output) >= OUTPUT_CAP:
         text += "\n[output truncated]"
     return text
