@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .context import Context, Runner, format_exception
@@ -236,7 +236,7 @@ def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResul
 # --------------------------------------------------------------------------- stage 5
 def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[CheckResult],
           submission: str, seed: int, staged: StagedSubmission | None = None,
-          layers: dict[str, bool] | None = None) -> Results:
+          layers: dict[str, Any] | None = None) -> Results:
     assignments = []
     for a in manifest.select(assignment_ids):
         mine = [c for c in checks if c.assignment == a.id]
@@ -281,8 +281,8 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
     try:
         planned = plan(course.manifest, assignment_ids, visible_only, modules)
         checks = run_checks(course, planned, staged, runner, seed, progress)
+        layers = getattr(runner, "layers", None)  # observed in a child, so before the runner closes
     finally:
         runner.close()
         staged.cleanup()
-    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged,
-                 getattr(runner, "layers", None))
+    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged, layers)
