@@ -236,7 +236,8 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
         show("\n")
     class_data = collect(out, entries, course)
     matching = match(class_roster, [e.student for e in entries], roster_column) if class_roster else None
-    write_gradebook(out / "gradebook.csv", class_data, course, columns, class_roster, matching, missing)
+    write_gradebook(out / "gradebook.csv", class_data, course, columns, class_roster, matching, missing,
+                    settings["assignments"])
     from .class_report import write_class_report
 
     unmatched = matching.unmatched if matching else []
@@ -342,7 +343,8 @@ def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, A
 
 def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course,
                     columns: dict[str, str] | None = None, roster: Roster | None = None,
-                    matching: Matching | None = None, missing: str = "empty") -> None:
+                    matching: Matching | None = None, missing: str = "empty",
+                    assignment_ids: list[str] | None = None) -> None:
     """A CSV that Canvas imports: identity columns, one column per assignment, the total.
 
     Without a roster a row per submission, named after its folder. With a roster a row per roster
@@ -350,12 +352,14 @@ def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course
     submission get an empty cell (Canvas then keeps what it had) or 0 (``missing="zero"``), and
     invalid entries an empty one (someone has to look). The total is in "Final Points", a column
     Canvas computes itself and ignores on import, so it never becomes an assignment. Text cells
-    pass through csv_text (formula injection); the numbers we write are left as numbers.
+    pass through csv_text (formula injection); the numbers we write are left as numbers. Only the
+    graded assignments have a column: an empty column could clear grades Canvas already has.
     """
-    assignment_ids = [a.id for a in course.manifest.assignments]
+    assignment_ids = [a.id for a in course.manifest.select(assignment_ids)]
     columns = columns or {a: a for a in assignment_ids}
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # CRLF as RFC 4180 has it; also makes the writer quote a CR inside a cell, which "\n" does not.
+    writer = csv.writer(buf, lineterminator="\r\n")
     identity = roster.identity if roster is not None else ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     writer.writerow([*identity, *[csv_text(columns[a]) for a in assignment_ids], "Final Points"])
 

@@ -102,24 +102,27 @@ def match(roster: Roster, entries: list[str], column: str | None = None) -> Matc
             if student.get(c):
                 index[c].setdefault(_key(student[c]), set()).add(number)
     result = Matching()
-    owner: dict[int, str] = {}
+    found: dict[str, tuple[int, set[int]]] = {}  # entry -> (rank of the column it matched by, rows)
     for entry in entries:
-        found: set[int] = set()
-        for c in columns:
-            found = index[c].get(_key(entry), set())
-            if found:
+        for rank, c in enumerate(columns):
+            if index[c].get(_key(entry)):
+                found[entry] = (rank, set(index[c][_key(entry)]))
                 break
-        if not found:
-            result.unmatched.append({"student": entry, "reason": f"no roster row has it as {' or '.join(columns)}"})
-        elif len(found) > 1:
-            result.unmatched.append({"student": entry, "reason": f"{len(found)} roster rows match it"})
+    owner: dict[int, str] = {}
+    # A match by login beats one by student number: "chenw" keeps Chen even if "2026001" sorts first.
+    for entry in sorted(found, key=lambda e: (found[e][0], entries.index(e))):
+        rows = found[entry][1]
+        if len(rows) > 1:
+            result.unmatched.append({"student": entry, "reason": f"{len(rows)} roster rows match it"})
+        elif next(iter(rows)) in owner:
+            result.unmatched.append({"student": entry, "reason": f"the same student as {owner[next(iter(rows))]}"})
         else:
-            number = found.pop()
-            if number in owner:
-                result.unmatched.append({"student": entry, "reason": f"the same student as {owner[number]}"})
-            else:
-                owner[number] = entry
-                result.by_entry[entry] = number
+            owner[next(iter(rows))] = entry
+            result.by_entry[entry] = next(iter(rows))
+    for entry in entries:
+        if entry not in found:
+            result.unmatched.append({"student": entry, "reason": f"no roster row has it as {' or '.join(columns)}"})
+    result.unmatched.sort(key=lambda u: entries.index(u["student"]))
     return result
 
 
