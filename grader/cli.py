@@ -75,7 +75,7 @@ def _print_batch(summary: dict, out: Path) -> None:
         if row is summary["unmatched"][0]:
             print(f"{len(summary['unmatched'])} submission(s) match no student on the roster "
                   "(not in gradebook.csv; see the class report):")
-        print(f"  {strip_control(row['student'], '?'):<24} {row['reason']}")
+        print(f"  {strip_control(row['student'], '?'):<24} {strip_control(row['reason'], '?')}")
     if summary.get("roster_without_submission"):
         print(f"{summary['roster_without_submission']} roster student(s) have no submission")
     print(f"gradebook: {out / 'gradebook.csv'}")
