@@ -27,6 +27,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "internal_errors": "internal error(s)",
         "passed": "passed", "failed": "failed", "error": "error", "timeout": "timeout",
         "internal_error": "internal error", "visible": "visible", "hidden": "hidden",
+        "unmatched": "Submissions that match no student on the roster",
+        "unmatched_note": "Their reports are in students/, but their scores are not in gradebook.csv: rename the "
+                          "folder to the student's SIS Login ID (or choose --roster-column) and run the batch again.",
+        "nothing_staged": "No module or notebook of this assignment was found in the submission. Hand in "
+                          "{modules} (at the top, or in one folder), or the notebook {notebooks}.",
     },
     "zh": {
         "report_title": "dlgrade 评分报告", "score": "得分", "seed": "随机种子", "assignment": "作业",
@@ -44,6 +49,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "internal_errors": "项内部错误",
         "passed": "通过", "failed": "未通过", "error": "出错", "timeout": "超时",
         "internal_error": "内部错误", "visible": "公开", "hidden": "隐藏",
+        "unmatched": "在花名册中找不到对应学生的提交",
+        "unmatched_note": "它们的报告在 students/ 中，但成绩没有写入 gradebook.csv：请把文件夹改名为该学生的 "
+                          "SIS Login ID（或用 --roster-column 指定列），再运行一次 batch。",
+        "nothing_staged": "提交中没有找到本作业的模块或笔记本。请提交 {modules}（放在最上层或同一个文件夹中），"
+                          "或提交笔记本 {notebooks}。",
     },
 }
 

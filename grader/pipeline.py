@@ -22,6 +22,7 @@ from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionErr
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
+from .locate import locate_modules
 from .sandbox import SandboxRunner
 from .text import strip_control
 
@@ -62,6 +63,7 @@ class StagedSubmission:
     dropped: list[str] = field(default_factory=list)
     # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
     missing_functions: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # where the modules were found, when not at the top
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -79,13 +81,15 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
         raise SubmissionError(f"{source}: not a folder or a notebook; pass the folder that holds your "
                               "modules (perceptron.py, mlp.py, ...) or your notebook (hw1.ipynb)")
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+    where: list[str] = []
     try:
         if is_notebook:
             from .notebooks import stage_notebook
 
             present, dropped, notes = stage_notebook(source, manifest, folder)
         else:
-            present, dropped, notes = _stage_folder(source, manifest, folder)
+            found, where = locate_modules(source, manifest)
+            present, dropped, notes = _stage_folder(found, manifest, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -93,7 +97,7 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
                for m, cells in notes.items() for f, cell in cells.items()}
     # File names are the student's text too: no escape sequences reach results.json or a terminal.
     dropped = [strip_control(d, "?") for d in dropped]
-    return StagedSubmission(source, folder, present, dropped, missing)
+    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where])
 
 
 def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str], dict]:
@@ -246,7 +250,7 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
                 round(sum(c.score for c in mine), 6), round(sum(c.max_score for c in mine), 6)))
     staging = {}
     if staged is not None:
-        staging = {"modules": sorted(staged.present), "dropped": staged.dropped}
+        staging = {"modules": sorted(staged.present), "dropped": staged.dropped, "notes": staged.notes}
     return Results(submission=submission, seed=seed, assignments=assignments, checks=checks,
                    staging=staging, sandbox=dict(layers or {}), grader_version=__version__)
 
