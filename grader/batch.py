@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from . import isolation
 from .errors import HarnessError, SubmissionError
 from .pipeline import Course, grade, load_course, new_seed
 from .report import write_reports
 from .results import write_json_atomic, write_text_atomic
+from .sandbox import SandboxBroken
 from .roster import Matching, Roster, assignment_columns, match, read_roster
 from .text import csv_text
 
@@ -102,7 +104,7 @@ def unpack_zip(archive: Path, into: Path) -> Path:
 
 
 def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: int,
-                assignment_ids: list[str] | None, lang: str = "en") -> dict[str, Any]:
+                assignment_ids: list[str] | None, lang: str = "en", unsandboxed: bool = False) -> dict[str, Any]:
     """Grade one student (in a worker process); write its reports; return a small summary."""
     course = _worker_course(Path(course_root))
     target = Path(out_dir) / "students" / student
@@ -125,12 +127,14 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
         # Other students' entries and reports must not exist in this student's view.
         others = [Path(path).resolve().parent, Path(out_dir).resolve()]
         results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student,
-                        hidden=others)
+                        hidden=others, unsandboxed=unsandboxed)
         # Reports first, results.json last: its presence is what marks the student as done.
         paths = write_reports(results, target, lang)
         return {"student": student, "status": "graded", "score": results.score,
                 "max_score": results.max_score, "seconds": time.perf_counter() - started,
                 "results": str(paths["json"])}
+    except SandboxBroken:
+        raise  # the machine's fault, not this student's: stop the batch (it resumes where it stopped)
     except HarnessError as exc:
         data = {"schema": 1, "submission": student, "status": "invalid", "message": str(exc),
                 "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [], "checks": []}
@@ -157,9 +161,14 @@ def _worker_course(root: Path) -> Course:
     return _COURSE
 
 
-def _warm_worker(course_root: str) -> None:
-    """Worker start-up: pay for the course, numpy and torch once per worker, not per student."""
-    _worker_course(Path(course_root))
+def _warm_worker(course_root: str, unsandboxed: bool = False) -> None:
+    """Worker start-up: pay for the course, numpy, torch and the sandbox's template once per
+    worker, not per student (the template imports in its own process, alongside)."""
+    from .pipeline import hidden_paths
+    from .sandbox import start_template
+
+    course = _worker_course(Path(course_root))
+    start_template(hidden_paths(course), unsandboxed)
     import numpy  # noqa: F401
     import torch  # noqa: F401
 
@@ -186,7 +195,7 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
               progress: Callable[[str], None] | None = None, executor: str = "local",
               scheduler: str | None = None, lang: str = "en", roster: Path | None = None,
               roster_column: str | None = None, missing: str = "empty",
-              canvas_columns: dict[str, str] | None = None) -> dict[str, Any]:
+              canvas_columns: dict[str, str] | None = None, unsandboxed: bool = False) -> dict[str, Any]:
     """Grade every entry of ``submissions`` not graded yet, then write the gradebook and class report.
 
     With ``roster`` (a Canvas export) the gradebook has a row per roster student, matched by
@@ -198,7 +207,9 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
     local cluster of ``workers`` processes when it is None). Every task grades with the same sandbox
     and writes the same per-student files; the driver writes the gradebook as for a local batch.
     """
-    # The roster and the options are read before grading: a typo must not cost a whole batch.
+    # The roster, the options and the sandbox are checked before grading: a typo (or a machine
+    # that cannot sandbox) must not cost a whole batch.
+    isolation.detect(unsandboxed)
     if missing not in ("empty", "zero"):
         raise HarnessError(f"--missing {missing!r}: use 'empty' or 'zero'")
     class_roster = read_roster(roster) if roster is not None else None
@@ -220,13 +231,13 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
     # Absolute paths: a Dask worker runs in another folder (or on another machine).
     root = os.path.abspath(course.root)
     args = [(root, e.student, os.path.abspath(e.path), os.path.abspath(out), settings["seed"],
-             settings["assignments"], lang) for e in todo]
+             settings["assignments"], lang, unsandboxed) for e in todo]
     if executor == "local":
         if scheduler:
             raise HarnessError("--scheduler is for --executor dask; the local executor runs on this machine")
-        results = _run_local(args, workers, root)
+        results = _run_local(args, workers, root, unsandboxed)
     elif executor == "dask":
-        results = _run_dask(args, scheduler, workers, root)
+        results = _run_dask(args, scheduler, workers, root, unsandboxed)
     else:
         raise HarnessError(f"unknown executor {executor!r}: use 'local' or 'dask'")
     for summary in results:
@@ -249,17 +260,18 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
 
 
 # --------------------------------------------------------------------------- executors
-EntryArgs = tuple  # grade_entry's arguments: (course_root, student, path, out_dir, seed, assignment_ids, lang)
+EntryArgs = tuple  # grade_entry's arguments, in order
 
 
-def _run_local(args: list[EntryArgs], workers: int, course_root: str) -> Iterator[dict[str, Any]]:
+def _run_local(args: list[EntryArgs], workers: int, course_root: str,
+               unsandboxed: bool = False) -> Iterator[dict[str, Any]]:
     """Summaries as students finish, from this process or a pool of ``workers`` processes."""
     if workers <= 1 or len(args) <= 1:
         for a in args:
             yield grade_entry(*a)
         return
     with ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_warm_worker,
-                             initargs=(course_root,)) as pool:
+                             initargs=(course_root, unsandboxed)) as pool:
         pending: set[Future] = {pool.submit(grade_entry, *a) for a in args}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -268,7 +280,7 @@ def _run_local(args: list[EntryArgs], workers: int, course_root: str) -> Iterato
 
 
 def _run_dask(args: list[EntryArgs], scheduler: str | None, workers: int,
-              course_root: str) -> Iterator[dict[str, Any]]:
+              course_root: str, unsandboxed: bool = False) -> Iterator[dict[str, Any]]:
     """Summaries as students finish on a Dask distributed cluster.
 
     Assumes what a shared file system gives: every worker sees the course folder, the submissions
@@ -296,7 +308,7 @@ def _run_dask(args: list[EntryArgs], scheduler: str | None, workers: int,
         raise HarnessError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:
         try:
-            client.run(_warm_worker, course_root)
+            client.run(_warm_worker, course_root, unsandboxed)
         except Exception as exc:
             raise HarnessError(f"the Dask workers cannot load the course at {course_root} ({exc}); they need "
                                "dlgrade installed and the course, submissions and --out at the same "

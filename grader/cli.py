@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, isolation
 from .errors import HarnessError
 from .i18n import LANGUAGES, translator
 from .pipeline import Course, find_course_root, grade, load_course
@@ -18,13 +18,22 @@ def _course(args: argparse.Namespace, start: Path) -> Course:
     return load_course(root)
 
 
+def _start_sandbox(unsandboxed: bool) -> None:
+    """The template imports torch in its own process while the judge loads the course."""
+    from .pipeline import hidden_paths_of_package
+    from .sandbox import start_template
+
+    start_template(hidden_paths_of_package(), unsandboxed)
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from .formats import write_format
 
     submission = Path(args.submission)
+    _start_sandbox(args.unsandboxed)
     course = _course(args, Path.cwd())
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
-                    visible_only=args.visible_only)
+                    visible_only=args.visible_only, unsandboxed=args.unsandboxed)
     paths = write_reports(results, Path(args.out), args.lang)
     extra = [write_format(results, fmt, Path(args.out), args.lang) for fmt in args.format or ()]
     if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -54,7 +63,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                         assignment_ids=args.assignment or None, force=args.force, executor=args.executor,
                         scheduler=args.scheduler, lang=args.lang,
                         roster=Path(args.roster) if args.roster else None, roster_column=args.roster_column,
-                        missing=args.missing, canvas_columns=parse_assignment_option(args.canvas_assignment))
+                        missing=args.missing, canvas_columns=parse_assignment_option(args.canvas_assignment),
+                        unsandboxed=args.unsandboxed)
     _print_batch(summary, Path(args.out))
     return 0
 
@@ -88,7 +98,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     course = _course(args, Path.cwd())
     submissions = course.root / "examples" / "class"
     out = Path(args.out)
-    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=args.lang)
+    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=args.lang,
+                        unsandboxed=args.unsandboxed)
     _print_batch(summary, out)
     return 0
 
@@ -114,8 +125,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         except HarnessError:
             pass
     course = _course(args, start)
+    unsandboxed = args.unsandboxed
+    if not unsandboxed:
+        try:
+            isolation.detect()
+        except isolation.SandboxUnavailable:
+            # Students check their own code on their own machine (macOS, Windows, WSL...): nothing
+            # to forge there, so the checks run without the sandbox, and the summary says so.
+            unsandboxed = True
     results = grade(course, folder, assignment_ids=args.assignment or None, seed=0, visible_only=True,
-                    label=str(folder))
+                    label=str(folder), unsandboxed=unsandboxed)
     print(terminal_summary(results, details=True, lang=args.lang), end="")
     print("\n" + translator(args.lang)("visible_only"))
     return 0
@@ -201,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
     p.add_argument("--visible-only", action="store_true", help="only the visible checks (student CI)")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
+    p.add_argument("--unsandboxed", action="store_true", help="run submissions without the sandbox (only where "
+                   "none is possible; every report then says so)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("batch", help="grade a class: one folder, .zip or notebook per student")
@@ -225,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--canvas-assignment", action="append", metavar="ID=COLUMN", help="the gradebook column "
                    "of an assignment, as in your Canvas export, e.g. hw1='Homework 1 (104471)' (repeatable; "
                    "default: the roster's matching column, else the id)")
+    p.add_argument("--unsandboxed", action="store_true", help="run submissions without the sandbox (only where "
+                   "none is possible; every report then says so)")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("gradescope", help="instructor: write autograder.zip for a Gradescope assignment")
@@ -239,12 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
+    p.add_argument("--unsandboxed", action="store_true", help="run submissions without the sandbox (only where "
+                   "none is possible; every report then says so)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="run the visible checks on your own work")
     p.add_argument("folder", nargs="?", default=".", help="your exercises folder or notebook (default: .)")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
+    p.add_argument("--unsandboxed", action="store_true", help="run submissions without the sandbox (only where "
+                   "none is possible; every report then says so)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("release", help="instructor: generate exercises/ (stubs) from reference/")
@@ -297,6 +324,11 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         if not isinstance(exc.code, (int, type(None))):
             print(exc.code, file=sys.stderr)
+    except BrokenPipeError:  # dlgrade ... | head: the reader has what it wanted; files are written
+        code = 0
+    from .sandbox import shutdown
+
+    shutdown()  # os._exit skips atexit: stop the templates now (they would die with us anyway)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -41,8 +41,9 @@ def gradescope(results: Results, lang: str = "en") -> dict:
 
 def _overview(results: Results, lang: str) -> str:
     t = translator(lang)
-    lines = [f"{a.id} {a.title if lang == 'en' else a.title_zh}: {a.score:g} / {a.max_score:g}"
-             for a in results.assignments]
+    lines = [t("unsandboxed")] if results.unsandboxed else []
+    lines += [f"{a.id} {a.title if lang == 'en' else a.title_zh}: {a.score:g} / {a.max_score:g}"
+              for a in results.assignments]
     staging = results.staging or {}
     lines += staging.get("notes", [])
     if staging and not staging.get("modules"):

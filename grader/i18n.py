@@ -25,6 +25,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "check": "check", "passed_attempted": "passed / attempted", "not_attempted": "not attempted",
         "common_failures": "Most common failures", "message_numbers": "message (numbers as #)",
         "internal_errors": "internal error(s)",
+        "unsandboxed": "WARNING: these submissions ran UNSANDBOXED (--unsandboxed): their code had the "
+                       "grader's own rights and could have changed any file or score it can reach.",
         "passed": "passed", "failed": "failed", "error": "error", "timeout": "timeout",
         "internal_error": "internal error", "visible": "visible", "hidden": "hidden",
         "unmatched": "Submissions that match no student on the roster",
@@ -47,6 +49,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "check": "检查", "passed_attempted": "通过 / 作答", "not_attempted": "未作答",
         "common_failures": "最常见的失败", "message_numbers": "信息（数字记为 #）",
         "internal_errors": "项内部错误",
+        "unsandboxed": "警告：这些提交是在没有沙箱的情况下运行的（--unsandboxed）：提交的代码拥有评分程序本身的权限，"
+                       "可以修改它能访问的任何文件和分数。",
         "passed": "通过", "failed": "未通过", "error": "出错", "timeout": "超时",
         "internal_error": "内部错误", "visible": "公开", "hidden": "隐藏",
         "unmatched": "在花名册中找不到对应学生的提交",

@@ -247,7 +247,9 @@ def template_command(mode: Mode, python_args: list[str], runtime: Path, inbox: P
         args += ["--perms", "0755", "--dir", VIEW[name]]
     for i, folder in enumerate(cgroups):  # joined by each fork, then hidden from it
         args += ["--bind", str(folder), f"{VIEW['cgroup']}/{i}"]
-    args += ["--chdir", "/", "--"]
+    # The root is a tmpfs shared by the template and every fork: read-only, or one child could leave
+    # a file there for the next (in a user namespace the child's uid owns it).
+    args += ["--remount-ro", "/", "--chdir", "/", "--"]
     return args + python_args
 
 
@@ -297,10 +299,13 @@ def fork_plan(mode: Mode, *, token: str, submission: Path, run_dir: Path, limits
     plan["view"] = {"submission": str(submission), "work": str(work)}
     if mode.name != "dropped-uid":
         plan["limits"]["processes_relative"] = 1  # the uid is shared with the judge
+    # Without a mount namespace there is no size-capped tmpfs to give: the working folder is read-only,
+    # so nothing can fill the disk or pass a file to another child (no exercise writes files).
+    plan["work_writable"] = False
     if mode.uses_landlock:
         read = [*SYSTEM_DIRS, *(str(h) for h in python_homes()), str(submission), str(run_dir / "runtime"),
-                "/proc", "/dev/urandom", "/dev/random", "/dev/zero", "/sys/devices/system/cpu"]
-        plan["landlock"] = {"read": read, "write": [str(work), "/dev/null"], "abi": mode.landlock_abi}
+                str(work), "/proc", "/dev/urandom", "/dev/random", "/dev/zero", "/sys/devices/system/cpu"]
+        plan["landlock"] = {"read": read, "write": ["/dev/null"], "abi": mode.landlock_abi}
     return plan
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import __version__
+from . import __version__, isolation
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
@@ -266,6 +266,11 @@ def hidden_paths(course: Course, extra: Iterable[Path] = ()) -> tuple[Path, ...]
             root / ".git", root / MANIFEST_NAME, Path(__file__).resolve().parent, *extra)
 
 
+def hidden_paths_of_package() -> tuple[Path, ...]:
+    """What the child must not see before any course is known: the grader package itself."""
+    return (Path(__file__).resolve().parent,)
+
+
 # --------------------------------------------------------------------------- composed
 def new_seed() -> int:
     return secrets.randbelow(2**31)
@@ -275,11 +280,14 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
           seed: int | None = None, visible_only: bool = False,
           runner_factory: Callable[[Path], Runner] | None = None,
           progress: ProgressFn | None = None, label: str | None = None,
-          modules: list[str] | None = None, hidden: Iterable[Path] = ()) -> Results:
+          modules: list[str] | None = None, hidden: Iterable[Path] = (), unsandboxed: bool = False) -> Results:
     seed = new_seed() if seed is None else seed
+    if runner_factory is None:
+        isolation.detect(unsandboxed)  # no sandbox here: refuse before anything is staged
     staged = stage_submission(submission, course.manifest)
     if runner_factory is None:
-        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, [Path(submission), *hidden]))
+        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, [Path(submission), *hidden]),
+                                       unsandboxed=unsandboxed)
     else:
         runner = runner_factory(staged.folder)
     try:

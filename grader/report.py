@@ -39,9 +39,15 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+TEMPLATES = Path(__file__).parent / "templates"
+
+
 def _environment() -> jinja2.Environment:
+    # Read into memory now, at import: the judge is loaded before any student code runs, so not
+    # even a child that could write this folder would change a report rendered afterwards.
+    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(TEMPLATES.glob("*.j2"))}
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader", "templates"),
+        loader=jinja2.DictLoader(sources), auto_reload=False,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(plain=plain, md_code=md_code, md_cell=md_cell, points=points)

@@ -48,6 +48,11 @@ class Results:
     schema: int = 1
 
     @property
+    def unsandboxed(self) -> bool:
+        """True when the submission ran without the sandbox: every report must say so."""
+        return bool(self.sandbox.get("unsandboxed"))
+
+    @property
     def score(self) -> float:
         return round(sum(a.score for a in self.assignments), 6)
 

@@ -52,6 +52,10 @@ class SandboxBroken(HarnessError):
     """A child is not what its mode promised (or could not be made so): nothing of the student's ran."""
 
 
+class TemplateDied(SandboxBroken):
+    """The template stopped answering; a new one can take over."""
+
+
 @dataclass(frozen=True)
 class Limits:
     cpu_s: int = 600             # whole-child CPU budget; per-request time is the judge's wall clock
@@ -174,6 +178,7 @@ class Template:
         self.limits_kind = self.cgroups.kind if self.cgroups and self.cgroups.active else "rlimit"
         self.hello: dict[str, Any] = {}
         self.forks = 0
+        self._dead = False
         self._control, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._start(child_end)
@@ -209,7 +214,8 @@ class Template:
         self.hello = hello
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None if hasattr(self, "proc") else False
+        proc = getattr(self, "proc", None)
+        return not self._dead and proc is not None and proc.poll() is None
 
     def close(self) -> None:
         proc = getattr(self, "proc", None)
@@ -276,6 +282,13 @@ class Template:
             try:
                 self._send({"op": "fork", "token": child_token, "plan": plan}, [req_r, resp_w, out_w])
                 answer, fds = self._receive(30.0)
+            except OSError as exc:
+                for fd in (req_w, resp_r, out_r):
+                    os.close(fd)
+                if cgroup is not None:
+                    self.cgroups.release(cgroup)
+                self._dead = True
+                raise TemplateDied(f"the grading sandbox's template stopped ({exc})" + self._log_tail()) from None
             finally:
                 for fd in (req_r, resp_w, out_w):
                     os.close(fd)
@@ -284,7 +297,8 @@ class Template:
                     os.close(fd)
                 if cgroup is not None:
                     self.cgroups.release(cgroup)
-                raise SandboxBroken(f"the template could not fork a child ({answer})" + self._log_tail())
+                self._dead = answer is None
+                raise (TemplateDied if answer is None else SandboxBroken)(f"the template could not fork a child ({answer})" + self._log_tail())
             os.set_blocking(req_w, False)  # a child that stops reading must not block the judge
             pidfd = fds[0]
             child = _Child(child_token, pidfd, _pid_of(pidfd), req_w, resp_r, out_r, {}, cgroup)
@@ -380,6 +394,11 @@ _TEMPLATES: dict[tuple, Template] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
+def start_template(hidden: tuple[Path, ...] = (), unsandboxed: bool = False, limits: Limits = Limits()) -> None:
+    """Start this process's template now (it imports torch in parallel with whatever comes next)."""
+    shared_template(isolation.detect(unsandboxed), limits, hidden)
+
+
 def shared_template(mode: isolation.Mode, limits: Limits, hidden: tuple[Path, ...] = ()) -> Template:
     """This process's template for ``mode`` and ``limits``, started on first use, restarted if it
     died. ``hidden``: paths the child must not see; only those inside a bound Python home need
@@ -404,7 +423,18 @@ def shutdown() -> None:
         _TEMPLATES.clear()
 
 
+def _forget_after_fork() -> None:
+    """A forked judge worker (a process pool) starts with no template and no keeper thread of its
+    own: the parent's belong to the parent, and the keeper thread does not exist in the fork."""
+    global _KEEPER, _KEEPER_LOCK, _TEMPLATES_LOCK
+    for template in _TEMPLATES.values():
+        template._control.close()
+    _TEMPLATES.clear()
+    _KEEPER, _KEEPER_LOCK, _TEMPLATES_LOCK = None, threading.Lock(), threading.Lock()
+
+
 atexit.register(shutdown)
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 # --------------------------------------------------------------------------- the runner
@@ -482,7 +512,13 @@ class SandboxRunner:
     def _ensure_child(self) -> _Child:
         if self._child is None:
             unreachable = [str(p) for p in self.hidden]
-            self._child = self.template.fork(self.token, unreachable)
+            try:
+                self._child = self.template.fork(self.token, unreachable)
+            except TemplateDied:  # once: a new template, the submission staged again
+                self.template.unstage(self.token)
+                self.template = shared_template(self.mode, self.limits, self.hidden)
+                self.token = self.template.stage(self.submission_dir)
+                self._child = self.template.fork(self.token, unreachable)
             self.children_started += 1
             if not self.observed:
                 self.observed = self._child.observed

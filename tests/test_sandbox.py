@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,12 +145,19 @@ def test_wire_round_trips_nested_values():
     assert back["b"].dtype == np.int32 and back["b"].tolist() == [[0, 1, 2], [3, 4, 5]]
 
 
-def test_sandbox_works_from_a_virtual_environment(tmp_path):
+def test_sandbox_works_from_a_virtual_environment(tmp_path, request):
     """Students install into a venv (often under /tmp): the child must still find its Python."""
     import subprocess
     import sys
 
-    venv = tmp_path / "venv"
+    import shutil
+    import tempfile
+
+    # World-readable, as a venv must be for a child that runs as a dedicated uid without namespaces.
+    home = Path(tempfile.mkdtemp(prefix="dlgrade-venv-"))
+    home.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
+    venv = home / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "demo.py").write_text("def one():\n    return 1.0\n")

@@ -105,12 +105,29 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
            f"mount {target}")
 
 
+# statvfs flags -> mount flags that a remount must repeat (in a user namespace they are locked).
+_KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
+               os.ST_NOATIME: 1024, os.ST_NODIRATIME: 2048, os.ST_RELATIME: 1 << 21}
+
+
+def remount_readonly(path: str) -> None:
+    """This mount of ``path`` read-only, its other flags kept (only this view changes)."""
+    current = os.statvfs(path).f_flag
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+    for st_flag, ms_flag in _KEPT_FLAGS.items():
+        if current & st_flag:
+            flags |= ms_flag
+    mount(None, path, None, flags)
+
+
 def build_view(plan: dict[str, Any]) -> None:
     """The child's view, built from the template's (which holds only system folders, Python, the
     child runtime and the inbox): its submission read-only, private tmpfs, the inbox hidden.
     Runs as PID 1 of the new PID namespace, so the fresh /proc shows only the child's processes."""
     view = plan["view"]
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+    # /dev is a tmpfs the template shares with every fork: read-only here (its devices still work).
+    remount_readonly("/dev")
     mount(plan["submission"], view["submission"], None, MS_BIND | MS_REC)
     mount(None, view["submission"], None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     sizes = plan["tmpfs"]
@@ -255,8 +272,10 @@ _LL_CREATE, _LL_ADD_RULE, _LL_RESTRICT = 444, 445, 446
 _LL_VERSION = 1
 _LL_RULE_PATH_BENEATH = 1
 FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
-FS_WRITE_ALL = sum(1 << b for b in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove_*, make_*
+FS_MAKE_AND_REMOVE = sum(1 << b for b in range(4, 13))  # remove_dir/file, make_char/dir/reg/sock/fifo/block/sym
+FS_WRITE_ALL = FS_WRITE_FILE | FS_MAKE_AND_REMOVE
 FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+FS_FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV  # all a file rule may hold
 NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
 FS_READ = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
@@ -309,7 +328,7 @@ def apply_landlock(read: list[str], write: list[str], abi: int) -> None:
                     continue  # a folder this machine does not have
                 try:
                     is_dir = os.path.isdir(path)
-                    rule = _PathBeneath(access if is_dir else access & ~(FS_READ_DIR | FS_WRITE_ALL), fd)
+                    rule = _PathBeneath(access if is_dir else access & FS_FILE_RIGHTS, fd)
                     _check(int(_libc.syscall(_LL_ADD_RULE, ruleset, _LL_RULE_PATH_BENEATH, ctypes.byref(rule),
                                              ctypes.c_uint32(0))), f"landlock_add_rule {path}")
                 finally:

@@ -87,7 +87,7 @@ class Template:
             self._send({"error": f"fork needs 3 file descriptors, got {len(fds)}"})
             return
         if plan.get("work_dir"):
-            _fresh_folder(plan["work_dir"], plan.get("uid"), plan.get("gid"))
+            _fresh_folder(plan["work_dir"], plan.get("uid"), plan.get("gid"), plan.get("work_writable", True))
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -107,20 +107,24 @@ class Template:
         if pid is None:
             return None
         deadline = time.monotonic() + float(message.get("timeout", 5.0))
-        code = self.ended.pop(pid, None)
-        while code is None and time.monotonic() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-            else:
+        while pid not in self.ended and time.monotonic() < deadline:
+            self._reap()
+            if pid not in self.ended:
                 time.sleep(0.005)
-        if code is None:  # the judge asked, so it wants it over: kill and reap
-            os.kill(pid, signal.SIGKILL)
-            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        if pid not in self.ended:  # the judge asked, so it wants it over: kill and reap
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            while pid not in self.ended:
+                self._reap()
+                time.sleep(0.005)
+        code = self.ended.pop(pid)
         self._sweep(message)
         return code
 
     def _reap(self) -> None:
+        """Collect every ended child, with its status (the only place the template waits)."""
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -138,11 +142,13 @@ class Template:
         if sweep == "uid":
             kill_uid(int(self.config["uid"]))
         elif sweep == "descendants":
-            kill_descendants(os.getpid(), keep=set(self.children.values()))
+            kill_descendants(os.getpid(), keep=set(self.children.values()), reap=self._reap)
         work = message.get("work_dir")
         if work:
             shutil.rmtree(work, ignore_errors=True)
         self._reap()
+        forks = set(self.children.values())  # orphans' statuses are nobody's business
+        self.ended = {pid: code for pid, code in self.ended.items() if pid in forks}
 
     # ------------------------------------------------------------------ socket
     def _receive(self) -> tuple[dict | None, list[int]]:
@@ -158,11 +164,14 @@ class Template:
         socket.send_fds(self.control, [json.dumps(message).encode("utf-8")], list(fds))
 
 
-def _fresh_folder(path: str, uid: int | None, gid: int | None) -> None:
+def _fresh_folder(path: str, uid: int | None, gid: int | None, writable: bool) -> None:
     shutil.rmtree(path, ignore_errors=True)
     os.mkdir(path, 0o700)
     if uid is not None and os.getuid() == 0:
-        os.chown(path, uid, gid)
+        if writable:
+            os.chown(path, uid, gid)
+        else:
+            os.chmod(path, 0o555)  # root's: the child may enter it, never write it
 
 
 def _child(plan: dict, fds: list[int], control: int) -> None:
@@ -238,8 +247,9 @@ def kill_uid(uid: int) -> None:
         time.sleep(0.01)
 
 
-def kill_descendants(root: int, keep: set[int]) -> None:
-    """Kill every process below ``root`` except the forks still in use (and theirs)."""
+def kill_descendants(root: int, keep: set[int], reap: Any) -> None:
+    """Kill every process below ``root`` except the forks still in use (and theirs); ``reap``
+    collects the orphans that were reparented to the template, keeping their statuses."""
     for _ in range(50):
         victims = [p for p in _descendants(root) if not _lineage(p) & keep]
         if not victims:
@@ -250,11 +260,7 @@ def kill_descendants(root: int, keep: set[int]) -> None:
             except OSError:
                 pass
         time.sleep(0.01)
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
-        except ChildProcessError:
-            pass
+        reap()
 
 
 def _pids(test: Any) -> list[int]:
