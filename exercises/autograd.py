@@ -112,9 +112,10 @@ class Scalar:
         set self.grad = 1.0, then walk the order backwards: each node adds
         (its grad) * (local derivative) to the grad of each of its inputs.
         That is the chain rule df/dx = df/dz * dz/dx; a node used several
-        times receives the sum over all paths. Build the order with an
-        explicit stack, not recursion, so graphs with many thousands of
-        nodes work. Call it once per graph: gradients accumulate.
+        times receives the sum over all paths. It must work on graphs deeper
+        than Python's recursion limit (a chain of 5,000 operations), so the
+        order cannot come from one recursive call per level of the graph.
+        Call it once per graph: gradients accumulate.
         """
         raise NotImplementedError("hw1 autograd.Scalar.backward")
 

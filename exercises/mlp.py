@@ -91,7 +91,8 @@ def collapse_linear(
         biases: list of L vectors, biases[l] of shape (D_{l+1},).
 
     Returns:
-        (W, B): new arrays of shapes (D_0, D_L) and (D_L,), in the first weight
+        (W, B): new arrays of shapes (D_0, D_L) and (D_L,) (a (1, D_L) row is
+        accepted for B too: it gives the same X @ W + B), in the first weight
         matrix's float dtype, with X @ W + B equal to
         mlp_forward(X, weights, biases, activation="identity").
 

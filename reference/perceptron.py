@@ -113,7 +113,8 @@ def logic_gate(name: str) -> tuple[np.ndarray, float]:
     XOR (异或) is not, and has no entry here.
 
     Args:
-        name: "AND", "OR" or "NAND" (exact spelling).
+        name: "AND", "OR" or "NAND", spelt exactly so ("and" or "Or" is an
+            unknown name).
 
     Returns:
         (w, b): w a float64 array of shape (2,), b a Python float, such that
@@ -121,7 +122,8 @@ def logic_gate(name: str) -> tuple[np.ndarray, float]:
         table with True = +1.0 and False = -1.0.
 
     Raises:
-        ValueError: for any other name; the message lists the accepted names.
+        ValueError: for any other name, other capitalisations included; the
+            message lists the accepted names.
     """
     if name not in _GATES:
         raise ValueError(f"unknown gate {name!r}; expected one of {', '.join(_GATES)}")

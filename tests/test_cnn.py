@@ -281,6 +281,26 @@ WRONG = {
                 model.classifier[0] = nn.Dropout(p=1.0)  # the second Dropout still makes passes differ
                 return model
         """,
+        "no_adaptive_pool": """
+            _right_build = build_alexnet
+
+            def build_alexnet(num_classes=1000):
+                from torch import nn
+
+                model = _right_build(num_classes)
+                model.avgpool = nn.Identity()  # right at 224x224 only, where pool5 is already 6x6
+                return model
+        """,
+        "adaptive_max_pool": """
+            _right_build = build_alexnet
+
+            def build_alexnet(num_classes=1000):
+                from torch import nn
+
+                model = _right_build(num_classes)
+                model.avgpool = nn.AdaptiveMaxPool2d((6, 6))  # the identity at 224x224 too
+                return model
+        """,
         "average_pooling": """
             _right_build = build_alexnet
 
@@ -425,6 +445,8 @@ CATCHER = {
     "no_dropout": "hw3.cnn.build_alexnet.layout",
     "first_dropout_drops_everything": "hw3.cnn.build_alexnet.layout",
     "average_pooling": "hw3.cnn.build_alexnet.forward_matches",
+    "no_adaptive_pool": "hw3.cnn.build_alexnet.params_and_output",  # the contract's any H, W >= 63
+    "adaptive_max_pool": "hw3.cnn.build_alexnet.forward_matches",
 }
 
 

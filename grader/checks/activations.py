@@ -287,23 +287,35 @@ def elu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- prelu
 
+# A learned slope may exceed 1 (the contract): then alpha * x < x for x < 0, and max(x, alpha * x)
+# picks the wrong branch. Every PReLU check has slopes on both sides of 1.
+PRELU_SCALARS = (0.1, 0.25, 1.7)
+
+
+def _slopes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Per-channel slopes in (0.05, 2.5), at least one above 1 and one below."""
+    alpha = rng.uniform(0.05, 2.5, size=shape)
+    alpha.flat[0], alpha.flat[-1] = rng.uniform(1.2, 2.5), rng.uniform(0.05, 0.5)
+    return alpha
+
+
 def _channel_cases(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
     """(x, alpha) with one slope per channel: (N, C, H, W) with (C, 1, 1), and (N, C) with (C,)."""
-    return [(away_from_kinks(rng, (2, 3, 2, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=(3, 1, 1))),
-            (away_from_kinks(rng, (5, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=4))]
+    return [(away_from_kinks(rng, (2, 3, 2, 4), margin=1e-2, scale=3.0), _slopes(rng, (3, 1, 1))),
+            (away_from_kinks(rng, (5, 4), margin=1e-2, scale=3.0), _slopes(rng, (4,)))]
 
 
 def _prelu_family(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], scalar: bool,
                   channels: bool, hint_on: Callable[[np.ndarray, Any], dict] | None = None) -> None:
     if scalar:
-        _compare(ctx, func, oracle, [0.1, 0.25], hint_on=hint_on)
+        _compare(ctx, func, oracle, list(PRELU_SCALARS), hint_on=hint_on)
     if channels:
         for x, alpha in _channel_cases(ctx.rng):
             case = f"{ctx.seed_note}, {shapes(x=x, alpha=alpha)} (one slope per channel)"
             expect_array(ctx.call_unchanged(x, alpha), oracle(x, alpha), func, case, rtol=RTOL64, atol=ATOL64,
                          dtype=np.float64, hint_on=hint_on(x, alpha) if hint_on else None)
         x32 = away_from_kinks(ctx.rng, (2, 3, 4), margin=1e-2, scale=3.0).astype(np.float32)
-        a32 = ctx.rng.uniform(0.05, 0.5, size=(3, 1)).astype(np.float32)
+        a32 = _slopes(ctx.rng, (3, 1)).astype(np.float32)
         expect_array(ctx.call(x32, a32), oracle(x32.astype(np.float64), a32.astype(np.float64)),
                      f"{func} with float32 input", f"{ctx.seed_note}, {shapes(x=x32, alpha=a32)}",
                      rtol=RTOL32, atol=ATOL32, dtype=np.float32)

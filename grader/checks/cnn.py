@@ -675,18 +675,29 @@ def _drive_alexnet(ctx: Context, num_classes: int | None, x: np.ndarray | None =
 
 def _expect_output(report: dict, key: str, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
     out = report[key]
+    if isinstance(out, dict) and "raised" in out:
+        raise CheckFailed(f"{what}: the forward pass raised {out['raised']}\n  case: {case}")
     if isinstance(out, dict):
         raise CheckFailed(f"{what}: the forward pass returned a {out.get('not_a_tensor')}, expected a "
                           f"torch.Tensor of shape {shape}\n  case: {case}")
     return as_array(out, what, case, shape=shape)
 
 
+def _other_size(report: dict, index: int, x: np.ndarray, num_classes: int, what: str) -> np.ndarray:
+    """The output for the index-th extra input: the contract's any H, W >= 63 (adaptive pool)."""
+    case = (f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
+            "turns any feature map into 6x6")
+    return _expect_output({"out": report["outputs"][index]}, "out", (x.shape[0], num_classes), what, case)
+
+
 @check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
     " 61,100,840 parameters for 1000 classes (the lecture's '60M')."))
 def build_alexnet_params_and_output(ctx: Context) -> None:
     x = ctx.rng.normal(size=(2, 3, 224, 224)).astype(np.float32)
-    report = _drive_alexnet(ctx, None, x)
+    small = ctx.rng.normal(size=(1, 3, 63, 97)).astype(np.float32)  # the contract's smallest height
+    report = _drive_alexnet(ctx, None, x, inputs=[small])
     _expect_output(report, "output", (2, 1000), "build_alexnet() output in eval mode", "input (2, 3, 224, 224)")
+    _other_size(report, 0, small, 1000, "build_alexnet() output in eval mode")
     expect_equal(report["param_count"], ALEXNET_PARAMS, "build_alexnet() parameter count",
                  "sum(p.numel() for p in model.parameters())")
 
@@ -726,17 +737,25 @@ def build_alexnet_layout(ctx: Context) -> None:
     "pooling, a ReLU after every convolution and hidden Linear, and no ReLU after the last Linear."))
 def build_alexnet_forward_matches(ctx: Context) -> None:
     x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    # A second size on the same model, where the adaptive pool matters: H <= 100 gives a pool5 map of
+    # at most 2 rows (pooled up to 6), W >= 230 one of at least 7 columns (pooled down to 6), so a
+    # missing pool, a fixed pool or an adaptive MAX pool all show.
+    other = ctx.rng.normal(size=(1, 3, int(ctx.rng.integers(63, 101)), int(ctx.rng.integers(230, 321))))
+    other = other.astype(np.float32)
     weights_seed = int(ctx.rng.integers(2**31))
-    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed)
+    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed, inputs=[other])
     shapes_ = _alexnet_param_shapes(1000)
     expect_equal([tuple(s) for s in report["param_shapes"]], shapes_,
                  "build_alexnet() parameter shapes (needed to load the same weights)", "")
-    got = _expect_output(report, "output", (1, 1000), "build_alexnet() output", "")
-    want = _alexnet_forward(x, list(seeded_parameters(shapes_, weights_seed)))
-    # Both sides compute in float32 with different summation orders over up to 9216 terms per
-    # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
-    # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
-    scale = float(np.max(np.abs(want)))
-    expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same weights",
-                 f"{ctx.seed_note}, input (1, 3, 224, 224), weights seeded {weights_seed} (He-scaled normal)",
-                 rtol=1e-3, atol=1e-3 * scale)
+    params = list(seeded_parameters(shapes_, weights_seed))
+    outputs = [(_expect_output(report, "output", (1, 1000), "build_alexnet() output", ""), x),
+               (_other_size(report, 0, other, 1000, "build_alexnet() output"), other)]
+    for got, inp in outputs:
+        want = _alexnet_forward(inp, params)
+        # Both sides compute in float32 with different summation orders over up to 9216 terms per
+        # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
+        # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
+        scale = float(np.max(np.abs(want)))
+        expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same "
+                     "weights", f"{ctx.seed_note}, input {inp.shape}, weights seeded {weights_seed} (He-scaled "
+                     "normal)", rtol=1e-3, atol=1e-3 * scale)

@@ -522,18 +522,31 @@ def _beta_alternatives(T: int, start: float, end: float) -> dict:
             np.linspace(start, end, T + 1)[:-1]}
 
 
+# The contract: float64 or float32, float32 values judged at float32 precision. float64: every
+# exact formula lands within an ulp (1e-12 relative forgives that). float32: rounding the exact
+# value gives half an ulp (6e-8 relative), a float32 formula start + i * step a few ulp; 1e-6
+# (8 ulp) forgives those and catches a schedule that drifts, e.g. a running float32 sum of steps.
+BETA_RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
+
+
+def _schedule(got, T: int, what: str, case: str) -> np.ndarray:
+    arr = as_array(got, what, case, shape=(T,))
+    if arr.dtype not in BETA_RTOL:
+        raise CheckFailed(f"{what}: expected a float64 (or float32) array, got dtype {arr.dtype}\n  case: {case}")
+    return arr
+
+
 @check("hw6.generative.linear_beta_schedule.small_T", hint=HINT_BETAS)
 def linear_beta_schedule_small_T(ctx: Context) -> None:
-    got = ctx.call(5)
-    want = _betas(5, 1e-4, 0.02)
-    # Each beta is accurate to an ulp whichever exact formula computes it: 1e-12 relative forgives that.
-    expect_array(got, want, "linear_beta_schedule(5)", "T = 5, default beta_start = 1e-4, beta_end = 0.02: "
-                 "expected [0.0001, 0.005075, 0.01005, 0.015025, 0.02]", rtol=1e-12, atol=1e-15,
-                 dtype=np.float64, hint_on=_beta_alternatives(5, 1e-4, 0.02))
-    got = ctx.call(3, beta_start=0.1, beta_end=0.3)
-    expect_array(got, np.array([0.1, 0.2, 0.3]), "linear_beta_schedule(3, beta_start=0.1, beta_end=0.3)",
-                 "expected [0.1, 0.2, 0.3]", rtol=1e-12, atol=1e-15, dtype=np.float64,
-                 hint_on=_beta_alternatives(3, 0.1, 0.3))
+    for T, kwargs, shown in ((5, {}, "[0.0001, 0.005075, 0.01005, 0.015025, 0.02]"),
+                             (3, {"beta_start": 0.1, "beta_end": 0.3}, "[0.1, 0.2, 0.3]")):
+        start, end = kwargs.get("beta_start", 1e-4), kwargs.get("beta_end", 0.02)
+        what = f"linear_beta_schedule({', '.join([str(T)] + [f'{k}={v}' for k, v in kwargs.items()])})"
+        case = f"T = {T}, beta_start = {start}, beta_end = {end}: expected {shown}"
+        got = _schedule(ctx.call(T, **kwargs), T, what, case)
+        rtol = BETA_RTOL[got.dtype]
+        expect_array(got, _betas(T, start, end), what + f" ({got.dtype})", case, rtol=rtol, atol=1e-15,
+                     hint_on=_beta_alternatives(T, start, end))
 
 
 @check("hw6.generative.linear_beta_schedule.endpoints_and_spacing", hint=HINT_BETAS)
@@ -544,21 +557,32 @@ def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
         kwargs = {} if start is None else {"beta_start": start, "beta_end": end}
         start, end = (1e-4, 0.02) if start is None else (start, end)
         case = f"{ctx.seed_note}, T={T}, beta_start={start!r}, beta_end={end!r}"
-        got = as_array(ctx.call(T, **kwargs), f"linear_beta_schedule({T})", case, dtype=np.float64)
-        expect_equal(got.shape, (T,), f"linear_beta_schedule({T}) shape", case)
-        expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly", case)
-        # The last beta: beta_end up to rounding. start + i * step at i = T - 1 can land one ulp away from
-        # beta_end (np.linspace pins it exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
-        expect_float(got[-1], end, "linear_beta_schedule: the last beta must be beta_end", case,
-                     rtol=0, atol=4 * float(np.spacing(end)),
+        got = _schedule(ctx.call(T, **kwargs), T, f"linear_beta_schedule({T})", case)
+        case += f", returned {got.dtype}"
+        if got.dtype == np.float64:
+            expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly",
+                         case)
+            # start + i * step at i = T - 1 can land one ulp away from beta_end (np.linspace pins it
+            # exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
+            end_tol = 4 * float(np.spacing(end))
+            # Even spacing: every value is accurate to an ulp of 0.05 (~7e-18), so equal steps agree
+            # to ~1e-17; 1e-15 catches any schedule that is not linear.
+            spacing_tol = 1e-15
+        else:
+            expect_float(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start",
+                         case, rtol=BETA_RTOL[got.dtype], atol=0)
+            # float32 values carry half an ulp each: steps differ by up to two ulp of the largest value.
+            end_tol = 4 * float(np.spacing(np.float32(end)))
+            spacing_tol = 4 * float(np.spacing(np.float32(max(start, end))))
+        expect_float(float(got[-1]), end, "linear_beta_schedule: the last beta must be beta_end", case,
+                     rtol=0, atol=end_tol,
                      hint_on={"the (T+1)-point schedule's second to last value": end - (end - start) / T})
-        diffs = np.diff(got)
-        # Even spacing: every value is accurate to an ulp of 0.05 (~7e-18), so equal steps agree to
-        # ~1e-17; 1e-15 catches any schedule that is not linear.
-        expect_true(bool(np.ptp(diffs) <= 1e-15), "linear_beta_schedule: even spacing", case,
+        diffs = np.diff(got.astype(np.float64))
+        expect_true(bool(np.ptp(diffs) <= spacing_tol), "linear_beta_schedule: even spacing", case,
                     f"the steps beta[t+1] - beta[t] range from {diffs.min()!r} to {diffs.max()!r}; all must be "
-                    f"equal ({(end - start) / (T - 1)!r})")
-        expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=1e-12, atol=1e-15)
+                    f"equal ({(end - start) / (T - 1)!r}) up to {spacing_tol:.3g}")
+        expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=BETA_RTOL[got.dtype],
+                     atol=1e-15)
 
 
 def _q_alternatives(x0, t, abar, noise) -> dict:

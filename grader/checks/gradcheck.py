@@ -207,6 +207,20 @@ def numerical_gradient_central(ctx: Context) -> None:
                  rtol=1e-6, atol=1e-5, hint_on={"the forward difference (f(x + h) - f(x)) / h": _one_sided(spec, x, h)})
 
 
+@check("hw2.gradcheck.numerical_gradient.uses_h", hint=HINT_NUMERICAL + (
+    " The step h is an argument of the function (default 1e-5): the caller chooses it."))
+def numerical_gradient_uses_h(ctx: Context) -> None:
+    spec = {"kind": "power", "p": 3}
+    for h in (0.5, 0.1, 1e-2):
+        x = _spread(ctx.rng, (3, 2))
+        got = _drive(ctx, "numerical_gradient", spec, x, h=h)
+        case = _numerical_case(ctx, spec, x, got, h)
+        # The central difference of x^3 is exactly 3x^2 + h^2: the step shows by h^2 >= 1e-4, while
+        # float64 rounding of (f(x+h) - f(x-h)) / 2h stays below 1e-12.
+        expect_array(got["value"], 3 * x**2 + h**2, f"numerical_gradient of sum(x**3) with h = {h:g}", case,
+                     rtol=1e-9, atol=1e-9, hint_on={"the derivative with another (fixed, small) step": 3 * x**2})
+
+
 @check("hw2.gradcheck.numerical_gradient.x_unchanged", hint=(
     "Perturb a copy of x (or restore x[i] to its old value after both evaluations); the caller's x must "
     "be exactly as it was."))
@@ -268,33 +282,60 @@ def relative_error_random(ctx: Context) -> None:
 
 def _gradient_check(ctx: Context, spec: dict, x: np.ndarray, scale: float, offset: float = 0.0,
                     **kwargs: Any) -> tuple[bool, float, str, float]:
+    """The student's (ok, max_rel_error) and the error the judge expects.
+
+    gradient_check is defined through numerical_gradient. When the student's own numerical_gradient
+    gives another answer than central differences (a bug charged by its own checks) and
+    gradient_check reports the error that follows from it, that error is taken as right, so one
+    root cause costs points once.
+    """
     grad_f = {"kind": "grad", "of": spec, "scale": scale, "offset": offset}
-    got = _drive(ctx, "gradient_check", spec, x, grad_f, **kwargs)
+    payload = {"function": "gradient_check", "f": spec, "x": x, "kwargs": kwargs, "grad_f": grad_f,
+               "own_numerical": True}
+    got = ctx.drive("gradcheck.run", payload)
     h = kwargs.get("h", 1e-5)
-    want = _rel_error(scale * _gradient(spec, x) + offset, _central(spec, x, h))
+    analytic = scale * _gradient(spec, x) + offset
+    want = _rel_error(analytic, _central(spec, x, h))
+    shown = ", ".join(f"{k}={v:g}" for k, v in kwargs.items()) or "default h and tol"
     case = (f"{ctx.seed_note}, {_describe(spec)}, {shapes(x=x)}, grad_f = {scale:g} * (exact gradient)"
-            f"{f' + {offset:g}' if offset else ''}, {kwargs or 'default h and tol'}; grad_f was called "
-            f"{got['grad_calls']} times, f {got['calls']} times")
+            f"{f' + {offset:g}' if offset else ''}, {shown}; grad_f was called {got['grad_calls']} times, "
+            f"f {got['calls']} times")
     expect_true(got["x_unchanged"], "gradient_check", case,
                 "x was modified: inputs are never modified (does your numerical_gradient restore x?)")
     pair = as_sequence(got["value"], 2, "gradient_check", case)
     ok = _expect_bool(pair[0], "gradient_check", case)
     err = as_float(pair[1], "gradient_check max_rel_error", case)
+    own = got.get("own_numerical")
+    if isinstance(own, np.ndarray) and own.shape == x.shape and np.all(np.isfinite(own)):
+        own_err = _rel_error(analytic, own)
+        if not _close(own_err, want) and _close(err, own_err):
+            want = own_err
     return ok, err, case, want
+
+
+def _close(err: float, want: float) -> bool:
+    # Both errors come from rounding-level numeric gradients: 1e-6 relative, and 1e-8 absolute
+    # where the error itself is rounding noise (an exact gradient gives ~1e-11).
+    return abs(err - want) <= max(1e-6 * abs(want), 1e-8)
+
+
+def _expect_result(ok: bool, err: float, want: float, tol: float, what: str, case: str) -> None:
+    """max_rel_error as expected, and ok exactly max_rel_error <= tol (the boundary passes)."""
+    expect_true(_close(err, want), what, case, f"max_rel_error: expected {want!r}, got {err!r} (tolerance "
+                f"1e-6 relative, 1e-8 absolute)")
+    expect_true(ok == (err <= tol), what, case, f"error {err!r} against tol {tol!r}: ok must be "
+                f"max_rel_error <= tol, i.e. {err <= tol}, got {ok}")
 
 
 @check("hw2.gradcheck.gradient_check.lecture_example", hint=HINT_CHECK)
 def gradient_check_lecture_example(ctx: Context) -> None:
     spec = {"kind": "power", "p": 2}
     x = np.array([1.0, -0.5, 2.0])
-    ok, err, case, _ = _gradient_check(ctx, spec, x, scale=1.0)
-    expect_true(ok and err <= 1e-8, "gradient_check with the right gradient 2w of w^2", case,
-                f"expected (True, a tiny error), got ({ok}, {err!r})")
-    ok, err, case, want = _gradient_check(ctx, spec, x, scale=0.5)
+    ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0)
+    _expect_result(ok, err, want, 1e-6, "gradient_check with the right gradient 2w of w^2", case)
     # grad_f = w instead of 2w: the relative error is |w - 2w| / (|w| + |2w|) = 1/3 everywhere.
-    expect_true(not ok, "gradient_check with a wrong gradient w (the factor 2 forgotten)", case,
-                f"expected ok = False, got ({ok}, {err!r})")
-    expect_float(err, want, "gradient_check max_rel_error for the wrong gradient", case, rtol=1e-6, atol=0)
+    ok, err, case, want = _gradient_check(ctx, spec, x, scale=0.5)
+    _expect_result(ok, err, want, 1e-6, "gradient_check with a wrong gradient w (the factor 2 forgotten)", case)
 
 
 @check("hw2.gradcheck.gradient_check.respects_tol", hint=HINT_CHECK)
@@ -305,19 +346,29 @@ def gradient_check_respects_tol(ctx: Context) -> None:
              ({"kind": "cubic", "coef": [1.0, 0.0, 1.0, 0.0]}, ctx.rng.normal(size=(2, 2, 3))),
              ({"kind": "power", "p": 2}, _spread(ctx.rng, (6,)))]
     for spec, x in cases:
-        ok, err, case, _ = _gradient_check(ctx, spec, x, scale=1.0)
-        expect_true(ok and err <= 1e-7, "gradient_check with the exact gradient", case,
-                    f"expected (True, an error below 1e-7), got ({ok}, {err!r})")
+        ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0)
+        _expect_result(ok, err, want, 1e-6, "gradient_check with the exact gradient", case)
         scale = 1.0 + float(ctx.rng.uniform(0.01, 0.03))  # error = (s - 1) / (s + 1), about 0.5% to 1.5%
-        for tol, want_ok in ((None, False), (1e-3, False), (0.05, True)):
+        for tol in (None, 1e-3, 0.05):
             kwargs = {} if tol is None else {"tol": tol}
             ok, err, case, want = _gradient_check(ctx, spec, x, scale=scale, **kwargs)
-            expect_true(ok == want_ok, "gradient_check with a slightly wrong gradient", case,
-                        f"error {err:.4g} against tol {tol if tol is not None else 'default 1e-6'}: expected "
-                        f"ok = {want_ok}, got {ok}")
-            # Both sides hold rounding-level numeric gradients: 1e-6 relative is ample.
-            expect_float(err, want, "gradient_check max_rel_error", case, rtol=1e-6, atol=1e-12)
+            _expect_result(ok, err, want, 1e-6 if tol is None else tol, "gradient_check with a slightly wrong "
+                           "gradient", case)
         # tol equal to the error itself: ok is max_rel_error <= tol, so the boundary passes.
         ok, again, case, _ = _gradient_check(ctx, spec, x, scale=scale, tol=err)
         expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
                     f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")
+
+
+@check("hw2.gradcheck.gradient_check.uses_h", hint=HINT_CHECK + (
+    " The step h is an argument: the numerical gradient must be taken with the h the caller passes."))
+def gradient_check_uses_h(ctx: Context) -> None:
+    # For sum(x^3) the central difference is exactly 3x^2 + h^2: with h = 0.1 or 0.3 the exact
+    # gradient's relative error is 1e-3..4e-2 (|x| in [0.5, 2]), far from the ~1e-10 of a small step.
+    spec = {"kind": "power", "p": 3}
+    for h, tol in ((0.1, None), (0.3, 0.05), (1e-3, None)):
+        x = _spread(ctx.rng, (2, 3))
+        kwargs = {"h": h} if tol is None else {"h": h, "tol": tol}
+        ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0, **kwargs)
+        _expect_result(ok, err, want, 1e-6 if tol is None else tol,
+                       f"gradient_check of the exact gradient of sum(x**3) with h = {h:g}", case)

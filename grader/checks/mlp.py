@@ -137,7 +137,10 @@ def collapse_linear_equals_identity_network(ctx: Context) -> None:
         B_want = _mlp(np.zeros((1, weights[0].shape[0])), weights, biases, "identity")[0]
         case = f"{ctx.seed_note}, layers {[W.shape for W in weights]}"
         W_got = expect_array(got[0], W_want, "collapse_linear W", case, rtol=RTOL64, atol=ATOL64)
-        B_got = expect_array(got[1], B_want, "collapse_linear B", case, rtol=RTOL64, atol=ATOL64)
+        # The contract: B is (D_L,), and a (1, D_L) row is accepted too (X @ W + B is the same).
+        row = isinstance(got[1], np.ndarray) and got[1].shape == (1,) + B_want.shape
+        B_got = expect_array(got[1], B_want[None, :] if row else B_want, "collapse_linear B", case,
+                             rtol=RTOL64, atol=ATOL64)
         expect_array(X @ W_got + B_got, _mlp(X, weights, biases, "identity"),
                      "X @ W + B against mlp_forward(..., activation='identity')", case,
                      rtol=RTOL64, atol=ATOL64)

@@ -180,10 +180,11 @@ def logic_gate_truth_tables(ctx: Context) -> None:
 
 
 @check("hw1.perceptron.logic_gate.unknown_name_raises", hint=(
-    "Lecture part 1: XOR is not linearly separable, so no (w, b) exists; logic_gate raises ValueError for "
-    "XOR and for any name other than AND, OR, NAND."))
+    "Lecture part 1 (异或): XOR is not linearly separable, so no (w, b) exists. The contract accepts exactly "
+    "the names AND, OR and NAND; every other name, another capitalisation included, is an error."))
 def logic_gate_unknown_name_raises(ctx: Context) -> None:
-    for name in ("XOR", "NOR", "MAYBE"):
+    # The contract's clarification: other capitalisations ("and", "Or") raise too.
+    for name in ("XOR", "NOR", "MAYBE", "and", "Or", "nand"):
         ctx.expect_raises("ValueError", name)
 
 

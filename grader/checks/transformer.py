@@ -161,8 +161,13 @@ def _raise_if_builtin(reply: dict, what: str) -> None:
 
 def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
          what: str, case: str) -> np.ndarray:
-    """The student's forward output, after the structural and fairness conditions."""
-    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x}
+    """The student's forward output (eval mode), after the structural and fairness conditions."""
+    return _reply(ctx, config, state, x, mask, what, case)["out"]
+
+
+def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
+           what: str, case: str, train_passes: int = 0) -> dict:
+    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x, "train_passes": train_passes}
     if mask is not None:
         payload["mask"] = mask
     reply = ctx.drive(DRIVER, payload)
@@ -179,7 +184,7 @@ def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray,
                 f"forward should return a torch.Tensor, got {reply.get('out_type')}")
     expect_true(not reply.get("x_changed"), what, case,
                 "forward modified its input x in place; inputs are never modified (use x = x + ..., not x += ...)")
-    return reply["out"]
+    return reply
 
 
 def _case(ctx: Context, config, x, mask_note: str = "") -> str:
@@ -245,6 +250,24 @@ def encoder_matches_torch_small(ctx: Context) -> None:
     state, x = _weights(rng, 8, 16), _x(rng, 8, 2, 4)
     want = _torch_layer(state, x, 2, 16)
     _compare(ctx, config, state, x, None, want, "EncoderLayer(8, 2, 16) against nn.TransformerEncoderLayer")
+
+
+@check("hw5.transformer.EncoderLayer.train_and_eval_agree", hint=(
+    "The contract's layer has no dropout: after model.train() it computes exactly what it computes after "
+    "model.eval(). Lecture part 5's layer is attention, feed-forward, residuals and LayerNorm, nothing random."))
+def encoder_train_and_eval_agree(ctx: Context) -> None:
+    rng = np.random.default_rng(2025)  # a fixed case: the same for every student and every run
+    config = (8, 2, 16)
+    state, x = _weights(rng, 8, 16), _x(rng, 8, 3, 5)
+    want = _torch_layer(state, x, 2, 16)
+    case = _case(ctx, config, x) + "; forward after model.eval(), then twice after model.train()"
+    reply = _reply(ctx, config, state, x, None, "EncoderLayer(8, 2, 16)", case, train_passes=2)
+    expect_array(reply["out"], want, "EncoderLayer(8, 2, 16) after model.eval() against nn.TransformerEncoderLayer",
+                 case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_alternatives(state, x, 2, None))
+    for i, out in enumerate(reply.get("train_out") or [None, None]):
+        expect_true(out is not None, "EncoderLayer after model.train()", case, "forward should return a torch.Tensor")
+        expect_array(out, want, f"EncoderLayer(8, 2, 16) after model.train(), pass {i + 1} of 2 (no dropout: the "
+                     "same output as in eval mode)", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw5.transformer.EncoderLayer.matches_torch", hint=HINT_LAYER)
