@@ -263,3 +263,11 @@ def test_recursive_backward_fails_the_deep_chain_in_the_real_child(tmp_path):
 def test_closure_based_engine_gets_full_marks(tmp_path):
     results = grade_inprocess(submission_with(tmp_path / "sub", "autograd", CLOSURES), ["autograd"])
     assert results.score == results.max_score, [c.message for c in results.checks if c.status != "passed"]
+
+
+def test_a_wrong_scalar_is_charged_once(tmp_path):
+    """square_of_sum computed with a Scalar whose ** ignores p: only Scalar loses points."""
+    results = grade_inprocess(submission_with(tmp_path / "sub", "autograd", WRONG["Scalar"]["pow_without_p"]),
+                              ["autograd"])
+    lost = {c.id for c in results.checks if c.status != "passed"}
+    assert lost and all(".Scalar." in i for i in lost), lost

@@ -555,3 +555,13 @@ def test_lecture_constants_follow_the_formula():
     assert np.array_equal(checks._convolve_valid(checks.LECTURE_X, checks.LECTURE_K), checks.LECTURE_Y)
     assert sum(int(np.prod(s)) for s in checks._alexnet_param_shapes(1000)) == checks.ALEXNET_PARAMS
     assert checks._alexnet_expected_shapes(3, 224, 224) == checks.ALEXNET_224
+
+
+def test_a_wrong_conv_output_size_is_charged_once(tmp_path):
+    """alexnet_shapes built on a conv_output_size without the +1: only conv_output_size loses points."""
+    folder = submission_with(tmp_path / "sub", MODULE, WRONG["conv_output_size"]["no_plus_one"])
+    results = run_checks(folder, ("conv_output_size", "alexnet_shapes"))
+    lost = {i for i, r in results.items() if r.status != "passed"}
+    assert lost and all(".conv_output_size." in i for i in lost), lost
+    # ... while an alexnet_shapes with its own wrong arithmetic still fails
+    caught(tmp_path / "own", "alexnet_shapes", WRONG["alexnet_shapes"]["conv1_padding_0"])

@@ -200,10 +200,21 @@ def sdpa_lecture_formula(ctx: Context) -> None:
     q = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])           # Tq = 3, d = 2
     k = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, -1.0], [1.0, -1.0]])  # Tk = 4
     v = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
-    case = "q = [[1,0],[0,2],[1,1]], k = [[1,1],[2,0],[0,-1],[1,-1]], v (4,3), no mask"
-    got = ctx.call(q, k, v)
-    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention", case,
+    case = "q = [[1,0],[0,2],[1,1]], k = [[1,1],[2,0],[0,-1],[1,-1]], v (4,3)"
+    got = ctx.call_unchanged(q, k, v)
+    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention", case + ", no mask",
                       alternatives=_alternatives(q, k, v))
+    mask = np.array([[True, False, False, False], [True, True, False, True], [False, True, True, True]])
+    _expect_attention(ctx.call(q, k, v, mask), _attention(q, k, v, mask), "scaled_dot_product_attention with a mask",
+                      case + f", mask = {mask.astype(int).tolist()} (1 = may attend)",
+                      alternatives=_alternatives(q, k, v, mask))
+    # Batched (2, 3, 2) queries, the second item scaled by 600: scores up to ~850, where e^score overflows.
+    qb, kb, vb = np.stack([q, 600 * q]), np.stack([k, k]), np.stack([v, v])
+    _expect_attention(ctx.call(qb, kb, vb), _attention(qb, kb, vb), "scaled_dot_product_attention, batched, "
+                      "large scores", case + "; batch of 2: (q, k, v) and (600 q, k, v)", alternatives=_alternatives(qb, kb, vb))
+    _expect_attention(ctx.call(*(a.astype(np.float32) for a in (q, k, v))), _attention(q, k, v),
+                      "scaled_dot_product_attention in float32", case + ", float32", rtol=RTOL32, atol=ATOL32,
+                      dtype=np.float32)
 
 
 @check("hw5.attention.scaled_dot_product_attention.matches_torch", hint=HINT_SDPA + " " + HINT_MASK)
@@ -480,9 +491,20 @@ def mha_small_example(ctx: Context) -> None:
     eye = np.eye(4)
     Wo = np.array([[1.0, 0.0, 0.0, 0.5], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [0.5, 0.0, 0.0, 1.0]])
     W = (eye, eye, eye, Wo)
-    case = "self-attention, x (1,3,4), Wq = Wk = Wv = I, Wo (4,4), num_heads = 2 (features 0:2 and 2:4), no biases"
-    got = _call_mha(ctx, x, x, W, 2)
-    _expect_mha(got, _mha(x, x, W, 2), "multi_head_attention", case, _mha_alternatives(x, x, W, 2))
+    case = "self-attention, x (1,3,4), Wq = Wk = Wv = I, Wo (4,4), num_heads = 2 (features 0:2 and 2:4)"
+    got = _call_mha(ctx, x, x, W, 2, unchanged=True)
+    _expect_mha(got, _mha(x, x, W, 2), "multi_head_attention", case + ", no biases", _mha_alternatives(x, x, W, 2))
+    b = (np.array([0.5, 0.0, 0.0, -0.5]), np.array([0.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, -1.0, 0.0]),
+         np.array([0.0, 0.0, 0.0, 2.0]))
+    mask = _tril(3)
+    case += ", bq = [.5,0,0,-.5], bk = [0,1,0,0], bv = [1,0,-1,0], bo = [0,0,0,2], causal mask (3, 3)"
+    alternatives = {"the mask ignored": _mha(x, x, W, 2, b=b), **_mha_alternatives(x, x, W, 2, mask, b)}
+    _expect_mha(_call_mha(ctx, x, x, W, 2, mask=mask, b=b), _mha(x, x, W, 2, mask, b), "multi_head_attention with "
+                "biases and a causal mask", case, alternatives)
+    got = _call_mha(ctx, x.astype(np.float32), x.astype(np.float32), tuple(w.astype(np.float32) for w in W), 2,
+                    mask=mask, b=tuple(v.astype(np.float32) for v in b))
+    _expect_mha(got, _mha(x, x, W, 2, mask, b), "multi_head_attention in float32", case + ", float32", {},
+                rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw5.attention.multi_head_attention.matches_torch", hint=HINT_MHA)

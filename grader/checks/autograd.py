@@ -14,7 +14,7 @@ import numpy as np
 
 from ..compare import as_array, as_sequence, expect_array, expect_float
 from ..context import Context
-from ..errors import CheckFailed
+from ..errors import CheckFailed, StudentCodeStopped
 from ..registry import check
 
 Node = dict[str, Any]
@@ -266,11 +266,34 @@ def square_of_sum_random(ctx: Context) -> None:
 def _expect_square_of_sum(ctx: Context, x: float, y: float, case: str) -> None:
     got = as_sequence(ctx.call(x, y), 3, "square_of_sum", case)
     s = x + y
+    want = [s * s, 2 * s, 2 * s]
     # one addition and one product in float64: a few ulp
-    expect_float(got[0], s * s, "square_of_sum f", case, rtol=1e-12, atol=1e-12,
+    if not _close_all(got, want):
+        # square_of_sum is computed with Scalar by the contract: a Scalar bug is charged by Scalar's
+        # checks, so the answer of the student's own Scalar is taken as right (charged once).
+        own = _own_square_of_sum(ctx, x, y)
+        if own is not None and not _close_all(own, want) and _close_all(got, own):
+            return
+    expect_float(got[0], want[0], "square_of_sum f", case, rtol=1e-12, atol=1e-12,
                  hint_on={"2(x + y), the derivative": 2 * s})
-    expect_float(got[1], 2 * s, "square_of_sum df/dx", case, rtol=1e-12, atol=1e-12)
-    expect_float(got[2], 2 * s, "square_of_sum df/dy", case, rtol=1e-12, atol=1e-12)
+    expect_float(got[1], want[1], "square_of_sum df/dx", case, rtol=1e-12, atol=1e-12)
+    expect_float(got[2], want[2], "square_of_sum df/dy", case, rtol=1e-12, atol=1e-12)
+
+
+def _close_all(got: Any, want: list[float]) -> bool:
+    try:
+        return all(abs(float(g) - w) <= 1e-12 + 1e-12 * abs(w) for g, w in zip(got, want, strict=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _own_square_of_sum(ctx: Context, x: float, y: float) -> list[float] | None:
+    """(f, df/dx, df/dy) of (x + y) ** 2 built from the student's Scalar, or None when it cannot."""
+    try:
+        got = run_graph(ctx, [leaf(x), leaf(y), {"op": "add", "a": 0, "b": 1}, {"op": "pow", "a": 2, "p": 2.0}], 3)
+    except StudentCodeStopped:
+        return None
+    return [got["data"][3], got["grad"][0], got["grad"][1]]
 
 
 @check("hw1.autograd.Scalar.lecture_graph", hint=HINT_BACKWARD)

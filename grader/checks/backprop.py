@@ -85,6 +85,33 @@ def neuron_forward_lecture_steps(ctx: Context) -> None:
                  dtype=np.float32)
 
 
+NEURON_X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+NEURON_W, NEURON_B, NEURON_DY = np.array([0.5, -1.0]), 0.25, np.array([1.0, -2.0, 0.5])
+
+
+@check("hw2.backprop.neuron_backward.small_example", hint=HINT_CHAIN)
+def neuron_backward_small_example(ctx: Context) -> None:
+    y = _sigmoid(NEURON_X @ NEURON_W + NEURON_B)
+    dz = NEURON_DY * y * (1 - y)
+    want = (np.outer(dz, NEURON_W), NEURON_X.T @ dz, float(np.sum(dz)))
+    without_slope = (np.outer(NEURON_DY, NEURON_W), NEURON_X.T @ NEURON_DY)
+    case = (f"x = {NEURON_X.tolist()}, w = {NEURON_W.tolist()}, b = {NEURON_B}, dy = {NEURON_DY.tolist()}, "
+            "the cache from your neuron_forward")
+    for dtype in (np.float64, np.float32):
+        x, w, dy = NEURON_X.astype(dtype), NEURON_W.astype(dtype), NEURON_DY.astype(dtype)
+        _, cache = _forward(ctx, "neuron_forward", x, w, NEURON_B)
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(dy, cache), 3, "neuron_backward", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        note = "" if dtype == np.float64 else " (float32)"
+        expect_array(got[0], want[0], f"neuron_backward dx{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"dy * w without sigma'(z2)": without_slope[0]})
+        expect_array(got[1], want[1], f"neuron_backward dw{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"x^T dy without sigma'(z2)": without_slope[1]})
+        expect_float(got[2], want[2], f"neuron_backward db{note}", case, rtol=rtol, atol=atol,
+                     hint_on={"the mean over the batch instead of the sum": want[2] / 3})
+
+
 @check("hw2.backprop.neuron_backward.matches_torch", hint=HINT_CHAIN)
 def neuron_backward_matches_torch(ctx: Context) -> None:
     import torch
@@ -131,7 +158,26 @@ def _affine_inputs(ctx: Context, n: int, d: int, m: int, dtype=np.float64):
     return x, W, ctx.rng.normal(size=m).astype(dtype)
 
 
-@check("hw2.backprop.affine_forward.matches_formula", hint="out = x @ W + b, b added to every row (broadcasting).")
+HINT_AFFINE_FORWARD = "out = x @ W + b, b added to every row (broadcasting)."
+AFFINE_X = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+AFFINE_W = np.array([[1.0, -1.0], [0.5, 2.0], [-2.0, 0.25]])
+AFFINE_B, AFFINE_DOUT = np.array([0.5, -1.0]), np.array([[1.0, -0.5], [2.0, 3.0]])
+AFFINE_CASE = f"x = {AFFINE_X.tolist()}, W = {AFFINE_W.tolist()}, b = {AFFINE_B.tolist()}"
+
+
+@check("hw2.backprop.affine_forward.small_example", hint=HINT_AFFINE_FORWARD)
+def affine_forward_small_example(ctx: Context) -> None:
+    want = AFFINE_X @ AFFINE_W + AFFINE_B
+    for dtype in (np.float64, np.float32):
+        args = [a.astype(dtype) for a in (AFFINE_X, AFFINE_W, AFFINE_B)]
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(*args), 2, "affine_forward", AFFINE_CASE)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        expect_array(got[0], want, f"affine_forward out ({np.dtype(dtype).name})", AFFINE_CASE, rtol=rtol, atol=atol,
+                     dtype=dtype, hint_on={"x @ W, the bias missing": AFFINE_X @ AFFINE_W})
+
+
+@check("hw2.backprop.affine_forward.matches_formula", hint=HINT_AFFINE_FORWARD)
 def affine_forward_matches_formula(ctx: Context) -> None:
     for n, d, m, dtype in ((4, 3, 5, np.float64), (1, 2, 2, np.float64), (3, 4, 2, np.float32)):
         x, W, b = _affine_inputs(ctx, n, d, m, dtype)
@@ -140,6 +186,23 @@ def affine_forward_matches_formula(ctx: Context) -> None:
         want = x.astype(np.float64) @ W.astype(np.float64) + b
         rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
         expect_array(got[0], want, "affine_forward out", case, rtol=rtol, atol=atol, dtype=dtype)
+
+
+@check("hw2.backprop.affine_backward.small_example", hint=HINT_AFFINE)
+def affine_backward_small_example(ctx: Context) -> None:
+    want = (AFFINE_DOUT @ AFFINE_W.T, AFFINE_X.T @ AFFINE_DOUT, AFFINE_DOUT.sum(axis=0))
+    case = AFFINE_CASE + f", dout = {AFFINE_DOUT.tolist()}, the cache from your affine_forward"
+    for dtype in (np.float64, np.float32):
+        _, cache = _forward(ctx, "affine_forward", *(a.astype(dtype) for a in (AFFINE_X, AFFINE_W, AFFINE_B)))
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(AFFINE_DOUT.astype(dtype), cache), 3, "affine_backward", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        note = "" if dtype == np.float64 else " (float32)"
+        expect_array(got[0], want[0], f"affine_backward dx{note}", case, rtol=rtol, atol=atol, dtype=dtype)
+        expect_array(got[1], want[1], f"affine_backward dW{note}", case, rtol=rtol, atol=atol, dtype=dtype)
+        expect_array(got[2], want[2], f"affine_backward db{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"the mean of dout over the batch (db sums it)": want[2] / 2,
+                              "dout of the first sample only": AFFINE_DOUT[0]})
 
 
 @check("hw2.backprop.affine_backward.matches_torch", hint=HINT_AFFINE)
@@ -174,7 +237,20 @@ def affine_backward_finite_differences(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
-@check("hw2.backprop.relu_forward.matches_formula", hint="out = max(0, x) elementwise, a new array of x's dtype.")
+HINT_RELU_FORWARD = "out = max(0, x) elementwise, a new array of x's dtype (x itself is left as it was)."
+
+
+@check("hw2.backprop.relu_forward.small_example", hint=HINT_RELU_FORWARD)
+def relu_forward_small_example(ctx: Context) -> None:
+    x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.5]])
+    case = f"x = {x.tolist()}"
+    for dtype in (np.float64, np.float32):
+        got = as_sequence(ctx.call_unchanged(x.astype(dtype)), 2, "relu_forward", case)
+        expect_array(got[0], np.maximum(x, 0), f"relu_forward out ({np.dtype(dtype).name})", case, rtol=0, atol=0,
+                     dtype=dtype)
+
+
+@check("hw2.backprop.relu_forward.matches_formula", hint=HINT_RELU_FORWARD)
 def relu_forward_matches_formula(ctx: Context) -> None:
     for shape, dtype in (((4, 5), np.float64), ((2, 3, 2), np.float64), ((6,), np.float32)):
         x = ctx.rng.normal(size=shape).astype(dtype)
@@ -231,7 +307,7 @@ def sgd_step_update(ctx: Context) -> None:
     grads = {"W": np.array([[0.1, -0.2], [0.0, 1.0]]), "b": np.array([2.0, -3.0])}
     case = "params W = [[1,2],[3,4]], b = [0.5,-0.5]; grads W = [[0.1,-0.2],[0,1]], b = [2,-3]; lr = 0.1"
     want = {k: params[k] - 0.1 * grads[k] for k in params}
-    _expect_params(ctx.call(params, grads, 0.1), want, "sgd_step", case, rtol=1e-12, atol=1e-15)
+    _expect_params(ctx.call_unchanged(params, grads, 0.1), want, "sgd_step", case, rtol=1e-12, atol=1e-15)
 
 
 @check("hw2.backprop.sgd_step.new_dict_inputs_unchanged", hint=(
@@ -276,6 +352,35 @@ def _torch_net(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> t
 
 def _net_case(ctx: Context, params: dict, X: np.ndarray) -> str:
     return f"{ctx.seed_note}, {shapes(X=X)}, " + ", ".join(f"{k} {v.shape}" for k, v in params.items())
+
+
+NET_PARAMS = {"W1": np.array([[1.0, -1.0, 0.5], [0.5, 2.0, -1.0]]), "b1": np.array([0.1, -0.2, 0.0]),
+              "W2": np.array([[1.0, -0.5, 0.0], [0.5, 1.0, -1.0], [-1.0, 0.5, 2.0]]), "b2": np.array([0.0, 0.5, -0.5])}
+NET_X, NET_Y = np.array([[1.0, 0.5], [-1.0, 2.0], [0.0, -1.0], [2.0, 1.0]]), np.array([0, 2, 1, 2])
+
+
+@check("hw2.backprop.two_layer_net.small_example", hint=HINT_NET)
+def two_layer_net_small_example(ctx: Context) -> None:
+    case = (f"X = {NET_X.tolist()}, y = {NET_Y.tolist()}, W1 (2, 3), b1 (3,), W2 (3, 3), b2 (3,) fixed; one hidden unit "
+            "is negative for some samples, so the ReLU mask matters")
+    scores = _scores(NET_PARAMS, NET_X)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    expect_array(ctx.call_unchanged(NET_PARAMS, NET_X), scores, "two_layer_net scores (y=None)", case, rtol=RTOL64,
+                 atol=ATOL64, dtype=np.float64, hint_on={"the softmax of the scores": e / e.sum(axis=1, keepdims=True)})
+    # b2 + [400, -320, 395]: scores 720 apart in every row, where a softmax shifted any other way than
+    # by its row maximum overflows.
+    for shift in (0.0, np.array([400.0, -320.0, 395.0])):
+        params = dict(NET_PARAMS, b2=NET_PARAMS["b2"] + shift)
+        note = case if np.isscalar(shift) else case + ", b2 + [400, -320, 395] (scores up to 400, 720 apart)"
+        got = as_sequence(ctx.call(params, NET_X, NET_Y), 2, "two_layer_net(params, X, y)", note)
+        loss, grads = _torch_net(params, NET_X, NET_Y)
+        expect_float(got[0], loss, "two_layer_net loss (mean softmax cross-entropy)", note, rtol=RTOL64,
+                     atol=ATOL64, hint_on={"the sum over the batch instead of the mean": loss * len(NET_Y)})
+        expect_true(isinstance(got[1], dict) and sorted(got[1]) == sorted(PARAM_NAMES), "two_layer_net grads", note,
+                    f"expected a dict with the keys {list(PARAM_NAMES)}")
+        for k in PARAM_NAMES:
+            expect_gradient(got[1][k], grads[k], f"two_layer_net grads[{k!r}]", note, tol=TORCH_TOL,
+                            floor=TORCH_FLOOR, dtype=np.float64)
 
 
 @check("hw2.backprop.two_layer_net.scores", hint=(

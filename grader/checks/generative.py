@@ -107,12 +107,13 @@ def reparameterize_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 1.0, -1.0]])
     logvar = np.array([[0.0, math.log(4.0), math.log(0.25)]])
     eps = np.array([[1.0, 1.0, 1.0]])
-    got = ctx.call(mu, logvar, eps)
-    expect_array(got, np.array([[1.0, 3.0, -0.5]]), "reparameterize",
-                 "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)",
-                 rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
-                          mu + np.exp(logvar) * eps})
+    case = "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)"
+    alternatives = {"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
+                    mu + np.exp(logvar) * eps}
+    expect_array(ctx.call_unchanged(mu, logvar, eps), np.array([[1.0, 3.0, -0.5]]), "reparameterize", case,
+                 rtol=0, atol=1e-12, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (mu, logvar, eps))), np.array([[1.0, 3.0, -0.5]]),
+                 "reparameterize in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw6.generative.reparameterize.random", hint=HINT_REPARAM)
@@ -147,10 +148,11 @@ def vae_kl_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = np.array([0.0, 2.5 - math.log(2.0)])  # row 2: 0.5 * (4 + 1 - 1 - log 4) + 0.5 * (1 + 1 - 1 - 0)
-    got = ctx.call(mu, logvar)
-    expect_array(got, want, "vae_kl", "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row "
-                 "is the prior itself (KL 0)", rtol=0, atol=1e-12, dtype=np.float64,
+    case = "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row is the prior itself (KL 0)"
+    expect_array(ctx.call_unchanged(mu, logvar), want, "vae_kl", case, rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on=_kl_alternatives(want, 2))
+    expect_array(ctx.call(mu.astype(np.float32), logvar.astype(np.float32)), want, "vae_kl in float32", case,
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_kl_alternatives(want, 2))
 
 
 @check("hw6.generative.vae_kl.matches_torch", hint=HINT_KL)
@@ -192,10 +194,14 @@ def vae_loss_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = (5.0 + 1.0 + 2.5 - math.log(2.0)) / 2  # squared errors 5 and 1, KL 0 and 2.5 - log 2
-    got = ctx.call(x, x_recon, mu, logvar)
-    expect_float(got, want, "vae_loss", "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], "
-                 "logvar = [[0, 0], [log 4, 0]]", rtol=1e-12, atol=1e-12,
-                 hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+    case = "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]"
+    got = ctx.call_unchanged(x, x_recon, mu, logvar)
+    expect_float(got, want, "vae_loss", case, rtol=1e-12, atol=1e-12, hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+    # The same numbers as images (N, C, H, W) = (2, 1, 2, 1) in float32: the error sums over C, H and W.
+    args = (x.reshape(2, 1, 2, 1), x_recon.reshape(2, 1, 2, 1), mu, logvar)
+    got = ctx.call(*(a.astype(np.float32) for a in args))
+    expect_float(got, want, "vae_loss on image-shaped float32 x (N, C, H, W)", case + ", x and x_recon as (2, 1, 2, 1)",
+                 rtol=RTOL32, atol=ATOL32, hint_on=_vae_alternatives(*args))
 
 
 @check("hw6.generative.vae_loss.random", hint=HINT_VAE_LOSS)
@@ -596,11 +602,14 @@ def _q_alternatives(x0, t, abar, noise) -> dict:
 def q_sample_simple(ctx: Context) -> None:
     x0, noise = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0], [0.0, -1.0]])
     t, abar = np.array([0, 2]), np.array([0.64, 0.49, 0.36])
-    got = ctx.call(x0, t, abar, noise)
-    expect_array(got, np.array([[1.4, 2.2], [1.8, 1.6]]), "q_sample",
-                 "x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
-                 "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6", rtol=1e-12, atol=1e-12,
+    case = ("x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
+            "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6")
+    want = np.array([[1.4, 2.2], [1.8, 1.6]])
+    expect_array(ctx.call_unchanged(x0, t, abar, noise), want, "q_sample", case, rtol=1e-12, atol=1e-12,
                  dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
+    got = ctx.call(x0.astype(np.float32), t, abar, noise.astype(np.float32))
+    expect_array(got, want, "q_sample with float32 x0 and noise (alphas_cumprod float64)", case, rtol=RTOL32,
+                 atol=ATOL32, dtype=np.float32, hint_on=_q_alternatives(x0, t, abar, noise))
 
 
 @check("hw6.generative.q_sample.closed_form", hint=HINT_Q)

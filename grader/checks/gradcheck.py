@@ -122,11 +122,15 @@ def _expect_bool(value: Any, what: str, case: str) -> bool:
 
 @check("hw2.gradcheck.forward_difference.lecture_example", hint=HINT_FORWARD)
 def forward_difference_lecture_example(ctx: Context) -> None:
-    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0, h=1e-4)
-    case = f"f(w) = w^2, x = 1.0, h = 1e-4; your function evaluated f at {got['points']}"
+    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0)
+    case = f"f(w) = w^2, x = 1.0, the default h = 1e-4; your function evaluated f at {got['points']}"
     # ((1 + 1e-4)^2 - 1) / 1e-4 = 2.0001; float64 rounding of the difference is ~1e-12.
     expect_float(got["value"], 2.0001, "forward_difference, the lecture's example", case, rtol=0, atol=1e-8,
                  hint_on={"the central difference (f(x+h) - f(x-h)) / 2h, or the exact derivative": 2.0})
+    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0, h=0.5)
+    case = f"f(w) = w^2, x = 1.0, h = 0.5: (1.5^2 - 1) / 0.5 = 2.5; your function evaluated f at {got['points']}"
+    expect_float(got["value"], 2.5, "forward_difference with h = 0.5", case, rtol=0, atol=1e-12,
+                 hint_on={"the difference with another step (h ignored)": 2.0001, "the central difference": 2.0})
 
 
 @check("hw2.gradcheck.forward_difference.random", hint=HINT_FORWARD)
@@ -164,13 +168,19 @@ def _expect_shapes_seen(got: dict, x: np.ndarray, case: str) -> None:
 def numerical_gradient_simple_example(ctx: Context) -> None:
     x = np.array([[1.0, -2.0, 3.0], [0.5, 0.25, -1.0]])
     spec = {"kind": "power", "p": 2}
-    got = _drive(ctx, "numerical_gradient", spec, x)
-    case = (f"f(x) = sum(x**2), x = {x.tolist()}, default h; f was called {got['calls']} times "
-            f"with shapes {got['shapes']}")
-    _expect_shapes_seen(got, x, case)
-    # Central differences of a quadratic are exact up to rounding ~1e-16 * |f| / h ~ 1e-10.
-    expect_array(got["value"], 2 * x, "numerical_gradient of sum(x**2)", case, rtol=1e-6, atol=1e-6,
-                 dtype=np.float64)
+    for dtype, h in ((np.float64, None), (np.float32, 1e-2)):
+        xd = x.astype(dtype)
+        got = _drive(ctx, "numerical_gradient", spec, xd, **({} if h is None else {"h": h}))
+        case = (f"f(x) = sum(x**2), x = {x.tolist()} {np.dtype(dtype).name}, {'default h' if h is None else f'h = {h}'}"
+                f"; f was called {got['calls']} times with shapes {got['shapes']}")
+        _expect_shapes_seen(got, xd, case)
+        expect_true(got["x_unchanged"], "numerical_gradient", case,
+                    "x was modified: after the call it differs from the array passed in (an element was perturbed "
+                    "and not restored?)")
+        # Central differences of a quadratic are exact up to rounding ~1e-16 * |f| / h ~ 1e-10 in float64;
+        # in float32 x[i] +- h is rounded (see the float32 check), 1e-3 relative allows for it.
+        tol = 1e-6 if dtype == np.float64 else 1e-3
+        expect_array(got["value"], 2 * x, "numerical_gradient of sum(x**2)", case, rtol=tol, atol=tol, dtype=dtype)
 
 
 @check("hw2.gradcheck.numerical_gradient.known_gradients", hint=HINT_NUMERICAL)
@@ -262,6 +272,10 @@ def relative_error_simple_example(ctx: Context) -> None:
     # |2 - 2.5| / 4.5 = 1/9 is the largest; elements equal to each other give 0, including 0 vs 0.
     expect_float(got, 1 / 9, "relative_error", case, rtol=1e-12, atol=0,
                  hint_on={"the mean over elements instead of the max": (1 / 9) / 4})
+    # eps as a floor that matters: |a| + |b| = 3e-3 < eps = 1, so the error is 1e-3 / 1.
+    a, b = np.array([1e-3, 0.0]), np.array([2e-3, 0.0])
+    expect_float(ctx.call(a, b, eps=1.0), 1e-3, "relative_error with eps = 1", f"a = {a.tolist()}, b = {b.tolist()}, "
+                 "eps = 1.0", rtol=1e-12, atol=0, hint_on={"the default eps (eps ignored)": 1 / 3})
 
 
 @check("hw2.gradcheck.relative_error.random", hint=HINT_RELATIVE)
@@ -336,6 +350,10 @@ def gradient_check_lecture_example(ctx: Context) -> None:
     # grad_f = w instead of 2w: the relative error is |w - 2w| / (|w| + |2w|) = 1/3 everywhere.
     ok, err, case, want = _gradient_check(ctx, spec, x, scale=0.5)
     _expect_result(ok, err, want, 1e-6, "gradient_check with a wrong gradient w (the factor 2 forgotten)", case)
+    # tol equal to the error itself: ok is max_rel_error <= tol, so the boundary passes.
+    ok, again, case, _ = _gradient_check(ctx, spec, x, scale=0.5, tol=err)
+    expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
+                f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")
 
 
 @check("hw2.gradcheck.gradient_check.respects_tol", hint=HINT_CHECK)

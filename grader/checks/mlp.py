@@ -45,10 +45,14 @@ def _mlp(X, weights, biases, activation):
 
 @check("hw1.mlp.two_layer_forward.lecture_xor", hint=HINT_TWO_LAYER)
 def two_layer_forward_lecture_xor(ctx: Context) -> None:
-    got = ctx.call(XOR_X, LECTURE["W"], LECTURE["c"], LECTURE["w"], LECTURE["b"])
-    expect_array(got, XOR_Y, "two_layer_forward on the lecture's XOR network",
-                 "X = [[0,0],[0,1],[1,0],[1,1]], W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0",
-                 rtol=0, atol=1e-12)
+    case = "X = [[0,0],[0,1],[1,0],[1,1]], W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0"
+    got = ctx.call_unchanged(XOR_X, LECTURE["W"], LECTURE["c"], LECTURE["w"], LECTURE["b"])
+    expect_array(got, XOR_Y, "two_layer_forward on the lecture's XOR network", case, rtol=0, atol=1e-12,
+                 dtype=np.float64)
+    # The same network with b = 0.5 and in float32: every value is exact in both dtypes.
+    args32 = [XOR_X.astype(np.float32)] + [LECTURE[k].astype(np.float32) for k in "Wcw"]
+    expect_array(ctx.call(*args32, 0.5), XOR_Y + 0.5, "two_layer_forward on the lecture's XOR network, float32",
+                 case.replace("b = 0", "b = 0.5, float32 arrays"), rtol=0, atol=1e-6, dtype=np.float32)
 
 
 @check("hw1.mlp.two_layer_forward.random", hint=HINT_TWO_LAYER)
@@ -104,13 +108,23 @@ def mlp_forward_each_activation(ctx: Context) -> None:
                               ACTIVATIONS[activation](_mlp(X, weights, biases, activation))})
 
 
-@check("hw1.mlp.mlp_forward.depths", hint="Loop over all the layers: the number of layers is len(weights).")
+@check("hw1.mlp.mlp_forward.depths", hint=(
+    "Lecture part 1 (多层感知机): one affine map per entry of the lists (len(weights) layers), the chosen "
+    "activation between them."))
 def mlp_forward_depths(ctx: Context) -> None:
-    for depth in (1, 2, 5):
-        weights, biases, X = random_layers(ctx.rng, depth=depth)
-        got = ctx.call(X, weights, biases)
-        expect_array(got, _mlp(X, weights, biases, "relu"), f"mlp_forward with {depth} layer(s), default relu",
-                     f"{ctx.seed_note}, layers {[W.shape for W in weights]}", rtol=RTOL64, atol=ATOL64)
+    for depth, activation, dtype in ((1, None, np.float64), (2, "tanh", np.float64), (5, None, np.float64),
+                                     (3, "sigmoid", np.float32)):
+        weights, biases, X = random_layers(ctx.rng, depth=depth, dtype=dtype)
+        kwargs = {} if activation is None else {"activation": activation}
+        name = activation or "relu"
+        got = ctx.call_unchanged(X, weights, biases, **kwargs) if depth == 2 else ctx.call(X, weights, biases, **kwargs)
+        f64 = [[a.astype(np.float64) for a in arrays] for arrays in (weights, biases)]
+        want = _mlp(X.astype(np.float64), *f64, name)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        expect_array(got, want, f"mlp_forward with {depth} layer(s), activation={name!r}"
+                     f"{'' if activation else ' (the default)'}", f"{ctx.seed_note}, layers "
+                     f"{[W.shape for W in weights]}, {np.dtype(dtype).name}", rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"the relu network (activation ignored)": _mlp(X.astype(np.float64), *f64, "relu")})
 
 
 @check("hw1.mlp.mlp_forward.float32", hint="float32 in, float32 out.")

@@ -118,8 +118,12 @@ def _separable(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 @check("hw1.perceptron.sign.zero_is_plus_one", hint=HINT_SIGN)
 def sign_zero_is_plus_one(ctx: Context) -> None:
     z = np.array([-2.5, -1e-300, 0.0, 1e-300, 3.0])
-    expect_array(ctx.call(z), np.array([-1.0, -1.0, 1.0, 1.0, 1.0]), "sign", "z = [-2.5, -1e-300, 0, 1e-300, 3]",
+    want = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
+    expect_array(ctx.call_unchanged(z), want, "sign", "z = [-2.5, -1e-300, 0, 1e-300, 3]",
                  rtol=0, atol=0, dtype=np.float64, hint_on={"np.sign (sign(0) = 0)": np.sign(z)})
+    z32 = np.array([[-2.5, 0.0], [0.0, 3.0]], dtype=np.float32)
+    expect_array(ctx.call(z32), _sign(z32), "sign with float32 input", "z = [[-2.5, 0], [0, 3]] float32",
+                 rtol=0, atol=0, dtype=np.float32, hint_on={"np.sign (sign(0) = 0)": np.sign(z32)})
 
 
 @check("hw1.perceptron.sign.random", hint=HINT_SIGN + " Keep z's shape and float dtype (float32 stays float32).")
@@ -133,6 +137,20 @@ def sign_random(ctx: Context) -> None:
     z32 = np.concatenate([ctx.rng.normal(size=5), [0.0]]).astype(np.float32)
     expect_array(ctx.call(z32), _sign(z32), "sign with float32 input", f"{ctx.seed_note}, {shapes(z=z32)}",
                  rtol=0, atol=0, dtype=np.float32)
+
+
+@check("hw1.perceptron.perceptron_predict.small_example", hint=HINT_PREDICT)
+def perceptron_predict_small_example(ctx: Context) -> None:
+    # The OR gate's line w = [1, 1], b = -1 puts [0, 1] and [1, 0] exactly on it (score 0: +1).
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [-2.0, 0.5]])
+    w, b = np.array([1.0, 1.0]), -1.0
+    case = f"X = {X.tolist()}, w = [1, 1], b = -1: scores [-1, 0, 0, 1, -2.5]"
+    want = np.array([-1.0, 1.0, 1.0, 1.0, -1.0])
+    alternatives = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), "sgn(X @ w) (the bias b is missing)": _sign(X @ w)}
+    expect_array(ctx.call_unchanged(X, w, b), want, "perceptron_predict", case, rtol=0, atol=0, dtype=np.float64,
+                 hint_on=alternatives)
+    expect_array(ctx.call(X.astype(np.float32), w.astype(np.float32), b), want, "perceptron_predict with float32 "
+                 "X and w", case, rtol=0, atol=0, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw1.perceptron.perceptron_predict.random", hint=HINT_PREDICT)
@@ -198,6 +216,24 @@ def perceptron_train_converges_on_gates(ctx: Context) -> None:
                     f"errors = {errors}"[:600])
         expect_array(_sign(GATE_X @ w.astype(np.float64) + b), y,
                      f"sgn(X @ w + b) with your learnt w = {w.tolist()}, b = {b} on {name}", case, rtol=0, atol=0)
+
+
+# A fixed separable set whose trace depends on the order of the samples: 4 epochs with lr = 0.5.
+TRACE_X = np.array([[3.0, 1.0], [1.0, 0.0], [3.0, -2.0], [-1.0, 1.0], [1.0, -3.0], [-2.0, 1.0]])
+TRACE_Y = np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
+
+
+@check("hw1.perceptron.perceptron_train.small_trace", hint=HINT_TRAIN)
+def perceptron_train_small_trace(ctx: Context) -> None:
+    # Every step of the rule is exact here (dyadic lr, small integers), so errors, w and b must be
+    # exactly the judge's; float32 X must give the same numbers with w in float32.
+    _expect_run(ctx, TRACE_X, TRACE_Y, 0.5, 50, unchanged=True)
+    case = f"X = {TRACE_X.tolist()} float32, y = {TRACE_Y.tolist()}, lr=0.5, epochs=50"
+    w, b, errors = _train(ctx, TRACE_X.astype(np.float32), TRACE_Y.astype(np.float32), case, lr=0.5, epochs=50)
+    w_want, b_want, errors_want = rosenblatt(TRACE_X, TRACE_Y, 0.5, 50)
+    expect_equal(errors, errors_want, "perceptron_train errors per epoch (float32 X)", case)
+    expect_array(w, w_want, "perceptron_train w (float32 X)", case, rtol=0, atol=ATOL_WB)
+    expect_float(b, b_want, "perceptron_train b (float32 X)", case, rtol=0, atol=ATOL_WB)
 
 
 @check("hw1.perceptron.perceptron_train.xor_never_converges", hint=(

@@ -121,12 +121,14 @@ def rnn_step_small_example(ctx: Context) -> None:
     Wh = np.array([[0.2, 0.1, 0.0], [-0.3, 0.5, 0.1], [0.0, 0.2, -0.4]])
     b = np.array([0.1, -0.1, 0.2])
     pre = x @ Wx + h @ Wh + b
-    got = ctx.call(x, h, Wx, Wh, b)
-    expect_array(got, np.tanh(pre), "rnn_step on a small example",
-                 "x = [[1,2],[0,-1]], h = [[.5,-.5,0],[1,0,-1]], Wx (2,3), Wh (3,3), b = [.1,-.1,.2]",
-                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"x @ Wx + h @ Wh + b without the tanh": pre,
-                          "tanh(x @ Wx + h @ Wh) + b (bias outside the tanh)": np.tanh(x @ Wx + h @ Wh) + b})
+    case = "x = [[1,2],[0,-1]], h = [[.5,-.5,0],[1,0,-1]], Wx (2,3), Wh (3,3), b = [.1,-.1,.2]"
+    alternatives = {"x @ Wx + h @ Wh + b without the tanh": pre,
+                    "tanh(x @ Wx + h @ Wh) + b (bias outside the tanh)": np.tanh(x @ Wx + h @ Wh) + b}
+    expect_array(ctx.call_unchanged(x, h, Wx, Wh, b), np.tanh(pre), "rnn_step on a small example", case,
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, b))), np.tanh(pre),
+                 "rnn_step on a small example in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 @check("hw4.rnn.rnn_step.matches_torch", hint=HINT_STEP)
@@ -168,13 +170,16 @@ def rnn_forward_small_sequence(ctx: Context) -> None:
     b = np.array([0.0, 0.1])
     want = _rnn_forward(xs, h0, Wx, Wh, b)
     from_h0 = np.stack([_rnn_step(xs[:, t], h0, Wx, Wh, b) for t in range(3)], axis=1)
-    got = ctx.call(xs, h0, Wx, Wh, b)
-    expect_array(got, want, "rnn_forward on a 3-step sequence (N=2, T=3, D=1, H=2)",
-                 "xs = [[[1],[0],[-1]],[[.5],[.5],[2]]], h0 = [[0,0],[.5,-.5]], Wx = [[1,-.5]], "
-                 "Wh = [[.5,.25],[-.25,.5]], b = [0,.1]", rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"every step started from h0 (the hidden state is not carried)": from_h0,
-                          "the states shifted by one step (hs[:, 0] = h0)":
-                              np.concatenate([h0[:, None], want[:, :-1]], axis=1)})
+    case = ("xs = [[[1],[0],[-1]],[[.5],[.5],[2]]], h0 = [[0,0],[.5,-.5]], Wx = [[1,-.5]], "
+            "Wh = [[.5,.25],[-.25,.5]], b = [0,.1]")
+    alternatives = {"every step started from h0 (the hidden state is not carried)": from_h0,
+                    "the states shifted by one step (hs[:, 0] = h0)":
+                        np.concatenate([h0[:, None], want[:, :-1]], axis=1)}
+    expect_array(ctx.call_unchanged(xs, h0, Wx, Wh, b), want, "rnn_forward on a 3-step sequence (N=2, T=3, D=1, "
+                 "H=2)", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (xs, h0, Wx, Wh, b))), want,
+                 "rnn_forward on a 3-step sequence in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 @check("hw4.rnn.rnn_forward.matches_torch", hint=HINT_FORWARD)
@@ -244,29 +249,41 @@ def _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b):
 NAMES = ("dxs", "dh0", "dWx", "dWh", "db")
 
 
-@check("hw4.rnn.rnn_backward.single_step", hint=HINT_BACKWARD)
-def rnn_backward_single_step(ctx: Context) -> None:
-    # T = 1: da = dh * (1 - h^2), dx = da Wx^T, dh0 = da Wh^T, dWx = x^T da, dWh = h0^T da, db = sum da.
-    xs = np.array([[[1.0, -1.0]], [[0.5, 2.0]]])  # N=2, T=1, D=2
+def _bptt(dhs, xs, h0, Wx, Wh, b, through_time: bool = True):
+    """(dxs, dh0, dWx, dWh, db) by the judge's own BPTT; through_time=False drops the gradient that
+    h_t passes back to h_{t-1} (only to name that mistake in messages)."""
+    hs = _rnn_forward(xs, h0, Wx, Wh, b)
+    prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
+    dxs, dWx, dWh, db = np.zeros(xs.shape), np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
+    dh_next = np.zeros(h0.shape)
+    for t in reversed(range(xs.shape[1])):
+        da = (dhs[:, t] + (dh_next if through_time else 0.0)) * (1 - hs[:, t] ** 2)
+        dxs[:, t], dWx, dWh, db = da @ Wx.T, dWx + xs[:, t].T @ da, dWh + prev[:, t].T @ da, db + da.sum(axis=0)
+        dh_next = da @ Wh.T
+    return dxs, dh_next, dWx, dWh, db
+
+
+@check("hw4.rnn.rnn_backward.small_sequence", hint=HINT_BACKWARD)
+def rnn_backward_small_sequence(ctx: Context) -> None:
+    # T = 3 steps: the gradient of h_t reaches h_{t-1} (through Wh) and the weights collect one
+    # contribution per step; one step (T = 1) would hide both.
+    xs = np.array([[[1.0, -1.0], [0.5, 0.0], [-1.0, 2.0]], [[0.5, 2.0], [0.0, -1.0], [1.0, 1.0]]])  # N=2, T=3, D=2
     h0 = np.array([[0.5, 0.0], [-1.0, 1.0]])
     Wx = np.array([[0.5, -0.5], [0.25, 0.5]])
-    Wh = np.array([[0.1, 0.2], [-0.3, 0.4]])
+    Wh = np.array([[0.6, 0.2], [-0.3, 0.7]])
     b = np.array([0.1, -0.2])
-    dhs = np.array([[[1.0, 0.0]], [[-1.0, 2.0]]])
-    h = _rnn_step(xs[:, 0], h0, Wx, Wh, b)
-    case = ("one time step: xs = [[[1,-1]],[[.5,2]]], h0 = [[.5,0],[-1,1]], Wx = [[.5,-.5],[.25,.5]], "
-            "Wh = [[.1,.2],[-.3,.4]], b = [.1,-.2], dhs = [[[1,0]],[[-1,2]]]")
-    got = as_sequence(ctx.call(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
-    right = _one_step_grads(dhs[:, 0] * (1 - h ** 2), xs, h0, Wx, Wh)
-    no_tanh = _one_step_grads(dhs[:, 0], xs, h0, Wx, Wh)
-    for name, g, w, alt in zip(NAMES, got, right, no_tanh):
-        expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                     hint_on={"the gradient without the tanh derivative (1 - h^2)": alt})
-
-
-def _one_step_grads(da, xs, h0, Wx, Wh):
-    """(dxs, dh0, dWx, dWh, db) of one step given the gradient da at the pre-activation."""
-    return da[:, None] @ Wx.T[None], da @ Wh.T, xs[:, 0].T @ da, h0.T @ da, da.sum(axis=0)
+    dhs = np.array([[[1.0, 0.0], [0.0, 0.0], [0.5, -1.0]], [[-1.0, 2.0], [0.0, 1.0], [0.0, 0.0]]])
+    case = ("T = 3 steps: xs (2, 3, 2), h0 = [[.5,0],[-1,1]], Wx = [[.5,-.5],[.25,.5]], Wh = [[.6,.2],[-.3,.7]], "
+            "b = [.1,-.2], dhs (2, 3, 2) with zeros at some steps")
+    want = _bptt(dhs, xs, h0, Wx, Wh, b)
+    cut = _bptt(dhs, xs, h0, Wx, Wh, b, through_time=False)
+    alternatives = [{"the gradients without the path back through time (h_t -> h_{t-1})": c} for c in cut]
+    got = as_sequence(ctx.call_unchanged(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
+    for name, g, w, alt in zip(NAMES, got, want, alternatives):
+        expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alt)
+    got = as_sequence(ctx.call(*(a.astype(np.float32) for a in (dhs, xs, h0, Wx, Wh, b))), 5, "rnn_backward", case)
+    for name, g, w in zip(NAMES, got, want):
+        expect_array(g, w, f"rnn_backward {name} in float32", case, rtol=1e-4, atol=1e-4, dtype=np.float32)
 
 
 @check("hw4.rnn.rnn_backward.matches_torch", hint=HINT_BACKWARD)
@@ -319,6 +336,31 @@ def rnn_backward_float32(ctx: Context) -> None:
 
 
 # --------------------------------------------------------------------------- lstm_step
+
+@check("hw4.rnn.lstm_step.small_example", hint=HINT_LSTM)
+def lstm_step_small_example(ctx: Context) -> None:
+    # Four different gate biases, so that reading the chunks in another order changes the answer.
+    x, h, c = np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([[0.5, -0.5], [0.0, 1.0]]), np.array([[1.0, -2.0], [0.5, 0.0]])
+    Wx = np.array([[0.5, -0.25, 0.1, 0.3, -0.5, 0.2, 0.4, 0.0], [0.0, 0.5, -0.3, 0.1, 0.25, -0.4, 0.0, 0.6]])
+    Wh = np.array([[0.2, 0.0, 0.5, -0.1, 0.3, 0.1, -0.2, 0.4], [-0.4, 0.3, 0.0, 0.2, 0.1, 0.5, 0.3, -0.1]])
+    b = np.array([1.0, 0.5, -1.5, -0.5, 0.25, -0.25, 2.0, 0.0])
+    case = "x (2, 2), h (2, 2), c = [[1,-2],[.5,0]], H = 2, Wx (2, 8), Wh (2, 8), b (8,): chunks i, f, g, o"
+    want = _lstm(x, h, c, Wx, Wh, b)
+    others = {order: _lstm(x, h, c, Wx, Wh, b, order) for order in ("ifog", "figo", "fiog", "igfo")}
+    sigma_o = _sigmoid((x @ Wx + h @ Wh + b)[:, 6:])
+    for dtype in (np.float64, np.float32):
+        args = [a.astype(dtype) for a in (x, h, c, Wx, Wh, b)]
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(*args), 2, "lstm_step", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        for k, name in enumerate(("h_next", "c_next")):
+            alternatives = {f"the gates read in the order {', '.join(o)} (the contract's is i, f, g, o)": v[k]
+                            for o, v in others.items()}
+            if k == 0:
+                alternatives["o * tanh(c), the old cell state"] = sigma_o * np.tanh(c)
+            expect_array(got[k], want[k], f"lstm_step {name} ({np.dtype(dtype).name})", case, rtol=rtol, atol=atol,
+                         dtype=dtype, hint_on=alternatives)
+
 
 @check("hw4.rnn.lstm_step.matches_torch", hint=HINT_LSTM)
 def lstm_step_matches_torch(ctx: Context) -> None:
@@ -384,12 +426,15 @@ def gru_step_small_example(ctx: Context) -> None:
     bx = np.array([0.1, 0.0, -0.1, 0.2, 0.0, 0.3])
     bh = np.array([0.0, 0.2, 0.1, 0.0, 0.5, -0.5])
     case = "x = [[1,-1]], h = [[.5,-.5]], H = 2, Wx (2,6), Wh (2,6), bx, bh (6,) with a nonzero bh_n"
-    got = ctx.call(x, h, Wx, Wh, bx, bh)
-    expect_array(got, _gru(x, h, Wx, Wh, bx, bh), "gru_step on a small example", case, rtol=RTOL64, atol=ATOL64,
-                 dtype=np.float64, hint_on={
-                     "r applied to h before the product ((r*h) Wh_n + bh_n; PyTorch and the contract use "
-                     "r * (h Wh_n + bh_n))": _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True),
-                     "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)})
+    alternatives = {"r applied to h before the product ((r*h) Wh_n + bh_n; PyTorch and the contract use "
+                    "r * (h Wh_n + bh_n))": _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True),
+                    "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)}
+    want = _gru(x, h, Wx, Wh, bx, bh)
+    expect_array(ctx.call_unchanged(x, h, Wx, Wh, bx, bh), want, "gru_step on a small example", case, rtol=RTOL64,
+                 atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, bx, bh))), want,
+                 "gru_step on a small example in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 def _swapped_z(x, h, Wx, Wh, bx, bh):
@@ -437,12 +482,15 @@ def sequence_to_class_both_poolings(ctx: Context) -> None:
     b = np.array([0.0, 0.5, -0.5])
     case = "hs = [[[1,0],[0,1],[1,1]],[[-1,2],[.5,.5],[0,-1]]], W = [[1,-1,.5],[2,0,-.5]], b = [0,.5,-.5]"
     last, mean, first = hs[:, -1] @ W + b, hs.mean(axis=1) @ W + b, hs[:, 0] @ W + b
+    alternatives = {"the 'last' read-out": last, "the 'mean' read-out": mean, "the first time step": first,
+                    "the sum over time (not the mean)": hs.sum(axis=1) @ W + b}
     for pooling, want in (("last", last), ("mean", mean)):
-        got = ctx.call(hs, W, b, pooling=pooling)
+        got = ctx.call_unchanged(hs, W, b, pooling=pooling)
         expect_array(got, want, f"sequence_to_class(pooling={pooling!r})", case, rtol=RTOL64, atol=ATOL64,
-                     dtype=np.float64, hint_on={"the 'last' read-out": last, "the 'mean' read-out": mean,
-                                                "the first time step": first,
-                                                "the sum over time (not the mean)": hs.sum(axis=1) @ W + b})
+                     dtype=np.float64, hint_on=alternatives)
+        got = ctx.call(*(a.astype(np.float32) for a in (hs, W, b)), pooling=pooling)
+        expect_array(got, want, f"sequence_to_class(pooling={pooling!r}) in float32", case, rtol=RTOL32,
+                     atol=ATOL32, dtype=np.float32, hint_on=alternatives)
     got = ctx.call(hs, W, b)
     expect_array(got, last, "sequence_to_class with the default pooling ('last')", case, rtol=RTOL64,
                  atol=ATOL64, hint_on={"the 'mean' read-out": mean})
