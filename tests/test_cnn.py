@@ -154,6 +154,12 @@ WRONG = {
             def max_pool2d(x, kernel=2, stride=2):
                 return _right_max_pool2d(x, kernel, stride).astype(np.float64)
         """,
+        "stride_defaults_to_kernel": """
+            _right_max_pool = max_pool2d
+
+            def max_pool2d(x, kernel=2, stride=None):
+                return _right_max_pool(x, kernel, kernel if stride is None else stride)
+        """,
     },
     "avg_pool2d": {
         "stride_ignored": """
@@ -220,6 +226,12 @@ WRONG = {
 
             def avg_pool2d_backward(dout, x, kernel=2, stride=2):
                 return _right_avg_backward(dout, x, kernel, kernel)
+        """,
+        "stride_defaults_to_kernel": """
+            _right_avg_back = avg_pool2d_backward
+
+            def avg_pool2d_backward(dout, x, kernel=2, stride=None):
+                return _right_avg_back(dout, x, kernel, kernel if stride is None else stride)
         """,
     },
     "alexnet_shapes": {

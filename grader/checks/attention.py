@@ -509,7 +509,7 @@ def mha_small_example(ctx: Context) -> None:
 
 @check("hw5.attention.multi_head_attention.matches_torch", hint=HINT_MHA)
 def mha_matches_torch(ctx: Context) -> None:
-    for N, T, dm, nh in ((2, 5, 8, 2), (1, 3, 6, 3), (3, 4, 8, 4)):
+    for N, T, dm, nh in ((2, 5, 8, 2), (1, 3, 6, 3), (3, 4, 8, 4), (2, 3, 4, 1)):
         x = ctx.rng.normal(size=(N, T, dm))
         W, b = _mha_params(ctx.rng, dm, bias=True)
         case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, with biases, no mask"
@@ -528,6 +528,20 @@ def mha_cross_attention_no_bias(ctx: Context) -> None:
         got = _call_mha(ctx, x_q, x_kv, W, nh)
         _expect_mha(got, _torch_mha(x_q, x_kv, W, nh), "multi_head_attention against torch.nn.MultiheadAttention",
                     case, _mha_alternatives(x_q, x_kv, W, nh))
+
+
+@check("hw5.attention.multi_head_attention.each_bias", hint=HINT_MHA + " Each bias is its own optional argument: "
+       "a bias that is not given is zero, whichever of the others are given.")
+def mha_each_bias(ctx: Context) -> None:
+    N, T, dm, nh = 2, 3, 6, 2
+    x = ctx.rng.normal(size=(N, T, dm))
+    W, b = _mha_params(ctx.rng, dm, bias=True)
+    for given in ("bq", "bk", "bv", "bo"):
+        only = tuple(v if name == given else np.zeros(dm) for name, v in zip(("bq", "bk", "bv", "bo"), b))
+        case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, only {given} given"
+        got = ctx.call(x, x, *W, nh, **{given: only[("bq", "bk", "bv", "bo").index(given)]})
+        _expect_mha(got, _torch_mha(x, x, W, nh, b=only), f"multi_head_attention with {given} only", case,
+                    {f"{given} ignored": _mha(x, x, W, nh), **_mha_alternatives(x, x, W, nh, b=only)})
 
 
 @check("hw5.attention.multi_head_attention.masks", hint=HINT_MHA + " The mask (a causal (Tq, Tk) or a padding "

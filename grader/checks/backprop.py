@@ -443,10 +443,10 @@ def two_layer_net_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- train_xor
 
-def _trained(ctx: Context, seed: int) -> dict[str, np.ndarray]:
-    """train_xor(seed) checked for structure: the four arrays with consistent shapes, C = 2."""
-    got = ctx.call(seed)
-    what = f"train_xor({seed})"
+def _trained(ctx: Context, seed: int | None) -> dict[str, np.ndarray]:
+    """train_xor(seed) (train_xor() for None) checked for structure: the four arrays, consistent shapes, C = 2."""
+    got = ctx.call() if seed is None else ctx.call(seed)
+    what = "train_xor()" if seed is None else f"train_xor({seed})"
     expect_true(isinstance(got, dict), what, "", f"expected a params dict, got {type(got).__name__}")
     expect_true(all(k in got for k in PARAM_NAMES), what, "", f"expected keys {list(PARAM_NAMES)}, got {sorted(got)}")
     params = {k: as_array(got[k], f"{what}[{k!r}]").astype(np.float64) for k in PARAM_NAMES}
@@ -486,12 +486,18 @@ def train_xor_random_seeds(ctx: Context) -> None:
     "Draw every random number from rng = numpy.random.default_rng(seed) (not np.random.* and not a fixed "
     "seed): the same seed must give the same parameters, another seed another start."))
 def train_xor_same_seed_same_params(ctx: Context) -> None:
-    seed, other = (int(s) for s in ctx.rng.choice(MAX_SEED, size=2, replace=False))
+    seed, other = (int(s) for s in ctx.rng.choice(np.arange(1, MAX_SEED), size=2, replace=False))
     first, second = _trained(ctx, seed), _trained(ctx, seed)
     for k in PARAM_NAMES:
         expect_true(first[k].shape == second[k].shape and np.array_equal(first[k], second[k]),
                     f"train_xor({seed}) called twice", f"{ctx.seed_note}",
                     f"the two calls returned different {k}: the result must depend on the seed only")
+    # The default seed is 0: train_xor() and train_xor(0) start from the same draw.
+    default, zero = _trained(ctx, None), _trained(ctx, 0)
+    for k in PARAM_NAMES:
+        expect_true(default[k].shape == zero[k].shape and np.array_equal(default[k], zero[k]),
+                    "train_xor() and train_xor(0)", "the contract's default seed=0",
+                    f"the two calls returned different {k}: without an argument the seed is 0")
     third = _trained(ctx, other)
     expect_true(any(first[k].shape != third[k].shape or not np.array_equal(first[k], third[k]) for k in PARAM_NAMES),
                 f"train_xor({seed}) and train_xor({other})", f"{ctx.seed_note}",

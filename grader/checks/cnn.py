@@ -522,6 +522,11 @@ def _pool_matches_torch(ctx: Context, kind: str) -> None:
     got = ctx.call(x, kernel=3, stride=2)
     expect_array(got, _torch_pool(kind, x, 3, 2), f"{kind}_pool2d with float32 inputs",
                  f"{ctx.seed_note}, {shapes(x=x)}, kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    # kernel alone: stride keeps its default 2 (not the kernel size).
+    x = ctx.rng.normal(size=(1, 2, 7, 6))
+    expect_array(ctx.call(x, kernel=3), _torch_pool(kind, x, 3, 2), f"{kind}_pool2d(x, kernel=3), the default "
+                 "stride=2", f"{ctx.seed_note}, {shapes(x=x)}", rtol=1e-12, atol=1e-12, dtype=np.float64,
+                 hint_on={"stride = kernel": _torch_pool(kind, x, 3, 3)})
 
 
 POOL_CASE = "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4)"
@@ -539,6 +544,11 @@ def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) ->
                  hint_on={"the windows moved by the kernel size (stride ignored)": _torch_pool(kind, POOL_X, 3, 3)})
     expect_array(ctx.call(POOL_X.astype(np.float32)), want, f"{kind}_pool2d on the lecture's table in float32",
                  POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
+    # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
+    grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
+    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), f"{kind}_pool2d(x, kernel=3), the "
+                 "default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"stride = kernel": _torch_pool(kind, grid, 3, 3)})
 
 
 @check("hw3.cnn.max_pool2d.lecture_table", hint=HINT_MAX_POOL)
@@ -601,10 +611,21 @@ def max_pool2d_backward_matches_torch(ctx: Context) -> None:
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("max", x, dout, 3, 2),
                  "max_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
                  "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    _pool_backward_default_stride(ctx, "max")
+
+
+def _pool_backward_default_stride(ctx: Context, kind: str) -> None:
+    """kernel alone: stride keeps its default 2 (not the kernel size)."""
+    x = ctx.rng.normal(size=(1, 2, 7, 6))
+    dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2))
+    expect_array(ctx.call(dout, x, kernel=3), _torch_pool_grad(kind, x, dout, 3, 2), f"{kind}_pool2d_backward(dout, "
+                 "x, kernel=3), the default stride=2", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}", rtol=1e-12,
+                 atol=1e-12, dtype=np.float64)
 
 
 @check("hw3.cnn.max_pool2d_backward.ties_random", hint=HINT_MAX_BACKWARD)
 def max_pool2d_backward_ties_random(ctx: Context) -> None:
+    _pool_backward_default_stride(ctx, "max")
     for kernel, stride in POOL_CONFIGS:
         x = ctx.rng.integers(0, 3, size=_pool_input(ctx.rng, kernel).shape).astype(np.float64)  # many ties
         dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
@@ -632,6 +653,10 @@ def avg_pool2d_backward_lecture_table(ctx: Context) -> None:
     expect_array(ctx.call(dout.astype(np.float32), POOL_X.astype(np.float32)),
                  _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward in float32",
                  f"{POOL_CASE} float32, dout = [[1,2],[3,4]] float32", rtol=0, atol=1e-6, dtype=np.float32)
+    grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)  # kernel alone: the default stride is 2
+    expect_array(ctx.call(dout, grid, kernel=3), _avg_pool_backward_loop(grid, dout, 3, 2), "avg_pool2d_backward("
+                 "dout, x, kernel=3), the default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5), dout = [[1,2],"
+                 "[3,4]]", rtol=0, atol=1e-12, dtype=np.float64)
 
 
 @check("hw3.cnn.avg_pool2d_backward.matches_torch", hint=HINT_AVG_BACKWARD)
@@ -653,6 +678,7 @@ def avg_pool2d_backward_matches_torch(ctx: Context) -> None:
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("avg", x, dout, 3, 2),
                  "avg_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
                  "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    _pool_backward_default_stride(ctx, "avg")
 
 
 # ----------------------------------------------------------------------------- alexnet_shapes
