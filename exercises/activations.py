@@ -6,8 +6,7 @@ Leaky ReLU, ELU and PReLU, each with its elementwise derivative, which
 backpropagation needs. Sigmoid must stay finite, accurate and warning-free even
 for inputs as large as +-1e4.
 
-Every function takes an array x of any shape (float64 or float32; integers are
-treated as float64) and returns a new array of x's shape and float dtype; x is
+Every function takes an array x of any shape (float64 or float32) and returns a new array of x's shape and float dtype; x is
 never modified.
 """
 

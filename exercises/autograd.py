@@ -76,8 +76,8 @@ class Scalar:
     def __pow__(self, p: float) -> Scalar:
         """a ** p for a fixed number p. Local derivative: d/da = p * a^(p-1).
 
-        The exponent must be a plain number, not a Scalar. Where the slope is
-        infinite (a == 0 with p < 1, e.g. a square root at 0) it is math.inf.
+        The exponent must be a plain number, not a Scalar. At a == 0 with p < 1
+        (a square root at 0) the slope is infinite: the course leaves that case open.
         """
         raise NotImplementedError("hw1 autograd.Scalar.__pow__")
 

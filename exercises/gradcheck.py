@@ -61,7 +61,7 @@ def relative_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
         eps: floor of the denominator.
 
     Returns:
-        The maximum as a Python float (0.0 for empty arrays).
+        The maximum as a Python float.
     """
     raise NotImplementedError("hw2 gradcheck.relative_error")
 

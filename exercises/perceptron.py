@@ -19,12 +19,12 @@ def sign(z: np.ndarray) -> np.ndarray:
     threshold (阶跃函数), so the two classes are coded as +1 and -1.
 
     Args:
-        z: array of any shape (a Python number is treated as a 0-d array).
+        z: array of any shape.
 
     Returns:
         A new array of z's shape holding +1.0 where z >= 0 and -1.0 elsewhere
         (so sign(0) = +1.0). Its dtype is z's float dtype (float32 stays
-        float32); integer or boolean input gives float64.
+        float32).
     """
     raise NotImplementedError("hw1 perceptron.sign")
 
@@ -43,7 +43,7 @@ def perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 
     Returns:
         A new array of shape (N,) with +1.0 / -1.0 (a score of exactly 0 gives
-        +1.0), in X's float dtype (float64 for integer X).
+        +1.0), in X's float dtype.
     """
     raise NotImplementedError("hw1 perceptron.perceptron_predict")
 
@@ -68,10 +68,10 @@ def perceptron_train(
         epochs: maximum number of epochs.
 
     Returns:
-        (w, b, errors): w a new array of shape (D,) in X's float dtype (float64
-        for integer X), b a Python float, and errors the list of mistake counts
-        (Python ints), one per epoch run; it ends with 0 if training converged
-        and has at most `epochs` entries.
+        (w, b, errors): w a new array of shape (D,) in X's float dtype, b a
+        Python float, and errors the list of mistake counts (Python ints), one
+        per epoch run; it ends with 0 if training converged and has at most
+        `epochs` entries.
     """
     raise NotImplementedError("hw1 perceptron.perceptron_train")
 

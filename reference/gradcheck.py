@@ -74,7 +74,7 @@ def relative_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
         eps: floor of the denominator.
 
     Returns:
-        The maximum as a Python float (0.0 for empty arrays).
+        The maximum as a Python float.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
