@@ -1,7 +1,8 @@
 """How strong are the checks? Mutation testing of the reference solutions.
 
 ``dlgrade mutants`` makes small, plausible bugs in a reference module (a swapped operator, an
-index off by one, a sum over the wrong axis, a dropped term, a changed constant), grades each
+index off by one, a sum over the wrong axis, a dropped term, a changed constant, an argument
+ignored, a layer left out, dropout added to a torch module), grades each
 such *mutant* with all of the module's checks, and counts a mutant as killed when any check does
 not pass. A surviving mutant is a bug the checks miss, unless it is *equivalent* (it behaves
 exactly like the reference under the contract); those are listed with a reason in
