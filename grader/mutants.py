@@ -443,7 +443,8 @@ def _torch_call(node: ast.Call, scope: Scope) -> Iterator[Candidate]:
         for i in range(len(node.args)):  # leave out one layer
             yield "layer", node, ast.Call(func, node.args[:i] + node.args[i + 1:], node.keywords)
         if len(node.args) >= 2:  # a dropout before the last layer
-            dropout = ast.Call(ast.Attribute(ast.Name("nn", ast.Load()), "Dropout", ast.Load()), [ast.Constant(0.1)], [])
+            nn_dropout = ast.Attribute(ast.Name("nn", ast.Load()), "Dropout", ast.Load())
+            dropout = ast.Call(nn_dropout, [ast.Constant(0.1)], [])
             yield "mode", node, ast.Call(func, node.args[:-1] + [dropout, node.args[-1]], node.keywords)
     if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and (func.value.id, func.attr) in _FUNCTIONAL_LAYERS and len(node.args) == 1 and not node.keywords):

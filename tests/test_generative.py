@@ -243,7 +243,7 @@ def test_wrong_implementation_is_caught(tmp_path, function, flaw):
 
 
 def test_gradient_leak_messages_name_the_mistake(tmp_path):
-    for flaw, words in (("no_detach_but_zero_grad", "call .detach() on G(z)"),
+    for flaw, words in (("no_detach_but_zero_grad", "the discriminator step let gradient reach the generator"),
                         ("g_step_also_steps_opt_D", "the generator step updated the discriminator"),
                         ("generator_step_first", "opt_G.step() ran before opt_D.step()")):
         results = grade_inprocess(submission_with(tmp_path / flaw, "generative",

@@ -99,7 +99,8 @@ def test_operators_produce_the_classic_bugs():
                      "total = np.sum(y[1:n], keepdims=True)", "self.norm = nn.LayerNorm(d)",
                      # a layer left out, dropout added, a returned module switched to eval()
                      "self.body = nn.Sequential(nn.ReLU())", "layers = [nn.Linear(d, d)]", "return F.relu(x)",
-                     "return self.norm(x)", "return F.relu(torch.nn.functional.dropout(self.norm(x), 0.1, self.training))",
+                     "return self.norm(x)",
+                     "return F.relu(torch.nn.functional.dropout(self.norm(x), 0.1, self.training))",
                      "self.body = nn.Sequential(nn.Linear(d, d), nn.Dropout(0.1), nn.ReLU())"):
         assert expected in afters, expected
     assert any(m.operator == "layer" and m.after == "pass" for m in mutants.generate("sample", SAMPLE))

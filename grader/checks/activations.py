@@ -26,10 +26,11 @@ RTOL32, ATOL32 = 1e-5, 1e-6
 SHAPES = ((9,), (4, 5), (2, 3, 2, 2))
 TINY = np.finfo(np.float64).tiny  # 2.2250738585072014e-308, the smallest normal float64
 
-HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 the derivative of a piecewise "
-             "activation takes the x >= 0 branch (1 for leaky ReLU, ELU, PReLU) and 0 for ReLU.")
-HINT_SIGMOID = ("Lecture part 1 (激活函数表, Sigmoid): 1/(1+e^-x) overflows e^-x for x << 0. "
-                "Use only e^-|x| <= 1: 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, each on its own part of x.")
+HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 a piecewise activation's derivative takes "
+             "the x >= 0 branch (1 for leaky ReLU, ELU and PReLU), except ReLU, whose slope there is 0.")
+HINT_SIGMOID = ("Lecture part 1 (Sigmoid, 激活函数表): 1/(1+e^-x) and e^x/(1+e^x) are the same function, and an "
+                "exponential of a number <= 0 can never overflow. An accurate, overflow-free sigmoid picks "
+                "between the two forms by the sign of x.")
 
 
 # --------------------------------------------------------------------------- oracles (torch, float64)
@@ -177,9 +178,9 @@ def sigmoid_matches_torch(ctx: Context) -> None:
     _compare(ctx, "sigmoid", lambda x, _: _value("sigmoid", x), [None])
 
 
-@check("hw1.activations.sigmoid.exact_in_the_tails", hint=HINT_SIGMOID + (
-    " Where sigma(x) is tiny (x = -40 gives about 4.25e-18), e^x/(1+e^x) keeps full relative accuracy, while "
-    "1 - something or 0.5*(1+tanh(x/2)) loses it."))
+@check("hw1.activations.sigmoid.exact_in_the_tails", hint=(
+    "Lecture part 1 (Sigmoid): for x << 0 the true value is tiny (sigma(-40) is about 4.2e-18), and a form that "
+    "subtracts from 1 or goes through tanh loses it. The form e^x/(1+e^x) keeps full relative accuracy there."))
 def sigmoid_exact_in_the_tails(ctx: Context) -> None:
     x = _tail_grid()
     case = f"x: {x.size} values from -1e4 to 1e4, including -745, -700, -40, 0, 40, 1e4"
@@ -195,9 +196,9 @@ def sigmoid_exact_in_the_tails(ctx: Context) -> None:
                           + f"\n  case: {case}")
 
 
-@check("hw1.activations.sigmoid.warning_free", hint=HINT_SIGMOID + (
-    " Evaluating np.exp(-x) on all of x and then choosing with np.where still overflows: exponentiate only "
-    "the part of x where the exponent is <= 0."))
+@check("hw1.activations.sigmoid.warning_free", hint=(
+    "Lecture part 1 (Sigmoid): e^-x overflows for x << 0 even when that value is discarded afterwards, and numpy "
+    "warns when it does. Only exponentials of numbers <= 0 are safe."))
 def sigmoid_warning_free(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         x = np.array([-1e4, -1e3, -800, -745, -100, -40, -1, 0, 1, 40, 100, 800, 1e3, 1e4], dtype=dtype)
@@ -210,8 +211,8 @@ def sigmoid_warning_free(ctx: Context) -> None:
                     f"emitted {len(runtime)} warning(s), first: {runtime[0] if runtime else ''}")
 
 
-HINT_SIGMOID_GRAD = ("Lecture part 1: sigma'(x) = sigma(x) * (1 - sigma(x)), at most 1/4 (at x = 0); that small slope "
-                     "is why deep sigmoid networks suffer from vanishing gradients (梯度消失).")
+HINT_SIGMOID_GRAD = ("Lecture part 1 (梯度消失): sigma'(x) = sigma(x)(1 - sigma(x)), at most 1/4 at x = 0, which is "
+                     "why deep sigmoid networks suffer from vanishing gradients.")
 
 
 def _sigmoid_grad_alternatives(x: np.ndarray, _: Any) -> dict:
@@ -231,8 +232,10 @@ def sigmoid_grad_matches_torch(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- tanh
 
-HINT_TANH = "Lecture part 1: tanh(x) = (e^x - e^-x)/(e^x + e^-x); np.tanh is fine."
-HINT_TANH_GRAD = "Lecture part 1: tanh'(x) = 1 - tanh(x)^2 (the square matters), equal to 1 at x = 0."
+HINT_TANH = ("Lecture part 1 (激活函数表, Tanh): tanh(x) = (e^x - e^-x)/(e^x + e^-x), zero-centred with values in (-1, "
+             "1).")
+HINT_TANH_GRAD = ("Lecture part 1 (激活函数表): tanh'(x) = 1 - tanh(x)^2, equal to 1 at x = 0 and vanishing for large "
+                  "|x|.")
 
 
 def _tanh_grad_alternatives(x: np.ndarray, _: Any) -> dict:
@@ -262,7 +265,7 @@ def tanh_grad_matches_torch(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
-HINT_RELU = "Lecture part 1 (ReLU): max(0, x) elementwise."
+HINT_RELU = "Lecture part 1 (ReLU, 线性整流函数): max(0, x) elementwise."
 
 
 @check("hw1.activations.relu.small_table", hint=HINT_RELU)
@@ -275,8 +278,8 @@ def relu_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu", lambda x, _: _value("relu", x), [None])
 
 
-@check("hw1.activations.relu_grad.matches_torch", hint="Lecture part 1 (ReLU): the slope is 1 where x > 0 "
-       "and 0 where x < 0.")
+@check("hw1.activations.relu_grad.matches_torch", hint=(
+    "Lecture part 1 (ReLU): the slope is 1 where x > 0 and 0 where x < 0."))
 def relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu_grad", lambda x, _: _grad("relu", x), [None])
 
@@ -290,7 +293,8 @@ def relu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- leaky relu
 
-HINT_LEAKY = "Lecture part 1 (Leaky ReLU): x for x >= 0, alpha * x for x < 0, with the alpha passed in (default 0.01)."
+HINT_LEAKY = ("Lecture part 1 (Leaky ReLU): x for x >= 0 and alpha * x for x < 0, with the alpha the caller "
+              "passes (default 0.01).")
 
 
 @check("hw1.activations.leaky_relu.small_table", hint=HINT_LEAKY)
@@ -306,8 +310,9 @@ def leaky_relu_matches_torch(ctx: Context) -> None:
              [None, 0.2, 0.05], keyword="alpha")
 
 
-@check("hw1.activations.leaky_relu_grad.matches_torch", hint="Lecture part 1 (Leaky ReLU): the slope is 1 for "
-       "x >= 0 and alpha for x < 0.")
+@check("hw1.activations.leaky_relu_grad.matches_torch", hint=(
+    "Lecture part 1 (Leaky ReLU): the slope is 1 for x >= 0 and alpha for x < 0, with the alpha the caller "
+    "passes."))
 def leaky_relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "leaky_relu_grad", lambda x, a: _grad("leaky_relu", x, 0.01 if a is None else a),
              [None, 0.3, 0.05], keyword="alpha")
@@ -323,7 +328,7 @@ def leaky_relu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- elu
 
-HINT_ELU = ("Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) for x < 0, with the gamma passed in "
+HINT_ELU = ("Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) for x < 0, with the gamma the caller passes "
             "(default 1).")
 
 
@@ -343,8 +348,8 @@ def elu_matches_torch(ctx: Context) -> None:
              keyword="gamma", hint_on=_elu_alternatives)
 
 
-@check("hw1.activations.elu_grad.matches_torch", hint="Lecture part 1 (ELU): the slope is 1 for x >= 0 and "
-       "gamma * e^x for x < 0.")
+@check("hw1.activations.elu_grad.matches_torch", hint=(
+    "Lecture part 1 (ELU): the slope is 1 for x >= 0 and gamma * e^x for x < 0, with the gamma the caller passes."))
 def elu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "elu_grad", lambda x, g: _grad("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
              keyword="gamma")
@@ -394,8 +399,8 @@ def _prelu_family(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], n
                      rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-HINT_PRELU = ("Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0; the branch depends on the sign of x "
-              "only, since a learned alpha may exceed 1.")
+HINT_PRELU = ("Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0, the branch chosen by the sign of x "
+              "alone, since a learned alpha may exceed 1.")
 
 
 @check("hw1.activations.prelu.small_table", hint=HINT_PRELU)
@@ -409,14 +414,15 @@ def prelu_scalar_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=True, channels=False)
 
 
-@check("hw1.activations.prelu.per_channel_alpha", hint=HINT_PRELU + " alpha may be an array broadcastable to x "
-       "(one learnable slope per channel).")
+@check("hw1.activations.prelu.per_channel_alpha", hint=HINT_PRELU + (
+    " alpha may also be an array broadcastable to x (one slope per channel)."))
 def prelu_per_channel_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=False, channels=True)
 
 
-@check("hw1.activations.prelu_grad.matches_torch", hint="Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and "
-       "alpha for x < 0 (alpha broadcast to x's shape when it is an array).")
+@check("hw1.activations.prelu_grad.matches_torch", hint=(
+    "Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and alpha for x < 0, alpha broadcast to x's shape when it "
+    "is an array."))
 def prelu_grad_matches_torch(ctx: Context) -> None:
     _prelu_family(ctx, "prelu_grad", lambda x, a: _grad("prelu", x, a), scalar=True, channels=True)
 
@@ -432,8 +438,8 @@ def prelu_grad_at_zero(ctx: Context) -> None:
                     np.array([[0.1, 1.3], [0.1, 1.0]]))
 
 
-HINT_PRELU_ALPHA = ("Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha*x)/d alpha = x on the negative side and 0 "
-                    "where x >= 0; it does not depend on alpha's value, and it has x's shape.")
+HINT_PRELU_ALPHA = ("Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha * x)/d alpha is x on the negative side and 0 "
+                    "where x >= 0; it does not depend on alpha's value and has x's shape.")
 
 
 def _prelu_alpha_alternatives(x: np.ndarray, alpha: Any) -> dict:

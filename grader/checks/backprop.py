@@ -14,6 +14,7 @@ from ..compare import as_array, as_sequence, expect_array, expect_equal, expect_
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, torch_vjp
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Products and sums of a few O(1) float64 numbers: rounding ~1e-15; 1e-10 forgives the order.
 RTOL64, ATOL64 = 1e-10, 1e-10
@@ -31,15 +32,15 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 # The reference solution is verified to solve XOR for every seed below this bound.
 MAX_SEED = 2000
 
-HINT_CHAIN = ("Lecture part 2, 链式法则: dL/dw = dL/dy_hat * sigma'(z2) * dz2/dz1 * dz1/dw, with sigma'(z) = "
-              "y_hat (1 - y_hat); the bias and weights are shared by every sample, so sum over the batch.")
-HINT_AFFINE = ("For out = x W + b: dx = dout W^T, dW = x^T dout, db = dout summed over the batch axis (b is "
-               "added to every row); each gradient has the shape of its input.")
-HINT_RELU = ("ReLU passes the gradient where x > 0 and blocks it elsewhere; at x == 0 exactly the course uses "
-             "0 (mask x > 0, not x >= 0).")
-HINT_NET = ("Forward: affine - relu - affine, softmax cross-entropy averaged over N. Backward in reverse order: "
-            "dscores = (softmax - onehot) / N, then affine_backward, relu_backward (the mask!), affine_backward. "
-            "Shift each row of scores by its maximum before exp: the softmax is unchanged and nothing overflows.")
+HINT_CHAIN = ("Lecture part 2 (链式法则): dL/dw = dL/dy_hat * sigma'(z2) * dz2/dz1 * dz1/dw with sigma'(z) = y_hat (1 "
+              "- y_hat), and w and b are shared by every sample, so their gradients add up over the batch.")
+HINT_AFFINE = ("Lecture part 2 (链式法则): each gradient of out = x W + b has the shape of its input, and since b is "
+               "added to every row, db collects dout from the whole batch.")
+HINT_RELU = ("Lecture part 2 (反向传播): ReLU passes the gradient where x > 0 and blocks it elsewhere, and at x == 0 "
+             "exactly the course's convention is slope 0.")
+HINT_NET = ("Lecture part 2 (反向传播): the forward pass is affine, ReLU, affine and the mean softmax cross-entropy "
+            "over N, and the backward pass runs the same layers in reverse order, each one receiving the gradient "
+            "of the layer after it.")
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -68,8 +69,8 @@ def _neuron_inputs(ctx: Context, n: int, d: int, dtype=np.float64) -> tuple[np.n
 
 
 @check("hw2.backprop.neuron_forward.lecture_steps", hint=(
-    "Lecture part 2: z1 = x w, z2 = z1 + b, y_hat = sigma(z2) with sigma(z) = 1 / (1 + exp(-z)); one "
-    "output per row of x, and the cache is whatever the backward needs."))
+    "Lecture part 2: z1 = x w, z2 = z1 + b, y_hat = sigma(z2), one output per row of x; the cache holds whatever "
+    "the backward pass needs."))
 def neuron_forward_lecture_steps(ctx: Context) -> None:
     x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
     w, b = np.array([0.5, -1.0]), 0.25
@@ -138,7 +139,7 @@ def neuron_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.neuron_backward.finite_differences", hint=HINT_CHAIN + (
-    " This check differentiates YOUR neuron_forward numerically, so the two must agree."))
+    " This check differentiates your own neuron_forward numerically."))
 def neuron_backward_finite_differences(ctx: Context) -> None:
     x, w, b = _neuron_inputs(ctx, 4, 3)
     dy = ctx.rng.normal(size=4)
@@ -158,7 +159,7 @@ def _affine_inputs(ctx: Context, n: int, d: int, m: int, dtype=np.float64):
     return x, W, ctx.rng.normal(size=m).astype(dtype)
 
 
-HINT_AFFINE_FORWARD = "out = x @ W + b, b added to every row (broadcasting)."
+HINT_AFFINE_FORWARD = "Lecture part 2: an affine layer computes out = x W + b, the bias added to every row."
 AFFINE_X = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
 AFFINE_W = np.array([[1.0, -1.0], [0.5, 2.0], [-2.0, 0.25]])
 AFFINE_B, AFFINE_DOUT = np.array([0.5, -1.0]), np.array([[1.0, -0.5], [2.0, 3.0]])
@@ -224,7 +225,7 @@ def affine_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.affine_backward.finite_differences", hint=HINT_AFFINE + (
-    " This check differentiates YOUR affine_forward numerically."))
+    " This check differentiates your own affine_forward numerically."))
 def affine_backward_finite_differences(ctx: Context) -> None:
     x, W, b = _affine_inputs(ctx, 3, 4, 2)
     dout = ctx.rng.normal(size=(3, 2))
@@ -237,7 +238,8 @@ def affine_backward_finite_differences(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
-HINT_RELU_FORWARD = "out = max(0, x) elementwise, a new array of x's dtype (x itself is left as it was)."
+HINT_RELU_FORWARD = ("Lecture part 2: ReLU computes max(0, x) elementwise as a new array of x's dtype, leaving x "
+                     "as it was.")
 
 
 @check("hw2.backprop.relu_forward.small_example", hint=HINT_RELU_FORWARD)
@@ -301,7 +303,8 @@ def _expect_params(got: Any, want: dict[str, np.ndarray], what: str, case: str, 
 
 
 @check("hw2.backprop.sgd_step.update", hint=(
-    "Lecture part 2, 梯度下降: w <- w - alpha * dL/dw for every parameter; return a new dict with the same names."))
+    "Lecture part 2 (梯度下降): w <- w - alpha * dL/dw for every parameter, returned as a new dict with the same "
+    "names."))
 def sgd_step_update(ctx: Context) -> None:
     params = {"W": np.array([[1.0, 2.0], [3.0, 4.0]]), "b": np.array([0.5, -0.5])}
     grads = {"W": np.array([[0.1, -0.2], [0.0, 1.0]]), "b": np.array([2.0, -3.0])}
@@ -311,7 +314,8 @@ def sgd_step_update(ctx: Context) -> None:
 
 
 @check("hw2.backprop.sgd_step.new_dict_inputs_unchanged", hint=(
-    "Build new arrays (p - lr * g), never p -= lr * g: that would change the caller's parameters."))
+    "The course's convention: inputs are never modified, so the update builds new arrays and leaves the caller's "
+    "parameters as they were."))
 def sgd_step_new_dict_inputs_unchanged(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         sizes = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
@@ -361,8 +365,8 @@ NET_X, NET_Y = np.array([[1.0, 0.5], [-1.0, 2.0], [0.0, -1.0], [2.0, 1.0]]), np.
 
 @check("hw2.backprop.two_layer_net.small_example", hint=HINT_NET)
 def two_layer_net_small_example(ctx: Context) -> None:
-    case = (f"X = {NET_X.tolist()}, y = {NET_Y.tolist()}, W1 (2, 3), b1 (3,), W2 (3, 3), b2 (3,) fixed; one hidden unit "
-            "is negative for some samples, so the ReLU mask matters")
+    case = (f"X = {NET_X.tolist()}, y = {NET_Y.tolist()}, W1 (2, 3), b1 (3,), W2 (3, 3), b2 (3,) fixed; one hidden "
+            "unit is negative for some samples, so the ReLU mask matters")
     scores = _scores(NET_PARAMS, NET_X)
     e = np.exp(scores - scores.max(axis=1, keepdims=True))
     expect_array(ctx.call_unchanged(NET_PARAMS, NET_X), scores, "two_layer_net scores (y=None)", case, rtol=RTOL64,
@@ -384,7 +388,8 @@ def two_layer_net_small_example(ctx: Context) -> None:
 
 
 @check("hw2.backprop.two_layer_net.scores", hint=(
-    "With y=None return the scores relu(X @ W1 + b1) @ W2 + b2, shape (N, C), before any softmax."))
+    "The contract: with y=None two_layer_net returns the scores relu(X W1 + b1) W2 + b2 of shape (N, C), before "
+    "any softmax."))
 def two_layer_net_scores(ctx: Context) -> None:
     for n, d, h, c in ((5, 3, 4, 3), (1, 2, 6, 2)):
         params, X, _ = _net_inputs(ctx, n, d, h, c)
@@ -425,7 +430,7 @@ def two_layer_net_loss_and_grads(ctx: Context) -> None:
                         tol=TORCH_TOL, floor=TORCH_FLOOR, dtype=np.float64)
 
 
-@check("hw2.backprop.two_layer_net.float32", hint="float32 parameters and X give float32 scores and gradients.")
+@check("hw2.backprop.two_layer_net.float32", hint=FLOAT32_HINT)
 def two_layer_net_float32(ctx: Context) -> None:
     params, X, y = _net_inputs(ctx, 5, 3, 4, 3, np.float32)
     case = _net_case(ctx, params, X) + " float32"
@@ -465,9 +470,8 @@ def _expect_solves_xor(params: dict[str, np.ndarray], seed: int) -> None:
                  f"X = [[0,0],[0,1],[1,0],[1,1]], scores {np.round(scores, 3).tolist()}")
 
 
-HINT_TRAIN = ("Lecture part 2, 梯度下降: start from random weights (numpy.random.default_rng(seed)), then repeat "
-              "loss, grads = two_layer_net(params, X, y); params = sgd_step(params, grads, lr) until XOR is learnt. "
-              "A few hidden units, a learning rate near 0.5 and some hundreds of steps are enough.")
+HINT_TRAIN = ("Lecture part 2 (梯度下降): training repeats forward pass, backward pass and an SGD step from a random "
+              "start drawn from numpy.random.default_rng(seed), until the four XOR points are classified.")
 
 
 @check("hw2.backprop.train_xor.solves_xor", hint=HINT_TRAIN)
@@ -483,8 +487,8 @@ def train_xor_random_seeds(ctx: Context) -> None:
 
 
 @check("hw2.backprop.train_xor.same_seed_same_params", hint=(
-    "Draw every random number from rng = numpy.random.default_rng(seed) (not np.random.* and not a fixed "
-    "seed): the same seed must give the same parameters, another seed another start."))
+    "The contract: every random number comes from numpy.random.default_rng(seed), so the same seed gives the same "
+    "parameters, another seed another start, and the default seed is 0."))
 def train_xor_same_seed_same_params(ctx: Context) -> None:
     seed, other = (int(s) for s in ctx.rng.choice(np.arange(1, MAX_SEED), size=2, replace=False))
     first, second = _trained(ctx, seed), _trained(ctx, seed)

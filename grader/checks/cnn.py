@@ -18,6 +18,7 @@ from ..context import Context
 from ..errors import CheckFailed, StudentCodeStopped
 from ..gradients import expect_gradient, torch_vjp
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # ----------------------------------------------------------------------------- lecture data
 LECTURE_X = np.array([[1, 1, 1, 1, 1], [-1, 0, -3, 0, 1], [2, 1, 1, -1, 0], [0, -1, 1, 2, 1],
@@ -48,33 +49,33 @@ RTOL64, ATOL64 = 1e-10, 1e-10
 RTOL32, ATOL32 = 1e-4, 1e-4
 POOL_CONFIGS = [(2, 2), (3, 2), (2, 1), (3, 1), (3, 3), (2, 3)]  # (kernel, stride): overlap, gaps, AlexNet's 3/2
 
-HINT_CONVOLVE = ("Lecture part 3, 卷积的计算原理: Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1]. As u grows the "
-                 "input index falls, so the kernel is applied flipped in both axes (true convolution); keep "
-                 "the valid part, (H-kh+1, W-kw+1).")
-HINT_OUTPUT_SIZE = ("Count the window positions: the padded axis has n + 2*padding cells, a (dilated) kernel "
-                    "covers dilation*(k-1) + 1 of them, and it moves by stride. Floor (//) drops a last "
-                    "partial step and +1 counts the first position; return an int.")
-HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation, "
-               "the kernel NOT flipped: out[n,f,i,j] = b[f] + sum_c,u,v w[f,c,u,v] * xpad[n,c,i*stride+u, "
-               "j*stride+v], with `padding` zeros on both sides of H and W.")
-HINT_CONV2D_BACKWARD = ("链式法则 on out = b + sum w * window: db[f] sums dout over the batch and all positions; "
-                        "dw[f] sums dout[n,f,i,j] times the window it multiplied; every window sends dout * w back "
-                        "onto the inputs it covered (adding where windows overlap), then the padding is cut off.")
-HINT_MAX_POOL = ("Lecture part 3, 最大池化: the maximum of each kernel x kernel window, the window moving by "
-                 "stride (overlapping when stride < kernel, AlexNet's 重叠最大池化), no padding.")
-HINT_AVG_POOL = ("Lecture part 3, 平均池化: the mean of each kernel x kernel window, the window moving by "
-                 "stride (overlapping when stride < kernel), no padding.")
-HINT_MAX_BACKWARD = ("Only the maximum of a window influenced its output, so only it receives dout; on a tie "
-                     "the whole gradient goes to the FIRST maximum in row-major order. When windows overlap, "
-                     "an input that wins several windows collects all their gradients (+=, not =).")
-HINT_AVG_BACKWARD = ("out = (sum of kernel*kernel inputs) / (kernel*kernel), so each input of a window receives "
-                     "dout / (kernel*kernel); with overlapping windows the contributions add up.")
-HINT_ALEXNET_SHAPES = ("Lecture part 3, AlexNet: apply conv_output_size layer by layer (conv1 k11 s4 p2, pools "
-                       "k3 s2, conv2 k5 p2, conv3-5 k3 p1); a convolution sets the channels to its number of "
-                       "filters, a pool keeps them.")
-HINT_BUILD_ALEXNET = ("torchvision's AlexNet: features = 5 Conv2d each followed by ReLU, MaxPool2d(3, 2) after "
-                      "conv1, conv2 and conv5; AdaptiveAvgPool2d((6, 6)); flatten; classifier = Dropout(0.5), "
-                      "Linear(9216, 4096), ReLU, Dropout(0.5), Linear(4096, 4096), ReLU, Linear(4096, num_classes).")
+HINT_CONVOLVE = ("Lecture part 3 (卷积的计算原理): Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1], so as u grows the "
+                 "input index falls and the kernel acts flipped in both axes, keeping the valid part (H-kh+1, "
+                 "W-kw+1).")
+HINT_OUTPUT_SIZE = ("Lecture part 3 (卷积): count the window positions, where the padded axis has n + 2*padding "
+                    "cells, a dilated kernel covers dilation*(k-1) + 1 of them, it moves by stride, and a last "
+                    "partial step does not count.")
+HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation "
+               "with the kernel not flipped, each output being its filter's bias plus the filter times the window "
+               "it covers, on the input padded with zeros on both sides.")
+HINT_CONV2D_BACKWARD = ("Lecture part 3 (链式法则): every output used its filter's bias, the window it covered and "
+                        "the filter, so each of them receives dout back, adding up over the batch, the positions "
+                        "and overlapping windows.")
+HINT_MAX_POOL = ("Lecture part 3 (最大池化): the maximum of each kernel x kernel window, the window moving by stride "
+                 "(overlapping when stride < kernel, AlexNet's 重叠最大池化), without padding.")
+HINT_AVG_POOL = ("Lecture part 3 (平均池化): the mean of each kernel x kernel window, the window moving by stride "
+                 "(overlapping when stride < kernel), without padding.")
+HINT_MAX_BACKWARD = ("Lecture part 3 (最大池化): only a window's maximum influenced its output, so only it receives "
+                     "dout (on a tie the first maximum in row-major order), and an input that wins several "
+                     "overlapping windows collects them all.")
+HINT_AVG_BACKWARD = ("Lecture part 3 (平均池化): each input of a window contributed 1/(kernel*kernel) of its output, "
+                     "so it receives that share of dout, adding up over overlapping windows.")
+HINT_ALEXNET_SHAPES = ("Lecture part 3 (AlexNet): each layer's output size follows conv_output_size with that "
+                       "layer's kernel, stride and padding, and a convolution sets the channels to its number of "
+                       "filters while a pool keeps them.")
+HINT_BUILD_ALEXNET = ("Lecture part 3 (AlexNet): torchvision's layout, five convolutions with ReLU, overlapping "
+                      "max pooling after the first, second and fifth, an adaptive average pool to 6x6, and "
+                      "Dropout(0.5) before the first two of three Linear layers.")
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -229,14 +230,12 @@ def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
 def _as_int(got: Any, what: str, case: str) -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
-    extra = " (use // for the floor: true division / gives a float)" if isinstance(got, (float, np.floating)) else ""
+    extra = " (a true division gives a float, even for whole numbers)" if isinstance(got, (float, np.floating)) else ""
     raise CheckFailed(f"{what}: expected an int, got {describe(got)}{extra}\n  case: {case}")
 
 
 # ----------------------------------------------------------------------------- convolve2d
-@check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE + (
-    " The slide's printed output table shows 2 at row 0, column 1: its minus sign is lost; the slide's own "
-    "worked sum for the centre (= 2) is the flipped kernel at work."))
+@check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE)
 def convolve2d_lecture_example(ctx: Context) -> None:
     got = ctx.call_unchanged(LECTURE_X, LECTURE_K)
     expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example",
@@ -268,7 +267,7 @@ def convolve2d_random(ctx: Context) -> None:
 
 
 @check("hw3.cnn.convolve2d.flipped_kernel_is_xcorr", hint=HINT_CONVOLVE + (
-    " Property: convolve2d(x, k) equals PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
+    " Equivalently, it is PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
 def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
     x = ctx.rng.normal(size=(6, 7))
     delta = np.zeros((3, 3))
@@ -290,8 +289,7 @@ def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
                      "k flipped in both axes)", case, rtol=RTOL64, atol=ATOL64)
 
 
-@check("hw3.cnn.convolve2d.float32", hint="float32 in, float32 out: np.zeros(shape) is float64; "
-       "use dtype=x.dtype (or build the result from x itself).")
+@check("hw3.cnn.convolve2d.float32", hint=FLOAT32_HINT)
 def convolve2d_float32(ctx: Context) -> None:
     x, k = ctx.rng.normal(size=(7, 6)).astype(np.float32), ctx.rng.normal(size=(3, 2)).astype(np.float32)
     got = ctx.call(x, k)
@@ -381,8 +379,7 @@ def conv2d_matches_torch(ctx: Context) -> None:
     _expect_conv2d(ctx, x, w, b, 2, 1)
 
 
-@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + (
-    " The output size is conv_output_size(H, kh, stride, padding); pad both sides."))
+@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + " The output size follows conv_output_size.")
 def conv2d_stride_padding_grid(ctx: Context) -> None:
     x, w, b = ctx.rng.normal(size=(2, 2, 7, 6)), ctx.rng.normal(size=(3, 2, 3, 2)), ctx.rng.normal(size=3)
     for stride in (1, 2, 3):
@@ -395,8 +392,8 @@ def conv2d_stride_padding_grid(ctx: Context) -> None:
 
 
 @check("hw3.cnn.conv2d.translation_equivariance", hint=(
-    "Lecture part 3 (权值共享, 平移不变性): the same weights are used at every position, so shifting the "
-    "input by one pixel shifts the output by one pixel. Check how you index the windows and place the results."))
+    "Lecture part 3 (权值共享, 平移不变性): the same weights act at every position, so shifting the input by one stride "
+    "shifts the output by one position."))
 def conv2d_translation_equivariance(ctx: Context) -> None:
     # Two or more filters, so that mixing up the filter and position axes shows.
     c, f = int(ctx.rng.integers(1, 4)), int(ctx.rng.integers(2, 5))
@@ -416,7 +413,7 @@ def conv2d_translation_equivariance(ctx: Context) -> None:
                      f"{dc}:{dc + 6}], stride={stride}", rtol=RTOL64, atol=ATOL64)
 
 
-@check("hw3.cnn.conv2d.float32", hint="float32 in, float32 out: allocate the output with dtype=x.dtype.")
+@check("hw3.cnn.conv2d.float32", hint=FLOAT32_HINT)
 def conv2d_float32(ctx: Context) -> None:
     x, w, b = _conv_case(ctx.rng, 2, 1)
     x, w, b = (a.astype(np.float32) for a in (x, w, b))
@@ -480,7 +477,7 @@ def conv2d_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + (
-    " Compared here with central differences of YOUR conv2d: backward must be the derivative of your forward."))
+    " This check differentiates your own conv2d numerically."))
 def conv2d_backward_numeric_grad(ctx: Context) -> None:
     for stride, padding in ((1, 1), (2, 1)):
         x, w, b = ctx.rng.normal(size=(2, 2, 4, 5)), ctx.rng.normal(size=(2, 2, 2, 3)), ctx.rng.normal(size=2)
@@ -498,7 +495,7 @@ def conv2d_backward_numeric_grad(ctx: Context) -> None:
                             case, tol=1e-5, floor=1e-3)
 
 
-@check("hw3.cnn.conv2d_backward.float32", hint="float32 in, float32 out, for dx, dw and db alike.")
+@check("hw3.cnn.conv2d_backward.float32", hint=FLOAT32_HINT)
 def conv2d_backward_float32(ctx: Context) -> None:
     x, w, b = (a.astype(np.float32) for a in _conv_case(ctx.rng, 1, 1))
     dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, 1, 1).shape).astype(np.float32)
@@ -735,8 +732,8 @@ def alexnet_shapes_lecture_224(ctx: Context) -> None:
     _expect_layers(ctx, ctx.call(), (3, 224, 224), "alexnet_shapes()", "the default input (3, 224, 224)")
 
 
-@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + " Use the input's C, H and W, "
-       "not 3 and 224.")
+@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + (
+    " The input shape is an argument, and every size follows from it."))
 def alexnet_shapes_other_sizes(ctx: Context) -> None:
     sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
     for _ in range(2):
@@ -773,7 +770,7 @@ def _other_size(report: dict, index: int, x: np.ndarray, num_classes: int, what:
 
 
 @check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
-    " 61,100,840 parameters for 1000 classes (the lecture's '60M')."))
+    " That is 61,100,840 parameters for 1000 classes, and any input of at least 63x63 works."))
 def build_alexnet_params_and_output(ctx: Context) -> None:
     x = ctx.rng.normal(size=(2, 3, 224, 224)).astype(np.float32)
     small = ctx.rng.normal(size=(1, 3, 63, 97)).astype(np.float32)  # the contract's smallest height
@@ -784,7 +781,7 @@ def build_alexnet_params_and_output(ctx: Context) -> None:
                  "sum(p.numel() for p in model.parameters())")
 
 
-@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear only.")
+@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear layer only.")
 def build_alexnet_num_classes(ctx: Context) -> None:
     x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
     report = _drive_alexnet(ctx, 10, x)
@@ -815,8 +812,7 @@ def build_alexnet_layout(ctx: Context) -> None:
 
 
 @check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (
-    " Compared with the judge's own AlexNet forward (eval mode) on the same weights: check max (not average) "
-    "pooling, a ReLU after every convolution and hidden Linear, and no ReLU after the last Linear."))
+    " The judge runs its own AlexNet on the same weights at 224x224 and at another size."))
 def build_alexnet_forward_matches(ctx: Context) -> None:
     x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
     # A second size on the same model, where the adaptive pool matters: H <= 100 gives a pool5 map of

@@ -16,6 +16,7 @@ from ..compare import as_array, as_float, as_sequence, expect_array, expect_equa
 from ..context import Context
 from ..errors import CheckFailed
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Closed forms of a few dozen O(1) terms: float64 rounding stays near 1e-15, so 1e-10 only forgives
 # a different order of operations. float32 inputs: ~1e-7 per operation, 1e-5 leaves 100x room.
@@ -32,19 +33,17 @@ HINT_LD = ("Lecture part 6.2 (判别损失): L_D = -E[log D(x)] - E[log(1 - D(G(
            "sign and each expectation is the mean over its own batch.")
 HINT_LG = ("Lecture part 6.2 (生成损失): L_G = -E[log D(G(z))], the non-saturating form; not "
            "E[log(1 - D(G(z)))], whose gradient vanishes when D rejects the fakes.")
-HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): use log sigmoid(s) = -log(1 + exp(-s)) and "
-               "log(1 - sigmoid(s)) = log sigmoid(-s), with log(1 + exp(a)) evaluated without overflow; "
-               "log(sigmoid(s)) directly gives log(0) for large |s|.")
-HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): (2) fix G and update D on L_D with G(z).detach(); "
-             "(3) fix D and update G on L_G = -mean log sigmoid(D(G(z))) with a fresh G(z) and the updated D. "
-             "Zero each optimiser's gradients before its backward.")
+HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): log D and log(1 - D) can be written in terms of s alone "
+               "(log(1 - sigmoid(s)) = log sigmoid(-s)), which stays finite where sigmoid(s) rounds to 0 or 1.")
+HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): first update D on L_D with G fixed, so that no gradient of this step "
+             "reaches G; then update G on L_G through a fresh D(G(z)) with D fixed, each optimiser starting from "
+             "zeroed gradients.")
 HINT_CYCLE = ("Lecture part 6.2 (CycleGAN, 循环一致性损失): the L1 distance (mean absolute error) of each "
               "round trip, x vs F(G(x)) and y vs G(F(y)), added and multiplied by lam.")
-HINT_BETAS = ("Lecture part 6.3 (Diffusion): T betas from beta_start to beta_end, both included, evenly "
-              "spaced: np.linspace(beta_start, beta_end, T).")
-HINT_Q = ("Lecture part 6.3 (Diffusion): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t = "
-          "alphas_cumprod[t[n]] for sample n (t indexes the array directly) broadcast over its features.")
-HINT_DDPM = "Lecture part 6.3 (Diffusion): the mean (not the sum) of the squared error over all elements."
+HINT_BETAS = "Lecture part 6.3 (扩散模型): T betas from beta_start to beta_end, both included, evenly spaced."
+HINT_Q = ("Lecture part 6.3 (扩散模型): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t taken from "
+          "alphas_cumprod at index t[n] for sample n and broadcast over its features.")
+HINT_DDPM = "Lecture part 6.3 (扩散模型): the mean, not the sum, of the squared error over all elements."
 
 
 # --------------------------------------------------------------------------- judge-side math
@@ -128,8 +127,7 @@ def reparameterize_random(ctx: Context) -> None:
                           mu + np.exp(logvar) * eps})
 
 
-@check("hw6.generative.reparameterize.float32", hint="float32 in, float32 out: np.exp of a float32 array "
-       "stays float32; mixing in float64 arrays does not.")
+@check("hw6.generative.reparameterize.float32", hint=FLOAT32_HINT)
 def reparameterize_float32(ctx: Context) -> None:
     mu, logvar, eps = (ctx.rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
     got = ctx.call(mu, logvar, eps)
@@ -171,7 +169,7 @@ def vae_kl_matches_torch(ctx: Context) -> None:
                  dtype=np.float64, hint_on=_kl_alternatives(want, latent))
 
 
-@check("hw6.generative.vae_kl.float32", hint="float32 in, float32 out.")
+@check("hw6.generative.vae_kl.float32", hint=FLOAT32_HINT)
 def vae_kl_float32(ctx: Context) -> None:
     mu, logvar = (ctx.rng.normal(size=(5, 4)).astype(np.float32) for _ in range(2))
     got = ctx.call(mu, logvar)
@@ -401,8 +399,8 @@ def _returned(result, case: str) -> dict:
 def _loss_value(value, what: str, case: str, strict: bool) -> float:
     if isinstance(value, Tensor):
         if strict:
-            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; return Python "
-                              "floats (loss.item()), so the caller holds no computation graph\n  case: " + case)
+            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; the contract "
+                              "returns Python floats, so that the caller holds no computation graph\n  case: " + case)
         return as_float(value.array, what, case)
     return as_float(value, what, case)
 
@@ -477,8 +475,8 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
                     "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G fixed, "
                     "then (3) update G against the updated D")
         expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
-                    "the discriminator step let gradient reach the generator: call .detach() on G(z) "
-                    "(G's parameters had new gradient right after opt_D.step())")
+                    "the discriminator step let gradient reach the generator: G's parameters had new "
+                    "gradient right after opt_D.step(), so the fake batch of that step was still part of G's graph")
         d_same = all(np.array_equal(a, b) for a, b in zip(call["d_after_d_step"], call["d_end"]))
         extra = f" (opt_D.step() was called {call['d_steps']} times)" if call["d_steps"] > 1 else ""
         expect_true(d_same, "gan_train_step", case,
@@ -644,8 +642,7 @@ def q_sample_statistics(ctx: Context) -> None:
                  rtol=0, atol=6 * want_var * math.sqrt(2 / (n - 1)))
 
 
-@check("hw6.generative.q_sample.float32", hint="float32 in, float32 out: index alphas_cumprod and cast it "
-       "to x0's dtype before mixing it in.")
+@check("hw6.generative.q_sample.float32", hint=FLOAT32_HINT)
 def q_sample_float32(ctx: Context) -> None:
     abar = _alphas_cumprod(50)
     x0, noise = (ctx.rng.normal(size=(4, 2, 3, 3)).astype(np.float32) for _ in range(2))

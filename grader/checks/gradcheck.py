@@ -15,15 +15,16 @@ from ..compare import as_float, as_sequence, expect_array, expect_float, expect_
 from ..context import Context
 from ..gradients import expect_gradient
 from ..registry import check
+from .common import FLOAT32_HINT
 
-HINT_FORWARD = ("Lecture part 2, 梯度计算方法：数值法: dL/dw ~ (L(w + h) - L(w)) / h, a one-sided (forward) "
-                "difference; L(w) = w^2 at w = 1 with h = 0.0001 gives 2.0001, not the exact 2.")
-HINT_NUMERICAL = ("Lecture part 2, 数值法: perturb one element at a time by +h and -h, evaluate f on the whole "
-                  "array (same shape as x), and divide the difference by 2h; restore the element afterwards.")
-HINT_RELATIVE = ("relative_error is max over elements of |a - b| / max(|a| + |b|, eps): the largest, not the mean, "
-                 "and eps only guards 0/0 where a and b are both zero.")
-HINT_CHECK = ("gradient_check compares grad_f(x) (解析法) with numerical_gradient(f, x, h) (数值法) by "
-              "relative_error and returns (error <= tol, error). It relies on your numerical_gradient.")
+HINT_FORWARD = ("Lecture part 2 (梯度计算方法：数值法): dL/dw ~ (L(w + h) - L(w)) / h is a one-sided (forward) difference, "
+                "so L(w) = w^2 at w = 1 with h = 0.0001 gives 2.0001, not the exact 2.")
+HINT_NUMERICAL = ("Lecture part 2 (数值法): perturb one element at a time by +h and by -h, evaluate f on an array of "
+                  "x's shape each time, and divide the difference by 2h, leaving x as it was.")
+HINT_RELATIVE = ("Lecture part 2 (数值法): relative_error is the largest, not the mean, of |a - b| / max(|a| + |b|, "
+                 "eps), where eps only guards 0/0 when a and b are both zero.")
+HINT_CHECK = ("Lecture part 2 (解析法 and 数值法): gradient_check compares grad_f(x) with numerical_gradient(f, x, h) "
+              "by relative_error and returns (error <= tol, error).")
 
 
 # --------------------------------------------------------------------------- the judge's functions
@@ -204,8 +205,8 @@ def numerical_gradient_known_gradients(ctx: Context) -> None:
 
 
 @check("hw2.gradcheck.numerical_gradient.central", hint=(
-    "Use the central difference (f(x + h) - f(x - h)) / 2h: its error is of order h^2, the one-sided "
-    "(f(x + h) - f(x)) / h has error of order h (lecture part 2: 计算量大，不精确)."))
+    "Lecture part 2 (数值法, 计算量大，不精确): the central difference (f(x + h) - f(x - h)) / 2h has an error of order h^2, "
+    "the one-sided (f(x + h) - f(x)) / h one of order h."))
 def numerical_gradient_central(ctx: Context) -> None:
     spec, h = {"kind": "power", "p": 3}, 1e-3
     x = _spread(ctx.rng, (3, 4))
@@ -218,7 +219,7 @@ def numerical_gradient_central(ctx: Context) -> None:
 
 
 @check("hw2.gradcheck.numerical_gradient.uses_h", hint=HINT_NUMERICAL + (
-    " The step h is an argument of the function (default 1e-5): the caller chooses it."))
+    " The step h is the caller's choice (default 1e-5)."))
 def numerical_gradient_uses_h(ctx: Context) -> None:
     spec = {"kind": "power", "p": 3}
     for h in (0.5, 0.1, 1e-2):
@@ -232,8 +233,8 @@ def numerical_gradient_uses_h(ctx: Context) -> None:
 
 
 @check("hw2.gradcheck.numerical_gradient.x_unchanged", hint=(
-    "Perturb a copy of x (or restore x[i] to its old value after both evaluations); the caller's x must "
-    "be exactly as it was."))
+    "The course's convention: inputs are never modified, so after the perturbations x must hold exactly its old "
+    "values again."))
 def numerical_gradient_x_unchanged(ctx: Context) -> None:
     spec = {"kind": "sin_sum"}
     for shape in ((5,), (3, 4)):
@@ -247,9 +248,8 @@ def numerical_gradient_x_unchanged(ctx: Context) -> None:
                         floor=1e-2, dtype=np.float64)
 
 
-@check("hw2.gradcheck.numerical_gradient.float32", hint=(
-    "float32 in, float32 out: return an array like x (np.zeros_like(x) keeps its dtype). In float32, "
-    "x[i] + h is rounded, so a larger h (the check uses 1e-2) is needed."))
+@check("hw2.gradcheck.numerical_gradient.float32", hint=FLOAT32_HINT + (
+    " In float32 a step of 1e-5 is lost to rounding, so this check passes a larger h."))
 def numerical_gradient_float32(ctx: Context) -> None:
     spec, h = {"kind": "power", "p": 2}, 1e-2
     x = ctx.rng.normal(size=(4, 3)).astype(np.float32)
@@ -379,7 +379,7 @@ def gradient_check_respects_tol(ctx: Context) -> None:
 
 
 @check("hw2.gradcheck.gradient_check.uses_h", hint=HINT_CHECK + (
-    " The step h is an argument: the numerical gradient must be taken with the h the caller passes."))
+    " The step h and the tolerance tol are the caller's choice."))
 def gradient_check_uses_h(ctx: Context) -> None:
     # For sum(x^3) the central difference is exactly 3x^2 + h^2: with h = 0.1 or 0.3 the exact
     # gradient's relative error is 1e-3..4e-2 (|x| in [0.5, 2]), far from the ~1e-10 of a small step.

@@ -11,6 +11,7 @@ from ..compare import dtype_like, expect_array, expect_float, shapes
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, finite_difference
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Means and sums of O(1) float64 values: rounding ~1e-15, so 1e-10 only forgives the order of
 # summation. float32 inputs: ~1e-7 relative per operation, 1e-5 leaves room for sums of a few dozen.
@@ -20,14 +21,15 @@ RTOL32, ATOL32 = 1e-5, 1e-6
 # relative 1e-6 with a floor of 1e-2 accepts that (1e-8 absolute near zero entries) and no real slip.
 FD_TOL, FD_FLOOR = 1e-6, 1e-2
 
-HINT_MEAN = ("Lecture part 2, 损失函数: L = (1/N) sum_n L_n, the mean over all elements (np.mean), not the sum, "
-             "so the loss does not grow with the batch.")
-HINT_GRAD = ("The gradient of a mean over n elements carries the factor 1/n (n = pred.size, every element, "
-             "not only the batch axis), and has pred's shape and dtype.")
-HINT_SOFTMAX = ("softmax(z) = exp(z) / sum exp(z) along `axis`; subtract the maximum along that axis first "
-                "(keepdims=True): the result is the same but exp can no longer overflow at z = 1e4.")
-HINT_CE = ("Cross-entropy (交叉熵) per sample is log sum_k exp(z_k) - z_y; compute the log-sum-exp with the row "
-           "maximum subtracted (never log(softmax) after it underflowed to 0), then take the mean over N.")
+HINT_MEAN = ("Lecture part 2 (损失函数): L = (1/N) sum_n L_n, the mean over all elements rather than the sum, so the "
+             "loss does not grow with the batch.")
+HINT_GRAD = ("Lecture part 2 (损失函数): the gradient of a mean over n elements carries the factor 1/n, with n "
+             "counting every element of pred, not only the batch axis, and it has pred's shape.")
+HINT_SOFTMAX = ("Lecture part 2 (softmax): exp(z) / sum exp(z) along the given axis is unchanged when one "
+                "constant per slice is subtracted, and taking out each slice's maximum keeps every exponent <= 0, "
+                "so logits of 1e4 cannot overflow.")
+HINT_CE = ("Lecture part 2 (交叉熵): per sample the loss is log sum_k exp(z_k) - z_y, averaged over N, and the "
+           "log-sum-exp stays finite for logits of 1e4 only with the row's maximum taken out first.")
 
 
 def _torch(*arrays: np.ndarray):
@@ -147,7 +149,7 @@ def mse_grad_matches_autograd(ctx: Context) -> None:
         expect_gradient(got, numeric, "mse_grad against central differences of mse", case, tol=FD_TOL, floor=FD_FLOOR)
 
 
-@check("hw2.losses.mse_grad.float32", hint="float32 in, float32 out: 2.0 * (pred - target) / n keeps float32.")
+@check("hw2.losses.mse_grad.float32", hint=FLOAT32_HINT)
 def mse_grad_float32(ctx: Context) -> None:
     pred, target = _random_pair(ctx, (4, 5), np.float32)
     want = 2 * (pred.astype(np.float64) - target) / pred.size
@@ -157,8 +159,8 @@ def mse_grad_float32(ctx: Context) -> None:
 
 
 @check("hw2.losses.mae_grad.ties_give_zero", hint=(
-    "|d| has no derivative at d = 0; the course uses sign(0) = 0 (np.sign does that), so an element with "
-    "pred == target gets gradient 0. Divide by n = pred.size."))
+    "Lecture part 2 and the course contract: |d| has no derivative at d = 0, and the course takes sign(0) = 0 "
+    "there, so pred == target gives gradient 0; the factor 1/n applies as everywhere."))
 def mae_grad_ties_give_zero(ctx: Context) -> None:
     pred = np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 0.0]])
     target = np.array([[1.0, 1.0, 0.0], [0.5, 3.0, -2.0]])  # three exact ties
@@ -294,8 +296,9 @@ def _ce_numpy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
 
 
-HINT_CE_GRAD = ("Lecture part 2, 链式法则: softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) "
-                "/ N; the 1/N comes from the mean over the batch, and the softmax must stay stable for large logits.")
+HINT_CE_GRAD = ("Lecture part 2 (链式法则): softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) "
+                "/ N, the 1/N coming from the mean over the batch, with a softmax that stays stable for large "
+                "logits.")
 
 
 @check("hw2.losses.cross_entropy_grad.simple_example", hint=HINT_CE_GRAD)
@@ -314,9 +317,7 @@ def cross_entropy_grad_simple_example(ctx: Context) -> None:
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
-@check("hw2.losses.cross_entropy_grad.matches_autograd", hint=(
-    "Lecture part 2, 链式法则: softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) / N; "
-    "the 1/N comes from the mean over the batch."))
+@check("hw2.losses.cross_entropy_grad.matches_autograd", hint=HINT_CE_GRAD)
 def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
     for n, c in ((5, 3), (1, 4), (6, 7)):
         logits, labels = ctx.rng.normal(scale=2.0, size=(n, c)), _labels(ctx, n, c)
@@ -330,8 +331,7 @@ def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
                         tol=FD_TOL, floor=FD_FLOOR)
 
 
-@check("hw2.losses.cross_entropy_grad.large_and_float32", hint=(
-    "Build the gradient from a stable softmax (row maximum subtracted) and keep the logits' dtype."))
+@check("hw2.losses.cross_entropy_grad.large_and_float32", hint=HINT_CE_GRAD)
 def cross_entropy_grad_large_and_float32(ctx: Context) -> None:
     logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]])
     labels = np.array([2, 0])
@@ -344,8 +344,8 @@ def cross_entropy_grad_large_and_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- binary_cross_entropy
 
-HINT_BCE = ("L = -mean(y log p + (1 - y) log(1 - p)): mind the minus sign (a loss is >= 0) and take the mean "
-            "over all elements.")
+HINT_BCE = ("Lecture part 2 (交叉熵): L = -mean(y log p + (1 - y) log(1 - p)), a loss >= 0, averaged over all "
+            "elements.")
 
 
 @check("hw2.losses.binary_cross_entropy.simple_example", hint=HINT_BCE)

@@ -19,6 +19,7 @@ from ..compare import as_array, as_sequence, expect_array, shapes
 from ..context import Context
 from ..gradients import expect_gradient
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Sums of a few products of O(1) numbers through tanh/sigmoid: float64 rounding stays near 1e-15,
 # so 1e-10 only forgives another summation order or another (exact) sigmoid formula.
@@ -28,11 +29,11 @@ RTOL32, ATOL32 = 1e-5, 1e-5
 
 HINT_STEP = ("Lecture part 4 (循环神经网络的工作原理): h_t = f(h_{t-1}, x_t) with f = tanh of "
              "x_t Wx + h_{t-1} Wh + b; the tanh comes last, after adding all three terms.")
-HINT_FORWARD = ("Lecture part 4 (信息接力赛): start from h0, feed each time step (时间步) the previous "
-                "step's hidden state (隐藏态), and keep every h_t: hs[:, t] is the state after step t.")
-HINT_BACKWARD = ("Lecture part 4 / part 2 (反向传播): unroll the RNN in time; the gradient reaching h_t is "
-                 "dhs[:, t] plus what flows back from step t+1 through Wh, times tanh' = 1 - h_t^2. "
-                 "Shared weights: sum dWx, dWh, db over all time steps.")
+HINT_FORWARD = ("Lecture part 4 (信息接力赛): start from h0, feed each time step (时间步) the previous step's hidden "
+                "state (隐藏态), and keep every h_t, the state after step t.")
+HINT_BACKWARD = ("Lecture part 4 and part 2 (反向传播): unrolled in time, the gradient reaching h_t is its own "
+                 "upstream gradient plus what flows back from step t+1 through Wh, and the shared weights collect "
+                 "one contribution per time step.")
 HINT_LSTM = ("Lecture part 4 (长短期记忆网络): the pre-activations split into four chunks in PyTorch's order "
              "i, f, g, o (输入门, 遗忘门, candidate, 输出门); c_next = f*c + i*g, h_next = o*tanh(c_next).")
 HINT_GRU = ("Lecture part 4 (门控循环单元): chunks in the order r, z, n; the reset gate (重置门) r multiplies "
@@ -150,8 +151,7 @@ def rnn_step_matches_torch(ctx: Context) -> None:
                      hint_on={"the pre-activation without tanh": x @ Wx + h @ Wh + b})
 
 
-@check("hw4.rnn.rnn_step.float32", hint="float32 in, float32 out: np.tanh and @ keep float32; "
-       "np.zeros(...) without dtype= does not.")
+@check("hw4.rnn.rnn_step.float32", hint=FLOAT32_HINT)
 def rnn_step_float32(ctx: Context) -> None:
     args = _rnn_params(ctx.rng, 4, 3, 5, dtype=np.float32)
     got = ctx.call(*args)
@@ -202,8 +202,8 @@ def rnn_forward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw4.rnn.rnn_forward.long_sequence_finite", hint=(
-    "A 200-step sequence with large weights: tanh saturates at +-1 and the states must stay finite. "
-    "Use np.tanh; a hand-written (e^a - e^-a) / (e^a + e^-a) overflows to inf/inf = NaN for large a."))
+    "Lecture part 4: over a long sequence with large weights tanh saturates at +-1 and the states stay finite, "
+    "while a tanh written from exponentials overflows to inf/inf for large arguments."))
 def rnn_forward_long_sequence_finite(ctx: Context) -> None:
     N, T, D, H = 2, 200, 3, 4
     # Pre-activations in the hundreds: exp(2a) overflows float64 beyond a ~ 355.
@@ -217,8 +217,7 @@ def rnn_forward_long_sequence_finite(ctx: Context) -> None:
     expect_array(arr, _rnn_forward(xs, h0, Wx, Wh, b), "rnn_forward over 200 steps", case, rtol=0, atol=1e-7)
 
 
-@check("hw4.rnn.rnn_forward.float32", hint="float32 in, float32 out: allocate hs with the inputs' dtype "
-       "(np.empty(..., dtype=xs.dtype)), or stack the float32 states.")
+@check("hw4.rnn.rnn_forward.float32", hint=FLOAT32_HINT)
 def rnn_forward_float32(ctx: Context) -> None:
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, 3, 2, 4, dtype=np.float32)
     xs = ctx.rng.normal(size=(3, 5, 2)).astype(np.float32)
@@ -300,8 +299,8 @@ def rnn_backward_matches_torch(ctx: Context) -> None:
                          dtype=np.float64)
 
 
-@check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + " This check compares your gradients with "
-       "central differences of YOUR OWN rnn_forward.")
+@check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + (
+    " This check differentiates your own rnn_forward numerically."))
 def rnn_backward_numeric_grad(ctx: Context) -> None:
     N, T, D, H = 2, 3, 2, 3
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
@@ -319,8 +318,7 @@ def rnn_backward_numeric_grad(ctx: Context) -> None:
                         tol=1e-5, floor=1e-3)
 
 
-@check("hw4.rnn.rnn_backward.float32", hint="float32 in, float32 out: allocate the gradient arrays with the "
-       "inputs' dtype (np.zeros_like(Wx) keeps it, np.zeros(Wx.shape) does not).")
+@check("hw4.rnn.rnn_backward.float32", hint=FLOAT32_HINT)
 def rnn_backward_float32(ctx: Context) -> None:
     N, T, D, H = 2, 4, 3, 3
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H, dtype=np.float32)
@@ -340,7 +338,8 @@ def rnn_backward_float32(ctx: Context) -> None:
 @check("hw4.rnn.lstm_step.small_example", hint=HINT_LSTM)
 def lstm_step_small_example(ctx: Context) -> None:
     # Four different gate biases, so that reading the chunks in another order changes the answer.
-    x, h, c = np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([[0.5, -0.5], [0.0, 1.0]]), np.array([[1.0, -2.0], [0.5, 0.0]])
+    x, h = np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([[0.5, -0.5], [0.0, 1.0]])
+    c = np.array([[1.0, -2.0], [0.5, 0.0]])
     Wx = np.array([[0.5, -0.25, 0.1, 0.3, -0.5, 0.2, 0.4, 0.0], [0.0, 0.5, -0.3, 0.1, 0.25, -0.4, 0.0, 0.6]])
     Wh = np.array([[0.2, 0.0, 0.5, -0.1, 0.3, 0.1, -0.2, 0.4], [-0.4, 0.3, 0.0, 0.2, 0.1, 0.5, 0.3, -0.1]])
     b = np.array([1.0, 0.5, -1.5, -0.5, 0.25, -0.25, 2.0, 0.0])
@@ -387,9 +386,8 @@ def lstm_step_matches_torch(ctx: Context) -> None:
 
 
 @check("hw4.rnn.lstm_step.forget_gate_keeps_cell", hint=(
-    "Lecture part 4 (遗忘门, 单元状态): with the forget gate f fully open and the input gate i shut, "
-    "c_next = f*c + i*g must equal c: the cell state carries long-term memory unchanged. Check which "
-    "chunk of the pre-activations is i and which is f (order i, f, g, o)."))
+    "Lecture part 4 (遗忘门, 单元状态): with the forget gate fully open and the input gate shut, c_next = f*c + i*g "
+    "equals c, the cell state carrying long-term memory unchanged; the chunks come in the order i, f, g, o."))
 def lstm_step_forget_gate_keeps_cell(ctx: Context) -> None:
     N, D, H = 3, 2, 4
     x, h, Wx, Wh = _gate_params(ctx.rng, N, D, H, 4)
@@ -403,7 +401,7 @@ def lstm_step_forget_gate_keeps_cell(ctx: Context) -> None:
                  rtol=0, atol=1e-6, hint_on={"the candidate g (f and i swapped)": _lstm(x, h, c, Wx, Wh, b, "figo")[1]})
 
 
-@check("hw4.rnn.lstm_step.float32", hint="float32 in, float32 out for both h_next and c_next.")
+@check("hw4.rnn.lstm_step.float32", hint=FLOAT32_HINT)
 def lstm_step_float32(ctx: Context) -> None:
     x, h, Wx, Wh = _gate_params(ctx.rng, 3, 2, 3, 4, dtype=np.float32)
     c, b = (ctx.rng.normal(size=s).astype(np.float32) for s in ((3, 3), 12))
@@ -464,7 +462,7 @@ def gru_step_matches_torch(ctx: Context) -> None:
                               _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True)})
 
 
-@check("hw4.rnn.gru_step.float32", hint="float32 in, float32 out.")
+@check("hw4.rnn.gru_step.float32", hint=FLOAT32_HINT)
 def gru_step_float32(ctx: Context) -> None:
     x, h, Wx, Wh = _gate_params(ctx.rng, 2, 3, 4, 3, dtype=np.float32)
     bx, bh = (ctx.rng.normal(size=12).astype(np.float32) for _ in range(2))

@@ -11,6 +11,7 @@ from ..compare import as_bool_array, expect_array, expect_true, shapes
 from ..context import Context
 from ..errors import StudentCodeStopped
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Pure rearrangements copy numbers without arithmetic: they must be exact.
 EXACT = dict(rtol=0.0, atol=0.0)
@@ -19,22 +20,22 @@ RTOL64, ATOL64 = 1e-10, 1e-10
 # float32 results of sums over C*p*p <= 48 products of O(1) numbers: ~1e-6, so 1e-5 leaves room.
 RTOL32, ATOL32 = 1e-5, 1e-5
 
-HINT_PATCHIFY = ("Lecture part 5, 图像分块 (Image Patch Embedding): patches go left to right, then top to "
-                 "bottom, and each patch is flattened channel by channel, (C, p, p), as a Conv2d with "
-                 "kernel = stride = p sees it. reshape to (N, C, H/p, p, W/p, p), then move the axes.")
-HINT_EMBED = ("Lecture part 5: the patch embedding is one shared linear layer applied to every flattened "
-              "patch, patchify(images) @ W + b, which is exactly a Conv2d with kernel = stride = p.")
+HINT_PATCHIFY = ("Lecture part 5 (图像分块, Image Patch Embedding): patches go left to right, then top to bottom, and "
+                 "each patch is flattened channel by channel, (C, p, p), as a Conv2d with kernel = stride = p "
+                 "sees it.")
+HINT_EMBED = ("Lecture part 5 (图像分块): the patch embedding is one linear layer shared by every flattened patch, "
+              "patchify(images) W + b, the same as a Conv2d with kernel = stride = p.")
 HINT_CLS = ("Lecture part 5 (ViT): the [CLS] token goes in front of the patch tokens (position 0), and the "
             "position embedding is added to every token, the class token included (pos_embed row 0).")
-HINT_PARTITION = ("Lecture part 5, Swin 窗口自注意力: cut each image's map into ws x ws windows; list the "
-                  "windows of image 0 first, row by row (left to right, then down), then image 1.")
-HINT_REVERSE = ("window_reverse must undo window_partition exactly: the same window order (image by image, "
-                "row-major), and N recovered from the number of windows.")
-HINT_SHIFT = ("Lecture part 5, 移位窗口: the map is rolled up and left by shift (toward smaller indices) "
-              "along H and along W, like np.roll(x, (-shift, -shift), axis=(1, 2)).")
-HINT_MASK = ("Swin's shifted-window mask: label the H x W map by the slices [0, H-ws), [H-ws, H-shift), "
-             "[H-shift, H) of the rows and likewise of the columns (up to 9 regions), cut the label map "
-             "into windows like window_partition, and let two tokens attend iff their labels are equal.")
+HINT_PARTITION = ("Lecture part 5 (Swin, 窗口自注意力): each image's map is cut into ws x ws windows, listed image by "
+                  "image and, within an image, row by row from left to right.")
+HINT_REVERSE = ("Lecture part 5 (Swin, 窗口自注意力): window_reverse undoes window_partition exactly, with the same "
+                "window order and N recovered from the number of windows.")
+HINT_SHIFT = ("Lecture part 5 (移位窗口): the map is rolled cyclically by shift toward smaller indices along H and "
+              "along W, what leaves at the top and left coming back at the bottom and right.")
+HINT_MASK = ("Lecture part 5 (移位窗口): the shifted map splits into up to nine regions by the slices [0, H-ws), "
+             "[H-ws, H-shift), [H-shift, H) of the rows and likewise of the columns, and two tokens of a window "
+             "may attend to each other iff they come from the same region.")
 
 
 # --------------------------------------------------------------------------- oracles (from the definitions)
@@ -210,8 +211,7 @@ def patch_embed_matches_conv2d(ctx: Context) -> None:
                        RTOL64, ATOL64, np.float64)
 
 
-@check("hw5.vision_transformer.patch_embed.float32", hint="float32 in, float32 out: build no float64 arrays "
-       "from the inputs.")
+@check("hw5.vision_transformer.patch_embed.float32", hint=FLOAT32_HINT)
 def patch_embed_float32(ctx: Context) -> None:
     images, p, W, b = _embed_inputs(ctx, np.float32)
     _expect_tokens(ctx, ctx.call(images, p, W, b), images, p, W, b, "patch_embed with float32 inputs",
@@ -265,7 +265,7 @@ def add_cls_random(ctx: Context) -> None:
                      rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=_cls_alternatives(tokens, cls, pos))
 
 
-@check("hw5.vision_transformer.add_cls_and_position.float32", hint="float32 in, float32 out.")
+@check("hw5.vision_transformer.add_cls_and_position.float32", hint=FLOAT32_HINT)
 def add_cls_float32(ctx: Context) -> None:
     tokens, cls, pos = _cls_inputs(ctx, np.float32)
     got = ctx.call(tokens, cls, pos)
@@ -375,8 +375,8 @@ def _expect_mask(got, want: np.ndarray, H: int, W: int, ws: int, shift: int, cas
 
 
 @check("hw5.vision_transformer.shifted_window_mask.no_shift_all_true", hint=(
-    "With shift = 0 nothing wraps around: every window holds one region, so every entry is True. "
-    "The shape is (nW, ws*ws, ws*ws) with nW = (H/ws) * (W/ws)."))
+    "Lecture part 5 (移位窗口): with shift = 0 nothing wraps around, so every window holds one region and every entry "
+    "is True, in shape (nW, ws*ws, ws*ws)."))
 def mask_no_shift_all_true(ctx: Context) -> None:
     for H, W, ws in ((4, 4, 2), (6, 3, 3), (2, 8, 2)):
         want = np.ones(((H // ws) * (W // ws), ws * ws, ws * ws), dtype=bool)

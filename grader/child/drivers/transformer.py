@@ -1,9 +1,10 @@
 """Child-side driver for transformer.EncoderLayer: build it, describe it, load weights, run forward.
 
 The judge sends the constructor arguments, and optionally a state dict (name -> array), the
-input ``x``, a boolean ``mask`` and a number of forward passes to repeat in training mode. Only plain data comes back: the submodules' names, types and
-parameter shapes, the torch classes the layer contains or calls, any weight-name mismatch, and
-the output as a numpy array. The judge decides what is right.
+input ``x``, a boolean ``mask`` and a number of forward passes to repeat in training mode. Only
+plain data comes back: the submodules' names, types and parameter shapes, the torch classes the
+layer contains or calls, any weight-name mismatch, and the outputs as numpy arrays. The judge
+decides what is right.
 """
 from __future__ import annotations
 
