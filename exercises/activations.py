@@ -6,8 +6,7 @@ Leaky ReLU, ELU and PReLU, each with its elementwise derivative, which
 backpropagation needs. Sigmoid must stay finite, accurate and warning-free even
 for inputs as large as +-1e4.
 
-Every function takes an array x of any shape (float64 or float32; integers are
-treated as float64) and returns a new array of x's shape and float dtype; x is
+Every function takes an array x of any shape (float64 or float32) and returns a new array of x's shape and float dtype; x is
 never modified.
 """
 
@@ -181,12 +180,14 @@ def prelu(x: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
     """Parametric ReLU: x for x >= 0, alpha * x for x < 0, with alpha learned.
 
     Same shape as Leaky ReLU, but the negative slope alpha is a trainable
-    parameter (the lecture initialises it to 0.1), often one per channel.
+    parameter (the lecture initialises it to 0.1), often one per channel. A
+    learned alpha may exceed 1.
 
     Args:
         x: array of any shape, float64 or float32.
         alpha: the negative-side slope, a float or an array broadcastable to x
-            (e.g. shape (C, 1, 1) for one slope per channel of (N, C, H, W)).
+            (e.g. shape (C, 1, 1) for one slope per channel of (N, C, H, W));
+            any value, also above 1.
 
     Returns:
         A new array of x's shape and float dtype.
@@ -201,7 +202,7 @@ def prelu_grad(x: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
 
     Args:
         x: array of any shape, float64 or float32.
-        alpha: a float or an array broadcastable to x.
+        alpha: a float or an array broadcastable to x (also above 1).
 
     Returns:
         A new array of x's shape and float dtype.
@@ -218,7 +219,7 @@ def prelu_grad_alpha(x: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
 
     Args:
         x: array of any shape, float64 or float32.
-        alpha: a float or an array broadcastable to x.
+        alpha: a float or an array broadcastable to x (also above 1).
 
     Returns:
         A new array of x's shape and float dtype holding x where x < 0 and 0.0

@@ -203,5 +203,7 @@ def build_alexnet(num_classes: int = 1000) -> nn.Module:
 
     Returns:
         An nn.Module mapping (N, 3, 224, 224) images to (N, num_classes) logits.
+        Thanks to the adaptive average pool, other sizes work too: (N, 3, H, W)
+        for any H, W >= 63 gives (N, num_classes).
     """
     raise NotImplementedError("hw3 cnn.build_alexnet")

@@ -198,7 +198,8 @@ def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.0
         beta_end: last beta.
 
     Returns:
-        (T,) float64 array evenly spaced from beta_start to beta_end, both included.
+        (T,) array evenly spaced from beta_start to beta_end, both included,
+        float64 or float32 (float32 values are judged at float32 precision).
     """
     raise NotImplementedError("hw6 generative.linear_beta_schedule")
 

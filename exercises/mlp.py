@@ -29,7 +29,7 @@ def two_layer_forward(
         b: output bias, a float.
 
     Returns:
-        A new array of shape (N,) in X's float dtype (float64 for integer X).
+        A new array of shape (N,) in X's float dtype.
     """
     raise NotImplementedError("hw1 mlp.two_layer_forward")
 
@@ -69,10 +69,7 @@ def mlp_forward(
             without overflow for large |z|), "tanh" or "identity" (no change).
 
     Returns:
-        A new array of shape (N, D_L) in X's float dtype (float64 for integer X).
-
-    Raises:
-        ValueError: for an unknown activation, or if the two lists differ in length.
+        A new array of shape (N, D_L) in X's float dtype.
     """
     raise NotImplementedError("hw1 mlp.mlp_forward")
 
@@ -91,11 +88,9 @@ def collapse_linear(
         biases: list of L vectors, biases[l] of shape (D_{l+1},).
 
     Returns:
-        (W, B): new arrays of shapes (D_0, D_L) and (D_L,), in the first weight
+        (W, B): new arrays of shapes (D_0, D_L) and (D_L,) (a (1, D_L) row is
+        accepted for B too: it gives the same X @ W + B), in the first weight
         matrix's float dtype, with X @ W + B equal to
         mlp_forward(X, weights, biases, activation="identity").
-
-    Raises:
-        ValueError: if the lists are empty or differ in length.
     """
     raise NotImplementedError("hw1 mlp.collapse_linear")

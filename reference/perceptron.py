@@ -22,12 +22,12 @@ def sign(z: np.ndarray) -> np.ndarray:
     threshold (阶跃函数), so the two classes are coded as +1 and -1.
 
     Args:
-        z: array of any shape (a Python number is treated as a 0-d array).
+        z: array of any shape.
 
     Returns:
         A new array of z's shape holding +1.0 where z >= 0 and -1.0 elsewhere
         (so sign(0) = +1.0). Its dtype is z's float dtype (float32 stays
-        float32); integer or boolean input gives float64.
+        float32).
     """
     z = np.asarray(z)
     return np.where(z >= 0, 1.0, -1.0).astype(_float_dtype(z))
@@ -47,7 +47,7 @@ def perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 
     Returns:
         A new array of shape (N,) with +1.0 / -1.0 (a score of exactly 0 gives
-        +1.0), in X's float dtype (float64 for integer X).
+        +1.0), in X's float dtype.
     """
     X = np.asarray(X)
     return sign(X @ w + b).astype(_float_dtype(X), copy=False)
@@ -73,10 +73,10 @@ def perceptron_train(
         epochs: maximum number of epochs.
 
     Returns:
-        (w, b, errors): w a new array of shape (D,) in X's float dtype (float64
-        for integer X), b a Python float, and errors the list of mistake counts
-        (Python ints), one per epoch run; it ends with 0 if training converged
-        and has at most `epochs` entries.
+        (w, b, errors): w a new array of shape (D,) in X's float dtype, b a
+        Python float, and errors the list of mistake counts (Python ints), one
+        per epoch run; it ends with 0 if training converged and has at most
+        `epochs` entries.
     """
     X = np.asarray(X)
     y = np.asarray(y)
@@ -113,7 +113,8 @@ def logic_gate(name: str) -> tuple[np.ndarray, float]:
     XOR (异或) is not, and has no entry here.
 
     Args:
-        name: "AND", "OR" or "NAND" (exact spelling).
+        name: "AND", "OR" or "NAND", spelt exactly so ("and" or "Or" is an
+            unknown name).
 
     Returns:
         (w, b): w a float64 array of shape (2,), b a Python float, such that
@@ -121,7 +122,8 @@ def logic_gate(name: str) -> tuple[np.ndarray, float]:
         table with True = +1.0 and False = -1.0.
 
     Raises:
-        ValueError: for any other name; the message lists the accepted names.
+        ValueError: for any other name, other capitalisations included; the
+            message lists the accepted names.
     """
     if name not in _GATES:
         raise ValueError(f"unknown gate {name!r}; expected one of {', '.join(_GATES)}")

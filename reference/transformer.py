@@ -19,7 +19,8 @@ class EncoderLayer(nn.Module):
         q_proj, k_proj, v_proj, out_proj: nn.Linear(d_model, d_model), with bias.
         linear1: nn.Linear(d_model, dim_feedforward); linear2: nn.Linear(dim_feedforward, d_model).
         norm1, norm2: nn.LayerNorm(d_model, eps=1e-5).
-    No dropout. nn.MultiheadAttention and nn.TransformerEncoderLayer may not be used.
+    No dropout: train() and eval() give the same output. nn.MultiheadAttention and
+    nn.TransformerEncoderLayer may not be used.
 
     Computation (post-norm, as in the original Transformer):
         x = norm1(x + attn(x))

@@ -127,6 +127,10 @@ WRONG = {
             def prelu(x, alpha):
                 return np.where(x >= 0, x, 0.1 * x).astype(x.dtype)
         """,
+        "max_of_x_and_alpha_x": """
+            def prelu(x, alpha):  # right only while alpha <= 1
+                return np.maximum(x, np.asarray(alpha) * x).astype(x.dtype)
+        """,
     },
     "prelu_grad": {
         "alpha_at_zero": """
@@ -137,6 +141,11 @@ WRONG = {
             def prelu_grad(x, alpha):
                 return np.where(x >= 0, 1, x).astype(x.dtype)
         """,
+        "slope_of_max_of_x_and_alpha_x": """
+            def prelu_grad(x, alpha):  # d max(x, alpha x) / dx: right only while alpha <= 1
+                a = np.broadcast_to(np.asarray(alpha), x.shape)
+                return np.where(x >= a * x, 1, a).astype(x.dtype)
+        """,
     },
     "prelu_grad_alpha": {
         "returns_alpha": """
@@ -146,6 +155,10 @@ WRONG = {
         "x_everywhere": """
             def prelu_grad_alpha(x, alpha):
                 return x.copy()
+        """,
+        "slope_of_max_of_x_and_alpha_x": """
+            def prelu_grad_alpha(x, alpha):  # d max(x, alpha x) / d alpha: right only while alpha <= 1
+                return np.where(np.asarray(alpha) * x > x, x, 0).astype(x.dtype)
         """,
     },
 }

@@ -171,6 +171,15 @@ WRONG = {
                 out, w = _reference_mha(x_q, x_kv, Wq, Wk, Wv, Wo, num_heads, mask, bq, bk, bv, bo)
                 return out, w.mean(axis=1)
         """,
+        "biases_all_or_nothing": """
+            _right_mha = multi_head_attention
+
+            def multi_head_attention(x_q, x_kv, Wq, Wk, Wv, Wo, num_heads, mask=None, bq=None, bk=None, bv=None,
+                                     bo=None):
+                if bq is None:  # the other biases are dropped with it
+                    return _right_mha(x_q, x_kv, Wq, Wk, Wv, Wo, num_heads, mask)
+                return _right_mha(x_q, x_kv, Wq, Wk, Wv, Wo, num_heads, mask, bq, bk, bv, bo)
+        """,
     },
 }
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import assert_caught, grade_inprocess, statuses, submission_with
+from grader.pipeline import grade
+from helpers import SEED, assert_caught, course, grade_inprocess, statuses, submission_with
 
 # A correct engine of another design (micrograd style): each node keeps a closure that pushes its
 # gradient to its inputs. It must get full marks; the flaws below are small edits of it.
@@ -250,6 +251,23 @@ def test_recursive_backward_fails_only_the_deep_chain(tmp_path):
     assert lost == {"hw1.autograd.Scalar.deep_chain"}
 
 
+def test_recursive_backward_fails_the_deep_chain_in_the_real_child(tmp_path):
+    """The child raises its recursion limit; the deep chain still runs under Python's default one."""
+    folder = submission_with(tmp_path / "sub", "autograd", RECURSIVE_ORDER)
+    results = grade(course(), folder, seed=SEED, modules=["autograd"], visible_only=True)
+    lost = {c.id: c.status for c in results.checks if c.status != "passed"}
+    assert lost == {"hw1.autograd.Scalar.deep_chain": "error"}
+    assert "RecursionError" in next(c.message for c in results.checks if c.id.endswith("deep_chain"))
+
+
 def test_closure_based_engine_gets_full_marks(tmp_path):
     results = grade_inprocess(submission_with(tmp_path / "sub", "autograd", CLOSURES), ["autograd"])
     assert results.score == results.max_score, [c.message for c in results.checks if c.status != "passed"]
+
+
+def test_a_wrong_scalar_is_charged_once(tmp_path):
+    """square_of_sum computed with a Scalar whose ** ignores p: only Scalar loses points."""
+    results = grade_inprocess(submission_with(tmp_path / "sub", "autograd", WRONG["Scalar"]["pow_without_p"]),
+                              ["autograd"])
+    lost = {c.id for c in results.checks if c.status != "passed"}
+    assert lost and all(".Scalar." in i for i in lost), lost

@@ -138,6 +138,10 @@ WRONG = {
             def train_xor(seed=0, _train=train_xor):
                 return _train(0)
         """,
+        "default_seed_1": """
+            def train_xor(seed=1, _train=train_xor):
+                return _train(seed)
+        """,
     },
 }
 

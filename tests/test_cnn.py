@@ -154,6 +154,12 @@ WRONG = {
             def max_pool2d(x, kernel=2, stride=2):
                 return _right_max_pool2d(x, kernel, stride).astype(np.float64)
         """,
+        "stride_defaults_to_kernel": """
+            _right_max_pool = max_pool2d
+
+            def max_pool2d(x, kernel=2, stride=None):
+                return _right_max_pool(x, kernel, kernel if stride is None else stride)
+        """,
     },
     "avg_pool2d": {
         "stride_ignored": """
@@ -221,6 +227,12 @@ WRONG = {
             def avg_pool2d_backward(dout, x, kernel=2, stride=2):
                 return _right_avg_backward(dout, x, kernel, kernel)
         """,
+        "stride_defaults_to_kernel": """
+            _right_avg_back = avg_pool2d_backward
+
+            def avg_pool2d_backward(dout, x, kernel=2, stride=None):
+                return _right_avg_back(dout, x, kernel, kernel if stride is None else stride)
+        """,
     },
     "alexnet_shapes": {
         "conv1_padding_0": """
@@ -279,6 +291,26 @@ WRONG = {
 
                 model = _right_build(num_classes)
                 model.classifier[0] = nn.Dropout(p=1.0)  # the second Dropout still makes passes differ
+                return model
+        """,
+        "no_adaptive_pool": """
+            _right_build = build_alexnet
+
+            def build_alexnet(num_classes=1000):
+                from torch import nn
+
+                model = _right_build(num_classes)
+                model.avgpool = nn.Identity()  # right at 224x224 only, where pool5 is already 6x6
+                return model
+        """,
+        "adaptive_max_pool": """
+            _right_build = build_alexnet
+
+            def build_alexnet(num_classes=1000):
+                from torch import nn
+
+                model = _right_build(num_classes)
+                model.avgpool = nn.AdaptiveMaxPool2d((6, 6))  # the identity at 224x224 too
                 return model
         """,
         "average_pooling": """
@@ -425,6 +457,8 @@ CATCHER = {
     "no_dropout": "hw3.cnn.build_alexnet.layout",
     "first_dropout_drops_everything": "hw3.cnn.build_alexnet.layout",
     "average_pooling": "hw3.cnn.build_alexnet.forward_matches",
+    "no_adaptive_pool": "hw3.cnn.build_alexnet.params_and_output",  # the contract's any H, W >= 63
+    "adaptive_max_pool": "hw3.cnn.build_alexnet.forward_matches",
 }
 
 
@@ -533,3 +567,13 @@ def test_lecture_constants_follow_the_formula():
     assert np.array_equal(checks._convolve_valid(checks.LECTURE_X, checks.LECTURE_K), checks.LECTURE_Y)
     assert sum(int(np.prod(s)) for s in checks._alexnet_param_shapes(1000)) == checks.ALEXNET_PARAMS
     assert checks._alexnet_expected_shapes(3, 224, 224) == checks.ALEXNET_224
+
+
+def test_a_wrong_conv_output_size_is_charged_once(tmp_path):
+    """alexnet_shapes built on a conv_output_size without the +1: only conv_output_size loses points."""
+    folder = submission_with(tmp_path / "sub", MODULE, WRONG["conv_output_size"]["no_plus_one"])
+    results = run_checks(folder, ("conv_output_size", "alexnet_shapes"))
+    lost = {i for i, r in results.items() if r.status != "passed"}
+    assert lost and all(".conv_output_size." in i for i in lost), lost
+    # ... while an alexnet_shapes with its own wrong arithmetic still fails
+    caught(tmp_path / "own", "alexnet_shapes", WRONG["alexnet_shapes"]["conv1_padding_0"])

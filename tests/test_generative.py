@@ -185,6 +185,17 @@ WRONG = {
             def linear_beta_schedule(T, beta_start=1e-4, beta_end=0.02):
                 return np.arange(beta_start, beta_end, (beta_end - beta_start) / T)
         """,
+        "float32_running_sum": """
+            def linear_beta_schedule(T, beta_start=1e-4, beta_end=0.02):
+                # float32 is allowed, but adding the step T times drifts beyond float32 precision
+                steps = np.full(T, (beta_end - beta_start) / (T - 1), dtype=np.float32)
+                steps[0] = beta_start
+                return np.cumsum(steps, dtype=np.float32)
+        """,
+        "float16": """
+            def linear_beta_schedule(T, beta_start=1e-4, beta_end=0.02):
+                return np.linspace(beta_start, beta_end, T).astype(np.float16)
+        """,
     },
     "q_sample": {
         "abar_instead_of_sqrt": """
@@ -232,7 +243,7 @@ def test_wrong_implementation_is_caught(tmp_path, function, flaw):
 
 
 def test_gradient_leak_messages_name_the_mistake(tmp_path):
-    for flaw, words in (("no_detach_but_zero_grad", "call .detach() on G(z)"),
+    for flaw, words in (("no_detach_but_zero_grad", "the discriminator step let gradient reach the generator"),
                         ("g_step_also_steps_opt_D", "the generator step updated the discriminator"),
                         ("generator_step_first", "opt_G.step() ran before opt_D.step()")):
         results = grade_inprocess(submission_with(tmp_path / flaw, "generative",
@@ -360,3 +371,20 @@ def test_torch_in_a_numpy_function_is_flagged(tmp_path):
 def test_frozen_generator_step_gets_full_marks(tmp_path):
     results = grade_inprocess(submission_with(tmp_path / "sub", "generative", FROZEN_G_STEP), ["generative"])
     assert results.score == results.max_score, [(c.id, c.message) for c in results.checks if c.status != "passed"]
+
+
+def test_float32_beta_schedule_gets_full_marks(tmp_path):
+    """The contract's clarification: float64 or float32, float32 judged at float32 precision."""
+    float32 = """
+        def linear_beta_schedule(T, beta_start=1e-4, beta_end=0.02):
+            return np.linspace(beta_start, beta_end, T, dtype=np.float32)
+    """
+    for seed in (1, 2, 3):
+        results = grade_inprocess(submission_with(tmp_path / "sub", "generative", float32), ["generative"], seed=seed)
+        assert results.score == results.max_score, [(c.id, c.message) for c in results.checks if c.status != "passed"]
+
+
+def test_float16_beta_schedule_message_names_the_allowed_dtypes(tmp_path):
+    results = assert_caught(tmp_path, "generative", "linear_beta_schedule", WRONG["linear_beta_schedule"]["float16"])
+    message = next(c.message for c in results.checks if c.function == "linear_beta_schedule" and c.status != "passed")
+    assert "float64 (or float32)" in message and "input's float dtype" not in message

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import assert_caught, course, grade_inprocess, submission_with
+from helpers import assert_caught, course, grade_inprocess, statuses, submission_with
 
 WRONG = {
     "forward_difference": {
@@ -49,6 +49,19 @@ WRONG = {
                     plus = f(x)
                     x[i] = old - h
                     grad[i] = (plus - f(x)) / (2 * h)
+                    x[i] = old
+                return grad
+        """,
+        "fixed_step": """
+            def numerical_gradient(f, x, h=1e-5):
+                x = np.array(x, copy=True)
+                grad = np.zeros_like(x)
+                for i in np.ndindex(x.shape):
+                    old = x[i]
+                    x[i] = old + 1e-5
+                    plus = f(x)
+                    x[i] = old - 1e-5
+                    grad[i] = (plus - f(x)) / 2e-5
                     x[i] = old
                 return grad
         """,
@@ -100,6 +113,11 @@ WRONG = {
                 err = relative_error(grad_f(x.copy()), numerical_gradient(f, x, h))
                 return err < tol, err
         """,
+        "h_not_passed_on": """
+            def gradient_check(f, grad_f, x, h=1e-5, tol=1e-6):
+                err = relative_error(grad_f(x.copy()), numerical_gradient(f, x))
+                return err <= tol, err
+        """,
         "returns_only_ok": """
             def gradient_check(f, grad_f, x, h=1e-5, tol=1e-6):
                 return relative_error(grad_f(x.copy()), numerical_gradient(f, x, h)) <= tol
@@ -108,9 +126,24 @@ WRONG = {
 }
 
 
+# The contract's clarification "numerical_gradient uses the step h it is given": its own check.
+USES_H = {("numerical_gradient", "fixed_step"): "hw2.gradcheck.numerical_gradient.uses_h",
+          ("gradient_check", "h_not_passed_on"): "hw2.gradcheck.gradient_check.uses_h"}
+
+
 @pytest.mark.parametrize("function,flaw", [(f, n) for f, flaws in WRONG.items() for n in flaws])
 def test_wrong_implementation_is_caught(tmp_path, function, flaw):
-    assert_caught(tmp_path, "gradcheck", function, WRONG[function][flaw])
+    results = assert_caught(tmp_path, "gradcheck", function, WRONG[function][flaw])
+    if (function, flaw) in USES_H:
+        assert statuses(results)[USES_H[function, flaw]] == "failed"
+
+
+def test_a_wrong_numerical_gradient_is_charged_once(tmp_path):
+    """gradient_check built on a numerical_gradient that ignores h: only numerical_gradient loses points."""
+    results = grade_inprocess(submission_with(tmp_path / "sub", "gradcheck",
+                                              WRONG["numerical_gradient"]["fixed_step"]), ["gradcheck"])
+    lost = {c.id for c in results.checks if c.status != "passed"}
+    assert lost and all(".numerical_gradient." in i for i in lost), lost
 
 
 def test_every_contract_function_has_a_wrong_implementation():

@@ -56,6 +56,13 @@ WRONG = {
                     W = W @ M
                 return W, sum(biases)
         """,
+        "bias_as_a_column": """
+            def collapse_linear(weights, biases):
+                W, B = weights[0], biases[0]
+                for M, c in zip(weights[1:], biases[1:]):
+                    W, B = W @ M, B @ M + c
+                return W, B[:, None]
+        """,
     },
 }
 
@@ -108,3 +115,16 @@ def test_xor_params_with_a_string_bias_fails_not_crashes(tmp_path):
     results = assert_caught(tmp_path, "mlp", "xor_params", odd)
     check = next(c for c in results.checks if c.function == "xor_params")
     assert check.status == "failed" and "expected a float" in check.message
+
+
+def test_collapse_linear_with_a_row_bias_gets_full_marks(tmp_path):
+    """The contract's clarification: B may be a (1, D_L) row (X @ W + B is the same)."""
+    row = """
+        def collapse_linear(weights, biases):
+            W, B = weights[0], biases[0][None, :]
+            for M, c in zip(weights[1:], biases[1:]):
+                W, B = W @ M, B @ M + c
+            return W, B
+    """
+    results = grade_inprocess(submission_with(tmp_path / "sub", "mlp", row), ["mlp"])
+    assert results.score == results.max_score, [c.message for c in results.checks if c.status != "passed"]

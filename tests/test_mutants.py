@@ -13,6 +13,9 @@ from helpers import ROOT, course
 SAMPLE = '''
 """A sample module: one line per operator kind."""
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 _SCALE = 3
 
@@ -34,6 +37,26 @@ def public(x, n):
 class Thing:
     def value(self, a):
         return max(a, 0) - 2
+
+
+def scaled(x, lr: float, k: int, h=1e-5):
+    return x * h * lr * k
+
+
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.norm = nn.LayerNorm(d, eps=1e-6)
+        self.body = nn.Sequential(nn.Linear(d, d), nn.ReLU())
+
+    def forward(self, x):
+        return F.relu(self.norm(x))
+
+
+def build(d):
+    layers = [nn.Linear(d, d), nn.ReLU()]
+    layers.append(nn.Dropout(0.5))
+    return nn.Sequential(*layers)
 '''
 
 
@@ -70,8 +93,20 @@ def test_operators_produce_the_classic_bugs():
                      "total = np.sum(y[1:n - 1], axis=0, keepdims=True)",
                      "total = np.sum(y[1:n], axis=1, keepdims=True)", "total += x[n + 1]", "pass",
                      "return max(a, 0) - 1", "return min(a, 0) - 2", "return x", "_SCALE = 4",
-                     "return _helper(total) * 0.5", "return _helper(total) / 1.0"):
+                     "return _helper(total) * 0.5", "return _helper(total) / 1.0",
+                     # an argument ignored: a parameter replaced by its default or a constant, a keyword dropped
+                     "h = 1e-05\nreturn x * h * lr * k", "lr = 1.0\nreturn x * h * lr * k",
+                     "total = np.sum(y[1:n], keepdims=True)", "self.norm = nn.LayerNorm(d)",
+                     # a layer left out, dropout added, a returned module switched to eval()
+                     "self.body = nn.Sequential(nn.ReLU())", "layers = [nn.Linear(d, d)]", "return F.relu(x)",
+                     "return self.norm(x)",
+                     "return F.relu(torch.nn.functional.dropout(self.norm(x), 0.1, self.training))",
+                     "self.body = nn.Sequential(nn.Linear(d, d), nn.Dropout(0.1), nn.ReLU())"):
         assert expected in afters, expected
+    assert any(m.operator == "layer" and m.after == "pass" for m in mutants.generate("sample", SAMPLE))
+    # a scalar parameter without a default gets a constant of its annotated type; self and x (no
+    # default, no scalar annotation) are never replaced
+    assert "k = 1\nreturn x * h * lr * k" in afters and not any(a.startswith(("self = ", "x = ")) for a in afters)
 
 
 @pytest.fixture(scope="module")

@@ -126,6 +126,14 @@ WRONG = {
                     raise ValueError(name)
                 return np.array(table[name][0]), table[name][1]
         """,
+        "any_capitalisation": """
+            def logic_gate(name):
+                table = {"AND": ([1.0, 1.0], -1.5), "OR": ([1.0, 1.0], -0.5), "NAND": ([-1.0, -1.0], 1.5)}
+                if name.upper() not in table:
+                    raise ValueError(name)
+                w, b = table[name.upper()]
+                return np.array(w), b
+        """,
         "xor_gets_weights": """
             def logic_gate(name):
                 table = {"AND": ([1.0, 1.0], -1.5), "OR": ([1.0, 1.0], -0.5), "NAND": ([-1.0, -1.0], 1.5)}
@@ -140,6 +148,8 @@ WRONG = {
 def test_wrong_implementation_is_caught(tmp_path, function, flaw):
     results = assert_caught(tmp_path, "perceptron", function, WRONG[function][flaw])
     assert not any("could not be imported" in (c.message or "") for c in results.checks)
+    if flaw == "any_capitalisation":  # the contract's clarification has its own check
+        assert statuses(results)["hw1.perceptron.logic_gate.unknown_name_raises"] == "failed"
 
 
 def test_no_early_stop_is_caught_by_the_rosenblatt_check(tmp_path):

@@ -94,6 +94,20 @@ class EncoderLayer(nn.Module):
         x = self.norm1(x + a)
         return self.norm2(x + self.linear2(F.relu(self.linear1(x))))
 """,
+    "dropout_after_attention": _HEADER + """
+    def forward(self, x, mask=None):
+        x = self.norm1(x + self.drop(self.attend(x, mask)))
+        return self.norm2(x + self.ff(x))
+
+
+_Right = EncoderLayer
+
+
+class EncoderLayer(_Right):
+    def __init__(self, d_model, nhead, dim_feedforward):
+        super().__init__(d_model, nhead, dim_feedforward)
+        self.drop = nn.Dropout(0.1)  # active after model.train() only: the contract has no dropout
+""",
     "bad_layer_norm_eps": _HEADER + """
     def forward(self, x, mask=None):
         x = self.norm1(x + self.attend(x, mask))
@@ -127,7 +141,10 @@ HIDDEN_MHA = _HEADER + """
 
 @pytest.mark.parametrize("flaw", list(WRONG))
 def test_wrong_encoder_layer_is_caught(tmp_path, flaw):
-    assert_caught(tmp_path, "transformer", "EncoderLayer", WRONG[flaw])
+    results = assert_caught(tmp_path, "transformer", "EncoderLayer", WRONG[flaw])
+    if flaw == "dropout_after_attention":  # the contract's "train() and eval() give the same output"
+        lost = {c.id for c in results.checks if c.status != "passed"}
+        assert lost == {"hw5.transformer.EncoderLayer.train_and_eval_agree"}, lost
 
 
 def test_builtin_attention_is_flagged_with_a_reason(tmp_path):

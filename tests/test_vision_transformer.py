@@ -214,3 +214,11 @@ def test_numpy_only_exercise_may_not_use_torch(tmp_path):
     """
     results = assert_caught(tmp_path, "vision_transformer", "cyclic_shift", uses_torch)
     assert any("uses torch" in (c.message or "") for c in results.checks if c.function == "cyclic_shift")
+
+
+def test_a_wrong_patchify_is_charged_once(tmp_path):
+    """patch_embed = patchify(images) @ W + b on a channel-last patchify: only patchify loses points."""
+    source = WRONG["patchify"]["channel_last_flattening"]
+    results = grade_inprocess(submission_with(tmp_path / "sub", "vision_transformer", source), ["vision_transformer"])
+    lost = {c.id for c in results.checks if c.status != "passed"}
+    assert lost and all(".patchify." in i for i in lost), lost

@@ -26,10 +26,11 @@ RTOL32, ATOL32 = 1e-5, 1e-6
 SHAPES = ((9,), (4, 5), (2, 3, 2, 2))
 TINY = np.finfo(np.float64).tiny  # 2.2250738585072014e-308, the smallest normal float64
 
-HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 the derivative of a piecewise "
-             "activation takes the x >= 0 branch (1 for leaky ReLU, ELU, PReLU) and 0 for ReLU.")
-HINT_SIGMOID = ("Lecture part 1 (激活函数表, Sigmoid): 1/(1+e^-x) overflows e^-x for x << 0. "
-                "Use only e^-|x| <= 1: 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, each on its own part of x.")
+HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 a piecewise activation's derivative takes "
+             "the x >= 0 branch (1 for leaky ReLU, ELU and PReLU), except ReLU, whose slope there is 0.")
+HINT_SIGMOID = ("Lecture part 1 (Sigmoid, 激活函数表): 1/(1+e^-x) and e^x/(1+e^x) are the same function, and an "
+                "exponential of a number <= 0 can never overflow. An accurate, overflow-free sigmoid picks "
+                "between the two forms by the sign of x.")
 
 
 # --------------------------------------------------------------------------- oracles (torch, float64)
@@ -123,10 +124,34 @@ def _compare(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.nda
 
 def _expect_at_zero(ctx: Context, func: str, x: np.ndarray, want: np.ndarray, param: Any, keyword: str | None,
                     other_branch: np.ndarray) -> None:
-    args, kwargs = _args(param, keyword)
-    expect_array(ctx.call(x, *args, **kwargs), want, f"{func} at x == 0",
-                 f"x = {x.tolist()}{_param_note(param, keyword)}", rtol=1e-12, atol=0, dtype=np.float64,
-                 hint_on={"the x < 0 branch's value at x == 0": other_branch})
+    """The value at x == 0 in float64, then the same in float32 (the dtype convention)."""
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, RTOL32)):
+        p = param.astype(dtype) if isinstance(param, np.ndarray) else param
+        args, kwargs = _args(p, keyword)
+        expect_array(ctx.call(x.astype(dtype), *args, **kwargs), want, f"{func} at x == 0",
+                     f"x = {x.tolist()} {np.dtype(dtype).name}{_param_note(param, keyword)}", rtol=rtol, atol=0,
+                     dtype=dtype, hint_on={"the x < 0 branch's value at x == 0": other_branch})
+
+
+# A small fixed table for the visible checks: both signs, 0, and values where the branches differ.
+X_TABLE = np.array([[-3.0, -1.0, -0.5, 0.0], [0.25, 0.5, 1.0, 3.0]])
+
+
+def _table(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], params: list[Any],
+           keyword: str | None = None, hint_on: Callable[[np.ndarray, Any], dict] | None = None) -> None:
+    """The visible check of one function: X_TABLE with every param, in float64 and in float32."""
+    for param in params:
+        note = "" if param is None else f", {keyword or 'alpha'} = {np.asarray(param).tolist()}"
+        case = f"x = {X_TABLE.tolist()}{note}"
+        want = oracle(X_TABLE, param)
+        alternatives = hint_on(X_TABLE, param) if hint_on else None
+        args, kwargs = _args(param, keyword)
+        expect_array(ctx.call_unchanged(X_TABLE, *args, **kwargs), want, func, case, rtol=RTOL64, atol=ATOL64,
+                     dtype=np.float64, hint_on=alternatives)
+        p32 = param.astype(np.float32) if isinstance(param, np.ndarray) else param
+        args, kwargs = _args(p32, keyword)
+        expect_array(ctx.call(X_TABLE.astype(np.float32), *args, **kwargs), want, f"{func} with float32 input",
+                     case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
 # --------------------------------------------------------------------------- sigmoid
@@ -153,9 +178,9 @@ def sigmoid_matches_torch(ctx: Context) -> None:
     _compare(ctx, "sigmoid", lambda x, _: _value("sigmoid", x), [None])
 
 
-@check("hw1.activations.sigmoid.exact_in_the_tails", hint=HINT_SIGMOID + (
-    " Where sigma(x) is tiny (x = -40 gives about 4.25e-18), e^x/(1+e^x) keeps full relative accuracy, while "
-    "1 - something or 0.5*(1+tanh(x/2)) loses it."))
+@check("hw1.activations.sigmoid.exact_in_the_tails", hint=(
+    "Lecture part 1 (Sigmoid): for x << 0 the true value is tiny (sigma(-40) is about 4.2e-18), and a form that "
+    "subtracts from 1 or goes through tanh loses it. The form e^x/(1+e^x) keeps full relative accuracy there."))
 def sigmoid_exact_in_the_tails(ctx: Context) -> None:
     x = _tail_grid()
     case = f"x: {x.size} values from -1e4 to 1e4, including -745, -700, -40, 0, 40, 1e4"
@@ -171,58 +196,90 @@ def sigmoid_exact_in_the_tails(ctx: Context) -> None:
                           + f"\n  case: {case}")
 
 
-@check("hw1.activations.sigmoid.warning_free", hint=HINT_SIGMOID + (
-    " Evaluating np.exp(-x) on all of x and then choosing with np.where still overflows: exponentiate only "
-    "the part of x where the exponent is <= 0."))
+@check("hw1.activations.sigmoid.warning_free", hint=(
+    "Lecture part 1 (Sigmoid): e^-x overflows for x << 0 even when that value is discarded afterwards, and numpy "
+    "warns when it does. Only exponentials of numbers <= 0 are safe."))
 def sigmoid_warning_free(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         x = np.array([-1e4, -1e3, -800, -745, -100, -40, -1, 0, 1, 40, 100, 800, 1e3, 1e4], dtype=dtype)
         ctx.call(x)  # a missing or unfinished sigmoid ends the check here, with its own status
         case = f"x = {x.tolist()} ({np.dtype(dtype).name})"
         reply = ctx.drive("activations.warnings", {"function": "sigmoid", "args": [x]})
-        as_array(reply["value"], "sigmoid", case, shape=x.shape)  # NaN/inf fail here; dtype is checked elsewhere
+        as_array(reply["value"], "sigmoid", case, shape=x.shape, dtype=dtype)  # NaN/inf fail here too
         runtime = [w for w in reply["warnings"] if w.startswith(("RuntimeWarning", "FloatingPointError"))]
         expect_true(not runtime, "sigmoid", case,
                     f"emitted {len(runtime)} warning(s), first: {runtime[0] if runtime else ''}")
 
 
-@check("hw1.activations.sigmoid_grad.matches_torch", hint=(
-    "Lecture part 1: sigma'(x) = sigma(x) * (1 - sigma(x)), at most 1/4 (at x = 0); that small slope is why deep "
-    "sigmoid networks suffer from vanishing gradients (梯度消失)."))
-def sigmoid_grad_matches_torch(ctx: Context) -> None:
-    def alternatives(x: np.ndarray, _: Any) -> dict:
-        s = _value("sigmoid", x)
-        return {"s * (1 + s)": s * (1 + s), "sigma(x) itself": s}
+HINT_SIGMOID_GRAD = ("Lecture part 1 (梯度消失): sigma'(x) = sigma(x)(1 - sigma(x)), at most 1/4 at x = 0, which is "
+                     "why deep sigmoid networks suffer from vanishing gradients.")
 
-    _compare(ctx, "sigmoid_grad", lambda x, _: _grad("sigmoid", x), [None], hint_on=alternatives)
+
+def _sigmoid_grad_alternatives(x: np.ndarray, _: Any) -> dict:
+    s = _value("sigmoid", x)
+    return {"s * (1 + s)": s * (1 + s), "sigma(x) itself": s}
+
+
+@check("hw1.activations.sigmoid_grad.small_table", hint=HINT_SIGMOID_GRAD)
+def sigmoid_grad_small_table(ctx: Context) -> None:
+    _table(ctx, "sigmoid_grad", lambda x, _: _grad("sigmoid", x), [None], hint_on=_sigmoid_grad_alternatives)
+
+
+@check("hw1.activations.sigmoid_grad.matches_torch", hint=HINT_SIGMOID_GRAD)
+def sigmoid_grad_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "sigmoid_grad", lambda x, _: _grad("sigmoid", x), [None], hint_on=_sigmoid_grad_alternatives)
 
 
 # --------------------------------------------------------------------------- tanh
 
-@check("hw1.activations.tanh.matches_torch", hint="Lecture part 1: tanh(x) = (e^x - e^-x)/(e^x + e^-x); "
-       "np.tanh is fine.")
+HINT_TANH = ("Lecture part 1 (激活函数表, Tanh): tanh(x) = (e^x - e^-x)/(e^x + e^-x), zero-centred with values in (-1, "
+             "1).")
+HINT_TANH_GRAD = ("Lecture part 1 (激活函数表): tanh'(x) = 1 - tanh(x)^2, equal to 1 at x = 0 and vanishing for large "
+                  "|x|.")
+
+
+def _tanh_grad_alternatives(x: np.ndarray, _: Any) -> dict:
+    return {"1 - tanh(x) (the square is missing)": 1 - np.tanh(x)}
+
+
+@check("hw1.activations.tanh.small_table", hint=HINT_TANH)
+def tanh_small_table(ctx: Context) -> None:
+    _table(ctx, "tanh", lambda x, _: _value("tanh", x), [None],
+           hint_on=lambda x, _: {"the sigmoid": _value("sigmoid", x)})
+
+
+@check("hw1.activations.tanh.matches_torch", hint=HINT_TANH)
 def tanh_matches_torch(ctx: Context) -> None:
     _compare(ctx, "tanh", lambda x, _: _value("tanh", x), [None])
 
 
-@check("hw1.activations.tanh_grad.matches_torch", hint="Lecture part 1: tanh'(x) = 1 - tanh(x)^2 (the square "
-       "matters), equal to 1 at x = 0.")
-def tanh_grad_matches_torch(ctx: Context) -> None:
-    def alternatives(x: np.ndarray, _: Any) -> dict:
-        return {"1 - tanh(x) (the square is missing)": 1 - np.tanh(x)}
+@check("hw1.activations.tanh_grad.small_table", hint=HINT_TANH_GRAD)
+def tanh_grad_small_table(ctx: Context) -> None:
+    _table(ctx, "tanh_grad", lambda x, _: _grad("tanh", x), [None], hint_on=_tanh_grad_alternatives)
 
-    _compare(ctx, "tanh_grad", lambda x, _: _grad("tanh", x), [None], hint_on=alternatives)
+
+@check("hw1.activations.tanh_grad.matches_torch", hint=HINT_TANH_GRAD)
+def tanh_grad_matches_torch(ctx: Context) -> None:
+    _compare(ctx, "tanh_grad", lambda x, _: _grad("tanh", x), [None], hint_on=_tanh_grad_alternatives)
 
 
 # --------------------------------------------------------------------------- relu
 
-@check("hw1.activations.relu.matches_torch", hint="Lecture part 1 (ReLU): max(0, x) elementwise.")
+HINT_RELU = "Lecture part 1 (ReLU, 线性整流函数): max(0, x) elementwise."
+
+
+@check("hw1.activations.relu.small_table", hint=HINT_RELU)
+def relu_small_table(ctx: Context) -> None:
+    _table(ctx, "relu", lambda x, _: _value("relu", x), [None])
+
+
+@check("hw1.activations.relu.matches_torch", hint=HINT_RELU)
 def relu_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu", lambda x, _: _value("relu", x), [None])
 
 
-@check("hw1.activations.relu_grad.matches_torch", hint="Lecture part 1 (ReLU): the slope is 1 where x > 0 "
-       "and 0 where x < 0.")
+@check("hw1.activations.relu_grad.matches_torch", hint=(
+    "Lecture part 1 (ReLU): the slope is 1 where x > 0 and 0 where x < 0."))
 def relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu_grad", lambda x, _: _grad("relu", x), [None])
 
@@ -236,15 +293,26 @@ def relu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- leaky relu
 
-@check("hw1.activations.leaky_relu.matches_torch", hint="Lecture part 1 (Leaky ReLU): x for x >= 0, alpha * x "
-       "for x < 0, with the alpha passed in (default 0.01).")
+HINT_LEAKY = ("Lecture part 1 (Leaky ReLU): x for x >= 0 and alpha * x for x < 0, with the alpha the caller "
+              "passes (default 0.01).")
+
+
+@check("hw1.activations.leaky_relu.small_table", hint=HINT_LEAKY)
+def leaky_relu_small_table(ctx: Context) -> None:
+    _table(ctx, "leaky_relu", lambda x, a: _value("leaky_relu", x, 0.01 if a is None else a), [None, 0.2],
+           keyword="alpha", hint_on=lambda x, a: {"leaky ReLU with the default alpha = 0.01 (alpha ignored)":
+                                                   _value("leaky_relu", x, 0.01)})
+
+
+@check("hw1.activations.leaky_relu.matches_torch", hint=HINT_LEAKY)
 def leaky_relu_matches_torch(ctx: Context) -> None:
     _compare(ctx, "leaky_relu", lambda x, a: _value("leaky_relu", x, 0.01 if a is None else a),
              [None, 0.2, 0.05], keyword="alpha")
 
 
-@check("hw1.activations.leaky_relu_grad.matches_torch", hint="Lecture part 1 (Leaky ReLU): the slope is 1 for "
-       "x >= 0 and alpha for x < 0.")
+@check("hw1.activations.leaky_relu_grad.matches_torch", hint=(
+    "Lecture part 1 (Leaky ReLU): the slope is 1 for x >= 0 and alpha for x < 0, with the alpha the caller "
+    "passes."))
 def leaky_relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "leaky_relu_grad", lambda x, a: _grad("leaky_relu", x, 0.01 if a is None else a),
              [None, 0.3, 0.05], keyword="alpha")
@@ -260,18 +328,28 @@ def leaky_relu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- elu
 
-@check("hw1.activations.elu.matches_torch", hint="Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) "
-       "for x < 0, with the gamma passed in (default 1).")
+HINT_ELU = ("Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) for x < 0, with the gamma the caller passes "
+            "(default 1).")
+
+
+def _elu_alternatives(x: np.ndarray, gamma: Any) -> dict:
+    return {"ELU with gamma = 1 (gamma ignored)": _value("elu", x, 1.0)}
+
+
+@check("hw1.activations.elu.small_table", hint=HINT_ELU)
+def elu_small_table(ctx: Context) -> None:
+    _table(ctx, "elu", lambda x, g: _value("elu", x, 1.0 if g is None else g), [None, 0.5, 2.0], keyword="gamma",
+           hint_on=_elu_alternatives)
+
+
+@check("hw1.activations.elu.matches_torch", hint=HINT_ELU)
 def elu_matches_torch(ctx: Context) -> None:
-    def alternatives(x: np.ndarray, gamma: Any) -> dict:
-        return {"ELU with gamma = 1 (gamma ignored)": _value("elu", x, 1.0)}
-
     _compare(ctx, "elu", lambda x, g: _value("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
-             keyword="gamma", hint_on=alternatives)
+             keyword="gamma", hint_on=_elu_alternatives)
 
 
-@check("hw1.activations.elu_grad.matches_torch", hint="Lecture part 1 (ELU): the slope is 1 for x >= 0 and "
-       "gamma * e^x for x < 0.")
+@check("hw1.activations.elu_grad.matches_torch", hint=(
+    "Lecture part 1 (ELU): the slope is 1 for x >= 0 and gamma * e^x for x < 0, with the gamma the caller passes."))
 def elu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "elu_grad", lambda x, g: _grad("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
              keyword="gamma")
@@ -287,41 +365,64 @@ def elu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- prelu
 
+# A learned slope may exceed 1 (the contract): then alpha * x < x for x < 0, and max(x, alpha * x)
+# picks the wrong branch. Every PReLU check has slopes on both sides of 1.
+PRELU_SCALARS = (0.1, 0.25, 1.7)
+
+
+def _slopes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Per-channel slopes in (0.05, 2.5), at least one above 1 and one below."""
+    alpha = rng.uniform(0.05, 2.5, size=shape)
+    alpha.flat[0], alpha.flat[-1] = rng.uniform(1.2, 2.5), rng.uniform(0.05, 0.5)
+    return alpha
+
+
 def _channel_cases(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
     """(x, alpha) with one slope per channel: (N, C, H, W) with (C, 1, 1), and (N, C) with (C,)."""
-    return [(away_from_kinks(rng, (2, 3, 2, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=(3, 1, 1))),
-            (away_from_kinks(rng, (5, 4), margin=1e-2, scale=3.0), rng.uniform(0.05, 0.5, size=4))]
+    return [(away_from_kinks(rng, (2, 3, 2, 4), margin=1e-2, scale=3.0), _slopes(rng, (3, 1, 1))),
+            (away_from_kinks(rng, (5, 4), margin=1e-2, scale=3.0), _slopes(rng, (4,)))]
 
 
 def _prelu_family(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], scalar: bool,
                   channels: bool, hint_on: Callable[[np.ndarray, Any], dict] | None = None) -> None:
     if scalar:
-        _compare(ctx, func, oracle, [0.1, 0.25], hint_on=hint_on)
+        _compare(ctx, func, oracle, list(PRELU_SCALARS), hint_on=hint_on)
     if channels:
         for x, alpha in _channel_cases(ctx.rng):
             case = f"{ctx.seed_note}, {shapes(x=x, alpha=alpha)} (one slope per channel)"
             expect_array(ctx.call_unchanged(x, alpha), oracle(x, alpha), func, case, rtol=RTOL64, atol=ATOL64,
                          dtype=np.float64, hint_on=hint_on(x, alpha) if hint_on else None)
         x32 = away_from_kinks(ctx.rng, (2, 3, 4), margin=1e-2, scale=3.0).astype(np.float32)
-        a32 = ctx.rng.uniform(0.05, 0.5, size=(3, 1)).astype(np.float32)
+        a32 = _slopes(ctx.rng, (3, 1)).astype(np.float32)
         expect_array(ctx.call(x32, a32), oracle(x32.astype(np.float64), a32.astype(np.float64)),
                      f"{func} with float32 input", f"{ctx.seed_note}, {shapes(x=x32, alpha=a32)}",
                      rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-@check("hw1.activations.prelu.scalar_alpha", hint="Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0.")
+HINT_PRELU = ("Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0, the branch chosen by the sign of x "
+              "alone, since a learned alpha may exceed 1.")
+
+
+@check("hw1.activations.prelu.small_table", hint=HINT_PRELU)
+def prelu_small_table(ctx: Context) -> None:
+    _table(ctx, "prelu", lambda x, a: _value("prelu", x, a), [0.25, 1.7, np.array([[0.3], [1.5]])],
+           hint_on=lambda x, a: {"max(x, alpha * x), which differs where alpha > 1": np.maximum(x, np.asarray(a) * x)})
+
+
+@check("hw1.activations.prelu.scalar_alpha", hint=HINT_PRELU)
 def prelu_scalar_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=True, channels=False)
 
 
-@check("hw1.activations.prelu.per_channel_alpha", hint="Lecture part 1 (PReLU): alpha may be an array "
-       "broadcastable to x (one learnable slope per channel); numpy broadcasting does the work.")
+@check("hw1.activations.prelu.per_channel_alpha", hint=HINT_PRELU + (
+    " alpha may also be an array broadcastable to x (one slope per channel)."))
 def prelu_per_channel_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=False, channels=True)
 
 
-@check("hw1.activations.prelu_grad.matches_torch", hint="Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and "
-       "alpha for x < 0 (alpha broadcast to x's shape when it is an array).")
+@check("hw1.activations.prelu_grad.matches_torch", hint=(
+    "Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and alpha for x < 0, alpha broadcast to x's shape when it "
+    "is an array."))
 def prelu_grad_matches_torch(ctx: Context) -> None:
     _prelu_family(ctx, "prelu_grad", lambda x, a: _grad("prelu", x, a), scalar=True, channels=True)
 
@@ -330,21 +431,35 @@ def prelu_grad_matches_torch(ctx: Context) -> None:
 def prelu_grad_at_zero(ctx: Context) -> None:
     x = np.array([-2.0, 0.0, 3.0])
     _expect_at_zero(ctx, "prelu_grad", x, np.array([0.1, 1.0, 1.0]), 0.1, None, np.array([0.1, 0.1, 1.0]))
+    _expect_at_zero(ctx, "prelu_grad", x, np.array([1.7, 1.0, 1.0]), 1.7, None, np.array([1.7, 1.7, 1.0]))
     x2 = np.array([[-1.0, 0.0], [0.0, 2.0]])
-    alpha = np.array([0.1, 0.3])
+    alpha = np.array([0.1, 1.3])  # a learned slope may exceed 1
     _expect_at_zero(ctx, "prelu_grad", x2, np.array([[0.1, 1.0], [1.0, 1.0]]), alpha, None,
-                    np.array([[0.1, 0.3], [0.1, 1.0]]))
+                    np.array([[0.1, 1.3], [0.1, 1.0]]))
 
 
-@check("hw1.activations.prelu_grad_alpha.matches_torch", hint=(
-    "Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha*x)/d alpha = x on the negative side and 0 where x >= 0; "
-    "it does not depend on alpha's value, and it has x's shape."))
+HINT_PRELU_ALPHA = ("Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha * x)/d alpha is x on the negative side and 0 "
+                    "where x >= 0; it does not depend on alpha's value and has x's shape.")
+
+
+def _prelu_alpha_alternatives(x: np.ndarray, alpha: Any) -> dict:
+    return {"alpha where x < 0 (that is d out/dx)": np.where(x < 0, np.broadcast_to(alpha, x.shape), 0.0)}
+
+
+def _prelu_alpha_oracle(x: np.ndarray, alpha: Any) -> np.ndarray:
+    return _grad("prelu", x, alpha, wrt="alpha")
+
+
+@check("hw1.activations.prelu_grad_alpha.small_table", hint=HINT_PRELU_ALPHA)
+def prelu_grad_alpha_small_table(ctx: Context) -> None:
+    _table(ctx, "prelu_grad_alpha", _prelu_alpha_oracle, [0.25, 1.7, np.array([[0.3], [1.5]])],
+           hint_on=_prelu_alpha_alternatives)
+
+
+@check("hw1.activations.prelu_grad_alpha.matches_torch", hint=HINT_PRELU_ALPHA)
 def prelu_grad_alpha_matches_torch(ctx: Context) -> None:
-    def alternatives(x: np.ndarray, alpha: Any) -> dict:
-        return {"alpha where x < 0 (that is d out/dx)": np.where(x < 0, np.broadcast_to(alpha, x.shape), 0.0)}
-
-    oracle = lambda x, a: _grad("prelu", x, a, wrt="alpha")  # noqa: E731
-    _prelu_family(ctx, "prelu_grad_alpha", oracle, scalar=True, channels=True, hint_on=alternatives)
+    _prelu_family(ctx, "prelu_grad_alpha", _prelu_alpha_oracle, scalar=True, channels=True,
+                  hint_on=_prelu_alpha_alternatives)
     x = np.array([-2.0, 0.0, 0.5, -0.25])  # at x == 0 the slope's derivative is 0 (x itself)
     expect_array(ctx.call(x, 0.3), np.array([-2.0, 0.0, 0.0, -0.25]), "prelu_grad_alpha", f"x = {x.tolist()}, "
                  "alpha=0.3", rtol=0, atol=0, dtype=np.float64)

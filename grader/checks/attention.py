@@ -23,6 +23,7 @@ from ..compare import as_array, as_bool_array, as_sequence, expect_array, expect
 from ..context import Context
 from ..errors import CheckFailed
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Softmax-weighted sums of O(1) numbers: float64 rounding near 1e-15; 1e-10 forgives another
 # summation order, another (stable) softmax formula, einsum or loops.
@@ -30,13 +31,13 @@ RTOL64, ATOL64 = 1e-10, 1e-10
 # float32: ~1e-7 per operation, a few dozen operations deep; 1e-5 is about 100 ulp.
 RTOL32, ATOL32 = 1e-5, 1e-5
 
-HINT_SDPA = ("Lecture part 5, formulas (1)-(2): a(q, k) = q^T k / sqrt(d) for every query-key pair, softmax over "
-             "the keys (the last axis), then the weighted sum of the values.")
-HINT_MASK = ("Masks are boolean with True = may attend: a masked score must get weight exactly 0 and the softmax "
-             "runs over the allowed keys only (set masked scores to -inf, or drop them, before the softmax).")
-HINT_MHA = ("Lecture part 5 (多头注意力): project with x @ W (+ b), split the d_model features into num_heads "
-            "contiguous chunks (head h: features h*dh:(h+1)*dh), attend per head, concatenate the heads in order "
-            "and multiply by Wo (+ bo).")
+HINT_SDPA = ("Lecture part 5 (formulas (1)-(2)): a(q, k) = q^T k / sqrt(d) for every query-key pair, a softmax "
+             "over the keys (the last axis), then the weighted sum of the values.")
+HINT_MASK = ("Lecture part 5 (掩码): masks are boolean with True = may attend, so a masked key gets weight exactly "
+             "0 and the softmax normalises over the allowed keys only.")
+HINT_MHA = ("Lecture part 5 (多头注意力): project with x W (+ b), split the d_model features into num_heads contiguous "
+            "chunks (head h: features h*dh to (h+1)*dh), attend per head, then concatenate the heads in order and "
+            "project with Wo (+ bo).")
 HINT_PE = ("Lecture part 5 (正弦余弦固定位置编码), formulas (3)-(4), with the position i as the ROW: "
            "PE[i, 2j] = sin(i / 10000^(2j/d)) and PE[i, 2j+1] = cos(i / 10000^(2j/d)); even columns sine, odd "
            "columns cosine, and a pair (2j, 2j+1) shares one frequency.")
@@ -200,13 +201,25 @@ def sdpa_lecture_formula(ctx: Context) -> None:
     q = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])           # Tq = 3, d = 2
     k = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, -1.0], [1.0, -1.0]])  # Tk = 4
     v = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
-    case = "q = [[1,0],[0,2],[1,1]], k = [[1,1],[2,0],[0,-1],[1,-1]], v (4,3), no mask"
-    got = ctx.call(q, k, v)
-    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention", case,
+    case = "q = [[1,0],[0,2],[1,1]], k = [[1,1],[2,0],[0,-1],[1,-1]], v (4,3)"
+    got = ctx.call_unchanged(q, k, v)
+    _expect_attention(got, _attention(q, k, v), "scaled_dot_product_attention", case + ", no mask",
                       alternatives=_alternatives(q, k, v))
+    mask = np.array([[True, False, False, False], [True, True, False, True], [False, True, True, True]])
+    _expect_attention(ctx.call(q, k, v, mask), _attention(q, k, v, mask), "scaled_dot_product_attention with a mask",
+                      case + f", mask = {mask.astype(int).tolist()} (1 = may attend)",
+                      alternatives=_alternatives(q, k, v, mask))
+    # Batched (2, 3, 2) queries, the second item scaled by 600: scores up to ~850, where e^score overflows.
+    qb, kb, vb = np.stack([q, 600 * q]), np.stack([k, k]), np.stack([v, v])
+    _expect_attention(ctx.call(qb, kb, vb), _attention(qb, kb, vb), "scaled_dot_product_attention, batched, "
+                      "large scores", case + "; batch of 2: (q, k, v) and (600 q, k, v)",
+                      alternatives=_alternatives(qb, kb, vb))
+    _expect_attention(ctx.call(*(a.astype(np.float32) for a in (q, k, v))), _attention(q, k, v),
+                      "scaled_dot_product_attention in float32", case + ", float32", rtol=RTOL32, atol=ATOL32,
+                      dtype=np.float32)
 
 
-@check("hw5.attention.scaled_dot_product_attention.matches_torch", hint=HINT_SDPA + " " + HINT_MASK)
+@check("hw5.attention.scaled_dot_product_attention.matches_torch", hint=HINT_SDPA)
 def sdpa_matches_torch(ctx: Context) -> None:
     import torch
     import torch.nn.functional as F
@@ -232,9 +245,8 @@ def sdpa_matches_torch(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.rows_sum_to_one", hint=(
-    "The attention weights of each query are a softmax over the keys: non-negative and summing to 1, also "
-    "with a mask (the softmax runs over the allowed keys only; multiplying by the mask after the softmax "
-    "leaves rows that sum to less than 1)."))
+    "Lecture part 5 (softmax): each query's weights are non-negative and sum to 1, also with a mask, because the "
+    "softmax runs over the allowed keys only."))
 def sdpa_rows_sum_to_one(ctx: Context) -> None:
     for mask_shape in (None, (3, 6, 7), (6, 7)):
         q, k, v = ctx.rng.normal(size=(3, 6, 4)), ctx.rng.normal(size=(3, 7, 4)), ctx.rng.normal(size=(3, 7, 2))
@@ -271,8 +283,8 @@ def sdpa_masked_weights_exactly_zero(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.causal_by_perturbation", hint=(
-    "With a causal mask, query t may only look at keys 0..t: changing the keys and values after t must not "
-    "change the outputs at positions <= t at all. Masked entries must contribute exactly nothing."))
+    "Lecture part 5 (掩码): with a causal mask query t only looks at keys 0..t, so changing later keys and values "
+    "changes nothing at positions <= t."))
 def sdpa_causal_by_perturbation(ctx: Context) -> None:
     N, T, d = 2, 7, 4
     q, k, v = ctx.rng.normal(size=(N, T, d)), ctx.rng.normal(size=(N, T, d)), ctx.rng.normal(size=(N, T, 3))
@@ -292,8 +304,8 @@ def sdpa_causal_by_perturbation(ctx: Context) -> None:
                      case, rtol=RTOL64, atol=ATOL64)
 
 
-@check("hw5.attention.scaled_dot_product_attention.padding_per_item", hint=HINT_MASK + " A padding mask of shape "
-       "(N, 1, Tk) broadcasts over the queries: each batch item has its own number of real keys.")
+@check("hw5.attention.scaled_dot_product_attention.padding_per_item", hint=HINT_MASK + (
+    " A padding mask (N, 1, Tk) gives each batch item its own number of real keys."))
 def sdpa_padding_per_item(ctx: Context) -> None:
     N, Tq, Tk, d = 4, 3, 6, 4
     lengths = np.array([6, 1, 4, int(ctx.rng.integers(2, 6))])
@@ -306,8 +318,8 @@ def sdpa_padding_per_item(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.fully_masked_row", hint=(
-    "Contract: a query whose keys are ALL masked gets all-zero weights and a zero output, never NaN. A softmax "
-    "over nothing divides 0 by 0: handle that row (e.g. divide by the sum only where it is > 0)."))
+    "The contract: a query whose keys are all masked gets all-zero weights and a zero output, never the NaN of a "
+    "softmax over nothing."))
 def sdpa_fully_masked_row(ctx: Context) -> None:
     q = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     k = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -321,8 +333,8 @@ def sdpa_fully_masked_row(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.permutation_invariance", hint=(
-    "Attention treats the keys as a set: shuffling the keys together with their values (and the mask's columns) "
-    "must give the same outputs, and the weights shuffled the same way."))
+    "Lecture part 5: attention treats the keys as a set, so shuffling the keys together with their values (and "
+    "the mask's columns) leaves the outputs unchanged and shuffles the weights alike."))
 def sdpa_permutation_invariance(ctx: Context) -> None:
     N, Tq, Tk, d = 2, 4, 6, 3
     q, k, v = ctx.rng.normal(size=(N, Tq, d)), ctx.rng.normal(size=(N, Tk, d)), ctx.rng.normal(size=(N, Tk, 2))
@@ -343,8 +355,8 @@ def sdpa_permutation_invariance(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.scale_large_d", hint=(
-    "Lecture part 5, formula (1): divide the dot products by sqrt(d), d = q.shape[-1]. With d = 256 the raw "
-    "dot products are ~16 times too large and the softmax saturates."))
+    "Lecture part 5 (formula (1)): the dot products are divided by sqrt(d), d the size of q's last axis; without "
+    "it d = 256 makes them about 16 times too large and the softmax saturates."))
 def sdpa_scale_large_d(ctx: Context) -> None:
     q, k, v = ctx.rng.normal(size=(2, 3, 256)), ctx.rng.normal(size=(2, 5, 256)), ctx.rng.normal(size=(2, 5, 4))
     case = f"{ctx.seed_note}, {shapes(q=q, k=k, v=v)}, entries O(1)"
@@ -354,8 +366,8 @@ def sdpa_scale_large_d(ctx: Context) -> None:
 
 
 @check("hw5.attention.scaled_dot_product_attention.large_scores", hint=(
-    "A numerically stable softmax (the docstring asks for one): subtract each row's maximum score before exp. "
-    "The weights do not change, and e^(score - max) <= 1 cannot overflow; e^800 would be inf."))
+    "Lecture part 5 and the contract: the softmax must stay finite for scores of several hundred, which one "
+    "constant shift per query achieves without changing the weights."))
 def sdpa_large_scores(ctx: Context) -> None:
     # d = 1, so the scores are the products q * k themselves: up to +-800 in one row (e^800 and
     # e^(800 + 800) overflow float64), with a few keys close to the maximum so the weights are not one-hot.
@@ -372,9 +384,7 @@ def sdpa_large_scores(ctx: Context) -> None:
                       case)
 
 
-@check("hw5.attention.scaled_dot_product_attention.float32", hint=(
-    "float32 in, float32 out for out and weights: divide by a Python float (q.shape[-1] ** 0.5), not by a "
-    "float64 array, and keep the mask's fill inside the float32 range or use -np.inf."))
+@check("hw5.attention.scaled_dot_product_attention.float32", hint=FLOAT32_HINT)
 def sdpa_float32(ctx: Context) -> None:
     q, k, v = (ctx.rng.normal(size=s).astype(np.float32) for s in ((2, 4, 8), (2, 5, 8), (2, 5, 3)))
     mask = _random_mask(ctx.rng, (2, 4, 5))
@@ -399,10 +409,10 @@ def _expect_mask(got, want: np.ndarray, what: str, case: str, hint_on: dict[str,
                       f"expected {want[idx]}{alt}{where}")
 
 
-HINT_CAUSAL = ("Causal mask: query i may attend to keys j <= i, so True on and below the diagonal (np.tril), "
-               "dtype bool, shape (T, T).")
-HINT_PADDING = ("Padding mask: key position t of sequence n is real when t < lengths[n] (positions 0..len-1), "
-                "dtype bool, shape (N, 1, T) so that it broadcasts over the queries.")
+HINT_CAUSAL = ("Lecture part 5 (掩码): in a causal mask query i may attend to keys j <= i, so it is True on and "
+               "below the diagonal, a (T, T) boolean array.")
+HINT_PADDING = ("Lecture part 5 (掩码): key position t of sequence n is real when t < lengths[n], and the (N, 1, T) "
+                "boolean mask broadcasts over the queries.")
 
 
 @check("hw5.attention.causal_mask.exact", hint=HINT_CAUSAL)
@@ -480,14 +490,25 @@ def mha_small_example(ctx: Context) -> None:
     eye = np.eye(4)
     Wo = np.array([[1.0, 0.0, 0.0, 0.5], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [0.5, 0.0, 0.0, 1.0]])
     W = (eye, eye, eye, Wo)
-    case = "self-attention, x (1,3,4), Wq = Wk = Wv = I, Wo (4,4), num_heads = 2 (features 0:2 and 2:4), no biases"
-    got = _call_mha(ctx, x, x, W, 2)
-    _expect_mha(got, _mha(x, x, W, 2), "multi_head_attention", case, _mha_alternatives(x, x, W, 2))
+    case = "self-attention, x (1,3,4), Wq = Wk = Wv = I, Wo (4,4), num_heads = 2 (features 0:2 and 2:4)"
+    got = _call_mha(ctx, x, x, W, 2, unchanged=True)
+    _expect_mha(got, _mha(x, x, W, 2), "multi_head_attention", case + ", no biases", _mha_alternatives(x, x, W, 2))
+    b = (np.array([0.5, 0.0, 0.0, -0.5]), np.array([0.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, -1.0, 0.0]),
+         np.array([0.0, 0.0, 0.0, 2.0]))
+    mask = _tril(3)
+    case += ", bq = [.5,0,0,-.5], bk = [0,1,0,0], bv = [1,0,-1,0], bo = [0,0,0,2], causal mask (3, 3)"
+    alternatives = {"the mask ignored": _mha(x, x, W, 2, b=b), **_mha_alternatives(x, x, W, 2, mask, b)}
+    _expect_mha(_call_mha(ctx, x, x, W, 2, mask=mask, b=b), _mha(x, x, W, 2, mask, b), "multi_head_attention with "
+                "biases and a causal mask", case, alternatives)
+    got = _call_mha(ctx, x.astype(np.float32), x.astype(np.float32), tuple(w.astype(np.float32) for w in W), 2,
+                    mask=mask, b=tuple(v.astype(np.float32) for v in b))
+    _expect_mha(got, _mha(x, x, W, 2, mask, b), "multi_head_attention in float32", case + ", float32", {},
+                rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw5.attention.multi_head_attention.matches_torch", hint=HINT_MHA)
 def mha_matches_torch(ctx: Context) -> None:
-    for N, T, dm, nh in ((2, 5, 8, 2), (1, 3, 6, 3), (3, 4, 8, 4)):
+    for N, T, dm, nh in ((2, 5, 8, 2), (1, 3, 6, 3), (3, 4, 8, 4), (2, 3, 4, 1)):
         x = ctx.rng.normal(size=(N, T, dm))
         W, b = _mha_params(ctx.rng, dm, bias=True)
         case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, with biases, no mask"
@@ -496,8 +517,8 @@ def mha_matches_torch(ctx: Context) -> None:
                     case, _mha_alternatives(x, x, W, nh, b=b))
 
 
-@check("hw5.attention.multi_head_attention.cross_attention_no_bias", hint=HINT_MHA + " Queries come from x_q, "
-       "keys and values from x_kv (Tq may differ from Tk); missing biases are zero.")
+@check("hw5.attention.multi_head_attention.cross_attention_no_bias", hint=HINT_MHA + (
+    " Queries come from x_q, keys and values from x_kv, and missing biases are zero."))
 def mha_cross_attention_no_bias(ctx: Context) -> None:
     for N, Tq, Tk, dm, nh in ((2, 3, 5, 6, 2), (1, 4, 2, 8, 4)):
         x_q, x_kv = ctx.rng.normal(size=(N, Tq, dm)), ctx.rng.normal(size=(N, Tk, dm))
@@ -508,8 +529,22 @@ def mha_cross_attention_no_bias(ctx: Context) -> None:
                     case, _mha_alternatives(x_q, x_kv, W, nh))
 
 
-@check("hw5.attention.multi_head_attention.masks", hint=HINT_MHA + " The mask (a causal (Tq, Tk) or a padding "
-       "(N, 1, Tk) mask) applies to every head: add a head axis (mask[:, None]) before attending.")
+@check("hw5.attention.multi_head_attention.each_bias", hint=HINT_MHA + (
+    " Each bias is its own optional argument, zero when not given."))
+def mha_each_bias(ctx: Context) -> None:
+    N, T, dm, nh = 2, 3, 6, 2
+    x = ctx.rng.normal(size=(N, T, dm))
+    W, b = _mha_params(ctx.rng, dm, bias=True)
+    for given in ("bq", "bk", "bv", "bo"):
+        only = tuple(v if name == given else np.zeros(dm) for name, v in zip(("bq", "bk", "bv", "bo"), b))
+        case = f"{ctx.seed_note}, self-attention, {shapes(x=x)}, num_heads={nh}, only {given} given"
+        got = ctx.call(x, x, *W, nh, **{given: only[("bq", "bk", "bv", "bo").index(given)]})
+        _expect_mha(got, _torch_mha(x, x, W, nh, b=only), f"multi_head_attention with {given} only", case,
+                    {f"{given} ignored": _mha(x, x, W, nh), **_mha_alternatives(x, x, W, nh, b=only)})
+
+
+@check("hw5.attention.multi_head_attention.masks", hint=HINT_MHA + (
+    " The mask, causal or padding, applies to every head alike."))
 def mha_masks(ctx: Context) -> None:
     N, T, dm, nh = 2, 5, 8, 2
     x = ctx.rng.normal(size=(N, T, dm))
@@ -531,7 +566,7 @@ def mha_masks(ctx: Context) -> None:
                 case, {"the mask ignored": _mha(x_q, x_kv, W, nh, b=b), **_mha_alternatives(x_q, x_kv, W, nh, mask, b)})
 
 
-@check("hw5.attention.multi_head_attention.float32", hint="float32 in, float32 out for out and weights.")
+@check("hw5.attention.multi_head_attention.float32", hint=FLOAT32_HINT)
 def mha_float32(ctx: Context) -> None:
     N, T, dm, nh = 2, 4, 6, 3
     x = ctx.rng.normal(size=(N, T, dm)).astype(np.float32)

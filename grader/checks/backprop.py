@@ -14,6 +14,7 @@ from ..compare import as_array, as_sequence, expect_array, expect_equal, expect_
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, torch_vjp
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Products and sums of a few O(1) float64 numbers: rounding ~1e-15; 1e-10 forgives the order.
 RTOL64, ATOL64 = 1e-10, 1e-10
@@ -31,15 +32,15 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 # The reference solution is verified to solve XOR for every seed below this bound.
 MAX_SEED = 2000
 
-HINT_CHAIN = ("Lecture part 2, 链式法则: dL/dw = dL/dy_hat * sigma'(z2) * dz2/dz1 * dz1/dw, with sigma'(z) = "
-              "y_hat (1 - y_hat); the bias and weights are shared by every sample, so sum over the batch.")
-HINT_AFFINE = ("For out = x W + b: dx = dout W^T, dW = x^T dout, db = dout summed over the batch axis (b is "
-               "added to every row); each gradient has the shape of its input.")
-HINT_RELU = ("ReLU passes the gradient where x > 0 and blocks it elsewhere; at x == 0 exactly the course uses "
-             "0 (mask x > 0, not x >= 0).")
-HINT_NET = ("Forward: affine - relu - affine, softmax cross-entropy averaged over N. Backward in reverse order: "
-            "dscores = (softmax - onehot) / N, then affine_backward, relu_backward (the mask!), affine_backward. "
-            "Shift each row of scores by its maximum before exp: the softmax is unchanged and nothing overflows.")
+HINT_CHAIN = ("Lecture part 2 (链式法则): dL/dw = dL/dy_hat * sigma'(z2) * dz2/dz1 * dz1/dw with sigma'(z) = y_hat (1 "
+              "- y_hat), and w and b are shared by every sample, so their gradients add up over the batch.")
+HINT_AFFINE = ("Lecture part 2 (链式法则): each gradient of out = x W + b has the shape of its input, and since b is "
+               "added to every row, db collects dout from the whole batch.")
+HINT_RELU = ("Lecture part 2 (反向传播): ReLU passes the gradient where x > 0 and blocks it elsewhere, and at x == 0 "
+             "exactly the course's convention is slope 0.")
+HINT_NET = ("Lecture part 2 (反向传播): the forward pass is affine, ReLU, affine and the mean softmax cross-entropy "
+            "over N, and the backward pass runs the same layers in reverse order, each one receiving the gradient "
+            "of the layer after it.")
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -68,8 +69,8 @@ def _neuron_inputs(ctx: Context, n: int, d: int, dtype=np.float64) -> tuple[np.n
 
 
 @check("hw2.backprop.neuron_forward.lecture_steps", hint=(
-    "Lecture part 2: z1 = x w, z2 = z1 + b, y_hat = sigma(z2) with sigma(z) = 1 / (1 + exp(-z)); one "
-    "output per row of x, and the cache is whatever the backward needs."))
+    "Lecture part 2: z1 = x w, z2 = z1 + b, y_hat = sigma(z2), one output per row of x; the cache holds whatever "
+    "the backward pass needs."))
 def neuron_forward_lecture_steps(ctx: Context) -> None:
     x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
     w, b = np.array([0.5, -1.0]), 0.25
@@ -83,6 +84,33 @@ def neuron_forward_lecture_steps(ctx: Context) -> None:
     got = as_sequence(ctx.call(x32, w32, b), 2, "neuron_forward with float32 x and w", case)
     expect_array(got[0], want, "neuron_forward y_hat with float32 x and w", case, rtol=RTOL32, atol=1e-6,
                  dtype=np.float32)
+
+
+NEURON_X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+NEURON_W, NEURON_B, NEURON_DY = np.array([0.5, -1.0]), 0.25, np.array([1.0, -2.0, 0.5])
+
+
+@check("hw2.backprop.neuron_backward.small_example", hint=HINT_CHAIN)
+def neuron_backward_small_example(ctx: Context) -> None:
+    y = _sigmoid(NEURON_X @ NEURON_W + NEURON_B)
+    dz = NEURON_DY * y * (1 - y)
+    want = (np.outer(dz, NEURON_W), NEURON_X.T @ dz, float(np.sum(dz)))
+    without_slope = (np.outer(NEURON_DY, NEURON_W), NEURON_X.T @ NEURON_DY)
+    case = (f"x = {NEURON_X.tolist()}, w = {NEURON_W.tolist()}, b = {NEURON_B}, dy = {NEURON_DY.tolist()}, "
+            "the cache from your neuron_forward")
+    for dtype in (np.float64, np.float32):
+        x, w, dy = NEURON_X.astype(dtype), NEURON_W.astype(dtype), NEURON_DY.astype(dtype)
+        _, cache = _forward(ctx, "neuron_forward", x, w, NEURON_B)
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(dy, cache), 3, "neuron_backward", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        note = "" if dtype == np.float64 else " (float32)"
+        expect_array(got[0], want[0], f"neuron_backward dx{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"dy * w without sigma'(z2)": without_slope[0]})
+        expect_array(got[1], want[1], f"neuron_backward dw{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"x^T dy without sigma'(z2)": without_slope[1]})
+        expect_float(got[2], want[2], f"neuron_backward db{note}", case, rtol=rtol, atol=atol,
+                     hint_on={"the mean over the batch instead of the sum": want[2] / 3})
 
 
 @check("hw2.backprop.neuron_backward.matches_torch", hint=HINT_CHAIN)
@@ -111,7 +139,7 @@ def neuron_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.neuron_backward.finite_differences", hint=HINT_CHAIN + (
-    " This check differentiates YOUR neuron_forward numerically, so the two must agree."))
+    " This check differentiates your own neuron_forward numerically."))
 def neuron_backward_finite_differences(ctx: Context) -> None:
     x, w, b = _neuron_inputs(ctx, 4, 3)
     dy = ctx.rng.normal(size=4)
@@ -131,7 +159,26 @@ def _affine_inputs(ctx: Context, n: int, d: int, m: int, dtype=np.float64):
     return x, W, ctx.rng.normal(size=m).astype(dtype)
 
 
-@check("hw2.backprop.affine_forward.matches_formula", hint="out = x @ W + b, b added to every row (broadcasting).")
+HINT_AFFINE_FORWARD = "Lecture part 2: an affine layer computes out = x W + b, the bias added to every row."
+AFFINE_X = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+AFFINE_W = np.array([[1.0, -1.0], [0.5, 2.0], [-2.0, 0.25]])
+AFFINE_B, AFFINE_DOUT = np.array([0.5, -1.0]), np.array([[1.0, -0.5], [2.0, 3.0]])
+AFFINE_CASE = f"x = {AFFINE_X.tolist()}, W = {AFFINE_W.tolist()}, b = {AFFINE_B.tolist()}"
+
+
+@check("hw2.backprop.affine_forward.small_example", hint=HINT_AFFINE_FORWARD)
+def affine_forward_small_example(ctx: Context) -> None:
+    want = AFFINE_X @ AFFINE_W + AFFINE_B
+    for dtype in (np.float64, np.float32):
+        args = [a.astype(dtype) for a in (AFFINE_X, AFFINE_W, AFFINE_B)]
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(*args), 2, "affine_forward", AFFINE_CASE)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        expect_array(got[0], want, f"affine_forward out ({np.dtype(dtype).name})", AFFINE_CASE, rtol=rtol, atol=atol,
+                     dtype=dtype, hint_on={"x @ W, the bias missing": AFFINE_X @ AFFINE_W})
+
+
+@check("hw2.backprop.affine_forward.matches_formula", hint=HINT_AFFINE_FORWARD)
 def affine_forward_matches_formula(ctx: Context) -> None:
     for n, d, m, dtype in ((4, 3, 5, np.float64), (1, 2, 2, np.float64), (3, 4, 2, np.float32)):
         x, W, b = _affine_inputs(ctx, n, d, m, dtype)
@@ -140,6 +187,23 @@ def affine_forward_matches_formula(ctx: Context) -> None:
         want = x.astype(np.float64) @ W.astype(np.float64) + b
         rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
         expect_array(got[0], want, "affine_forward out", case, rtol=rtol, atol=atol, dtype=dtype)
+
+
+@check("hw2.backprop.affine_backward.small_example", hint=HINT_AFFINE)
+def affine_backward_small_example(ctx: Context) -> None:
+    want = (AFFINE_DOUT @ AFFINE_W.T, AFFINE_X.T @ AFFINE_DOUT, AFFINE_DOUT.sum(axis=0))
+    case = AFFINE_CASE + f", dout = {AFFINE_DOUT.tolist()}, the cache from your affine_forward"
+    for dtype in (np.float64, np.float32):
+        _, cache = _forward(ctx, "affine_forward", *(a.astype(dtype) for a in (AFFINE_X, AFFINE_W, AFFINE_B)))
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(AFFINE_DOUT.astype(dtype), cache), 3, "affine_backward", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        note = "" if dtype == np.float64 else " (float32)"
+        expect_array(got[0], want[0], f"affine_backward dx{note}", case, rtol=rtol, atol=atol, dtype=dtype)
+        expect_array(got[1], want[1], f"affine_backward dW{note}", case, rtol=rtol, atol=atol, dtype=dtype)
+        expect_array(got[2], want[2], f"affine_backward db{note}", case, rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"the mean of dout over the batch (db sums it)": want[2] / 2,
+                              "dout of the first sample only": AFFINE_DOUT[0]})
 
 
 @check("hw2.backprop.affine_backward.matches_torch", hint=HINT_AFFINE)
@@ -161,7 +225,7 @@ def affine_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.affine_backward.finite_differences", hint=HINT_AFFINE + (
-    " This check differentiates YOUR affine_forward numerically."))
+    " This check differentiates your own affine_forward numerically."))
 def affine_backward_finite_differences(ctx: Context) -> None:
     x, W, b = _affine_inputs(ctx, 3, 4, 2)
     dout = ctx.rng.normal(size=(3, 2))
@@ -174,7 +238,21 @@ def affine_backward_finite_differences(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
-@check("hw2.backprop.relu_forward.matches_formula", hint="out = max(0, x) elementwise, a new array of x's dtype.")
+HINT_RELU_FORWARD = ("Lecture part 2: ReLU computes max(0, x) elementwise as a new array of x's dtype, leaving x "
+                     "as it was.")
+
+
+@check("hw2.backprop.relu_forward.small_example", hint=HINT_RELU_FORWARD)
+def relu_forward_small_example(ctx: Context) -> None:
+    x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.5]])
+    case = f"x = {x.tolist()}"
+    for dtype in (np.float64, np.float32):
+        got = as_sequence(ctx.call_unchanged(x.astype(dtype)), 2, "relu_forward", case)
+        expect_array(got[0], np.maximum(x, 0), f"relu_forward out ({np.dtype(dtype).name})", case, rtol=0, atol=0,
+                     dtype=dtype)
+
+
+@check("hw2.backprop.relu_forward.matches_formula", hint=HINT_RELU_FORWARD)
 def relu_forward_matches_formula(ctx: Context) -> None:
     for shape, dtype in (((4, 5), np.float64), ((2, 3, 2), np.float64), ((6,), np.float32)):
         x = ctx.rng.normal(size=shape).astype(dtype)
@@ -225,17 +303,19 @@ def _expect_params(got: Any, want: dict[str, np.ndarray], what: str, case: str, 
 
 
 @check("hw2.backprop.sgd_step.update", hint=(
-    "Lecture part 2, 梯度下降: w <- w - alpha * dL/dw for every parameter; return a new dict with the same names."))
+    "Lecture part 2 (梯度下降): w <- w - alpha * dL/dw for every parameter, returned as a new dict with the same "
+    "names."))
 def sgd_step_update(ctx: Context) -> None:
     params = {"W": np.array([[1.0, 2.0], [3.0, 4.0]]), "b": np.array([0.5, -0.5])}
     grads = {"W": np.array([[0.1, -0.2], [0.0, 1.0]]), "b": np.array([2.0, -3.0])}
     case = "params W = [[1,2],[3,4]], b = [0.5,-0.5]; grads W = [[0.1,-0.2],[0,1]], b = [2,-3]; lr = 0.1"
     want = {k: params[k] - 0.1 * grads[k] for k in params}
-    _expect_params(ctx.call(params, grads, 0.1), want, "sgd_step", case, rtol=1e-12, atol=1e-15)
+    _expect_params(ctx.call_unchanged(params, grads, 0.1), want, "sgd_step", case, rtol=1e-12, atol=1e-15)
 
 
 @check("hw2.backprop.sgd_step.new_dict_inputs_unchanged", hint=(
-    "Build new arrays (p - lr * g), never p -= lr * g: that would change the caller's parameters."))
+    "The course's convention: inputs are never modified, so the update builds new arrays and leaves the caller's "
+    "parameters as they were."))
 def sgd_step_new_dict_inputs_unchanged(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         sizes = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
@@ -278,8 +358,38 @@ def _net_case(ctx: Context, params: dict, X: np.ndarray) -> str:
     return f"{ctx.seed_note}, {shapes(X=X)}, " + ", ".join(f"{k} {v.shape}" for k, v in params.items())
 
 
+NET_PARAMS = {"W1": np.array([[1.0, -1.0, 0.5], [0.5, 2.0, -1.0]]), "b1": np.array([0.1, -0.2, 0.0]),
+              "W2": np.array([[1.0, -0.5, 0.0], [0.5, 1.0, -1.0], [-1.0, 0.5, 2.0]]), "b2": np.array([0.0, 0.5, -0.5])}
+NET_X, NET_Y = np.array([[1.0, 0.5], [-1.0, 2.0], [0.0, -1.0], [2.0, 1.0]]), np.array([0, 2, 1, 2])
+
+
+@check("hw2.backprop.two_layer_net.small_example", hint=HINT_NET)
+def two_layer_net_small_example(ctx: Context) -> None:
+    case = (f"X = {NET_X.tolist()}, y = {NET_Y.tolist()}, W1 (2, 3), b1 (3,), W2 (3, 3), b2 (3,) fixed; one hidden "
+            "unit is negative for some samples, so the ReLU mask matters")
+    scores = _scores(NET_PARAMS, NET_X)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    expect_array(ctx.call_unchanged(NET_PARAMS, NET_X), scores, "two_layer_net scores (y=None)", case, rtol=RTOL64,
+                 atol=ATOL64, dtype=np.float64, hint_on={"the softmax of the scores": e / e.sum(axis=1, keepdims=True)})
+    # b2 + [400, -320, 395]: scores 720 apart in every row, where a softmax shifted any other way than
+    # by its row maximum overflows.
+    for shift in (0.0, np.array([400.0, -320.0, 395.0])):
+        params = dict(NET_PARAMS, b2=NET_PARAMS["b2"] + shift)
+        note = case if np.isscalar(shift) else case + ", b2 + [400, -320, 395] (scores up to 400, 720 apart)"
+        got = as_sequence(ctx.call(params, NET_X, NET_Y), 2, "two_layer_net(params, X, y)", note)
+        loss, grads = _torch_net(params, NET_X, NET_Y)
+        expect_float(got[0], loss, "two_layer_net loss (mean softmax cross-entropy)", note, rtol=RTOL64,
+                     atol=ATOL64, hint_on={"the sum over the batch instead of the mean": loss * len(NET_Y)})
+        expect_true(isinstance(got[1], dict) and sorted(got[1]) == sorted(PARAM_NAMES), "two_layer_net grads", note,
+                    f"expected a dict with the keys {list(PARAM_NAMES)}")
+        for k in PARAM_NAMES:
+            expect_gradient(got[1][k], grads[k], f"two_layer_net grads[{k!r}]", note, tol=TORCH_TOL,
+                            floor=TORCH_FLOOR, dtype=np.float64)
+
+
 @check("hw2.backprop.two_layer_net.scores", hint=(
-    "With y=None return the scores relu(X @ W1 + b1) @ W2 + b2, shape (N, C), before any softmax."))
+    "The contract: with y=None two_layer_net returns the scores relu(X W1 + b1) W2 + b2 of shape (N, C), before "
+    "any softmax."))
 def two_layer_net_scores(ctx: Context) -> None:
     for n, d, h, c in ((5, 3, 4, 3), (1, 2, 6, 2)):
         params, X, _ = _net_inputs(ctx, n, d, h, c)
@@ -320,7 +430,7 @@ def two_layer_net_loss_and_grads(ctx: Context) -> None:
                         tol=TORCH_TOL, floor=TORCH_FLOOR, dtype=np.float64)
 
 
-@check("hw2.backprop.two_layer_net.float32", hint="float32 parameters and X give float32 scores and gradients.")
+@check("hw2.backprop.two_layer_net.float32", hint=FLOAT32_HINT)
 def two_layer_net_float32(ctx: Context) -> None:
     params, X, y = _net_inputs(ctx, 5, 3, 4, 3, np.float32)
     case = _net_case(ctx, params, X) + " float32"
@@ -338,10 +448,10 @@ def two_layer_net_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- train_xor
 
-def _trained(ctx: Context, seed: int) -> dict[str, np.ndarray]:
-    """train_xor(seed) checked for structure: the four arrays with consistent shapes, C = 2."""
-    got = ctx.call(seed)
-    what = f"train_xor({seed})"
+def _trained(ctx: Context, seed: int | None) -> dict[str, np.ndarray]:
+    """train_xor(seed) (train_xor() for None) checked for structure: the four arrays, consistent shapes, C = 2."""
+    got = ctx.call() if seed is None else ctx.call(seed)
+    what = "train_xor()" if seed is None else f"train_xor({seed})"
     expect_true(isinstance(got, dict), what, "", f"expected a params dict, got {type(got).__name__}")
     expect_true(all(k in got for k in PARAM_NAMES), what, "", f"expected keys {list(PARAM_NAMES)}, got {sorted(got)}")
     params = {k: as_array(got[k], f"{what}[{k!r}]").astype(np.float64) for k in PARAM_NAMES}
@@ -360,9 +470,8 @@ def _expect_solves_xor(params: dict[str, np.ndarray], seed: int) -> None:
                  f"X = [[0,0],[0,1],[1,0],[1,1]], scores {np.round(scores, 3).tolist()}")
 
 
-HINT_TRAIN = ("Lecture part 2, 梯度下降: start from random weights (numpy.random.default_rng(seed)), then repeat "
-              "loss, grads = two_layer_net(params, X, y); params = sgd_step(params, grads, lr) until XOR is learnt. "
-              "A few hidden units, a learning rate near 0.5 and some hundreds of steps are enough.")
+HINT_TRAIN = ("Lecture part 2 (梯度下降): training repeats forward pass, backward pass and an SGD step from a random "
+              "start drawn from numpy.random.default_rng(seed), until the four XOR points are classified.")
 
 
 @check("hw2.backprop.train_xor.solves_xor", hint=HINT_TRAIN)
@@ -378,15 +487,21 @@ def train_xor_random_seeds(ctx: Context) -> None:
 
 
 @check("hw2.backprop.train_xor.same_seed_same_params", hint=(
-    "Draw every random number from rng = numpy.random.default_rng(seed) (not np.random.* and not a fixed "
-    "seed): the same seed must give the same parameters, another seed another start."))
+    "The contract: every random number comes from numpy.random.default_rng(seed), so the same seed gives the same "
+    "parameters, another seed another start, and the default seed is 0."))
 def train_xor_same_seed_same_params(ctx: Context) -> None:
-    seed, other = (int(s) for s in ctx.rng.choice(MAX_SEED, size=2, replace=False))
+    seed, other = (int(s) for s in ctx.rng.choice(np.arange(1, MAX_SEED), size=2, replace=False))
     first, second = _trained(ctx, seed), _trained(ctx, seed)
     for k in PARAM_NAMES:
         expect_true(first[k].shape == second[k].shape and np.array_equal(first[k], second[k]),
                     f"train_xor({seed}) called twice", f"{ctx.seed_note}",
                     f"the two calls returned different {k}: the result must depend on the seed only")
+    # The default seed is 0: train_xor() and train_xor(0) start from the same draw.
+    default, zero = _trained(ctx, None), _trained(ctx, 0)
+    for k in PARAM_NAMES:
+        expect_true(default[k].shape == zero[k].shape and np.array_equal(default[k], zero[k]),
+                    "train_xor() and train_xor(0)", "the contract's default seed=0",
+                    f"the two calls returned different {k}: without an argument the seed is 0")
     third = _trained(ctx, other)
     expect_true(any(first[k].shape != third[k].shape or not np.array_equal(first[k], third[k]) for k in PARAM_NAMES),
                 f"train_xor({seed}) and train_xor({other})", f"{ctx.seed_note}",

@@ -15,9 +15,10 @@ import numpy as np
 from ..child.drivers.cnn import seeded_parameters
 from ..compare import (as_array, as_sequence, describe, expect_array, expect_equal, expect_true, shapes)
 from ..context import Context
-from ..errors import CheckFailed
+from ..errors import CheckFailed, StudentCodeStopped
 from ..gradients import expect_gradient, torch_vjp
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # ----------------------------------------------------------------------------- lecture data
 LECTURE_X = np.array([[1, 1, 1, 1, 1], [-1, 0, -3, 0, 1], [2, 1, 1, -1, 0], [0, -1, 1, 2, 1],
@@ -48,33 +49,33 @@ RTOL64, ATOL64 = 1e-10, 1e-10
 RTOL32, ATOL32 = 1e-4, 1e-4
 POOL_CONFIGS = [(2, 2), (3, 2), (2, 1), (3, 1), (3, 3), (2, 3)]  # (kernel, stride): overlap, gaps, AlexNet's 3/2
 
-HINT_CONVOLVE = ("Lecture part 3, 卷积的计算原理: Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1]. As u grows the "
-                 "input index falls, so the kernel is applied flipped in both axes (true convolution); keep "
-                 "the valid part, (H-kh+1, W-kw+1).")
-HINT_OUTPUT_SIZE = ("Count the window positions: the padded axis has n + 2*padding cells, a (dilated) kernel "
-                    "covers dilation*(k-1) + 1 of them, and it moves by stride. Floor (//) drops a last "
-                    "partial step and +1 counts the first position; return an int.")
-HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation, "
-               "the kernel NOT flipped: out[n,f,i,j] = b[f] + sum_c,u,v w[f,c,u,v] * xpad[n,c,i*stride+u, "
-               "j*stride+v], with `padding` zeros on both sides of H and W.")
-HINT_CONV2D_BACKWARD = ("链式法则 on out = b + sum w * window: db[f] sums dout over the batch and all positions; "
-                        "dw[f] sums dout[n,f,i,j] times the window it multiplied; every window sends dout * w back "
-                        "onto the inputs it covered (adding where windows overlap), then the padding is cut off.")
-HINT_MAX_POOL = ("Lecture part 3, 最大池化: the maximum of each kernel x kernel window, the window moving by "
-                 "stride (overlapping when stride < kernel, AlexNet's 重叠最大池化), no padding.")
-HINT_AVG_POOL = ("Lecture part 3, 平均池化: the mean of each kernel x kernel window, the window moving by "
-                 "stride (overlapping when stride < kernel), no padding.")
-HINT_MAX_BACKWARD = ("Only the maximum of a window influenced its output, so only it receives dout; on a tie "
-                     "the whole gradient goes to the FIRST maximum in row-major order. When windows overlap, "
-                     "an input that wins several windows collects all their gradients (+=, not =).")
-HINT_AVG_BACKWARD = ("out = (sum of kernel*kernel inputs) / (kernel*kernel), so each input of a window receives "
-                     "dout / (kernel*kernel); with overlapping windows the contributions add up.")
-HINT_ALEXNET_SHAPES = ("Lecture part 3, AlexNet: apply conv_output_size layer by layer (conv1 k11 s4 p2, pools "
-                       "k3 s2, conv2 k5 p2, conv3-5 k3 p1); a convolution sets the channels to its number of "
-                       "filters, a pool keeps them.")
-HINT_BUILD_ALEXNET = ("torchvision's AlexNet: features = 5 Conv2d each followed by ReLU, MaxPool2d(3, 2) after "
-                      "conv1, conv2 and conv5; AdaptiveAvgPool2d((6, 6)); flatten; classifier = Dropout(0.5), "
-                      "Linear(9216, 4096), ReLU, Dropout(0.5), Linear(4096, 4096), ReLU, Linear(4096, num_classes).")
+HINT_CONVOLVE = ("Lecture part 3 (卷积的计算原理): Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1], so as u grows the "
+                 "input index falls and the kernel acts flipped in both axes, keeping the valid part (H-kh+1, "
+                 "W-kw+1).")
+HINT_OUTPUT_SIZE = ("Lecture part 3 (卷积): count the window positions, where the padded axis has n + 2*padding "
+                    "cells, a dilated kernel covers dilation*(k-1) + 1 of them, it moves by stride, and a last "
+                    "partial step does not count.")
+HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation "
+               "with the kernel not flipped, each output being its filter's bias plus the filter times the window "
+               "it covers, on the input padded with zeros on both sides.")
+HINT_CONV2D_BACKWARD = ("Lecture part 3 (链式法则): every output used its filter's bias, the window it covered and "
+                        "the filter, so each of them receives dout back, adding up over the batch, the positions "
+                        "and overlapping windows.")
+HINT_MAX_POOL = ("Lecture part 3 (最大池化): the maximum of each kernel x kernel window, the window moving by stride "
+                 "(overlapping when stride < kernel, AlexNet's 重叠最大池化), without padding.")
+HINT_AVG_POOL = ("Lecture part 3 (平均池化): the mean of each kernel x kernel window, the window moving by stride "
+                 "(overlapping when stride < kernel), without padding.")
+HINT_MAX_BACKWARD = ("Lecture part 3 (最大池化): only a window's maximum influenced its output, so only it receives "
+                     "dout (on a tie the first maximum in row-major order), and an input that wins several "
+                     "overlapping windows collects them all.")
+HINT_AVG_BACKWARD = ("Lecture part 3 (平均池化): each input of a window contributed 1/(kernel*kernel) of its output, "
+                     "so it receives that share of dout, adding up over overlapping windows.")
+HINT_ALEXNET_SHAPES = ("Lecture part 3 (AlexNet): each layer's output size follows conv_output_size with that "
+                       "layer's kernel, stride and padding, and a convolution sets the channels to its number of "
+                       "filters while a pool keeps them.")
+HINT_BUILD_ALEXNET = ("Lecture part 3 (AlexNet): torchvision's layout, five convolutions with ReLU, overlapping "
+                      "max pooling after the first, second and fifth, an adaptive average pool to 6x6, and "
+                      "Dropout(0.5) before the first two of three Linear layers.")
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -229,14 +230,12 @@ def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
 def _as_int(got: Any, what: str, case: str) -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
-    extra = " (use // for the floor: true division / gives a float)" if isinstance(got, (float, np.floating)) else ""
+    extra = " (a true division gives a float, even for whole numbers)" if isinstance(got, (float, np.floating)) else ""
     raise CheckFailed(f"{what}: expected an int, got {describe(got)}{extra}\n  case: {case}")
 
 
 # ----------------------------------------------------------------------------- convolve2d
-@check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE + (
-    " The slide's printed output table shows 2 at row 0, column 1: its minus sign is lost; the slide's own "
-    "worked sum for the centre (= 2) is the flipped kernel at work."))
+@check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE)
 def convolve2d_lecture_example(ctx: Context) -> None:
     got = ctx.call_unchanged(LECTURE_X, LECTURE_K)
     expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example",
@@ -249,6 +248,9 @@ def convolve2d_lecture_example(ctx: Context) -> None:
                           "the cross-correlation (kernel not flipped), which is what conv2d computes; "
                           "convolve2d follows the lecture's formula x[i-u+1, j-v+1], which flips the kernel":
                               _xcorr_valid(LECTURE_X, LECTURE_K)})
+    got = ctx.call(LECTURE_X.astype(np.float32), LECTURE_K.astype(np.float32))
+    expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example in float32", "X and K as float32 arrays",
+                 rtol=0, atol=1e-6, dtype=np.float32)
 
 
 @check("hw3.cnn.convolve2d.random", hint=HINT_CONVOLVE)
@@ -265,7 +267,7 @@ def convolve2d_random(ctx: Context) -> None:
 
 
 @check("hw3.cnn.convolve2d.flipped_kernel_is_xcorr", hint=HINT_CONVOLVE + (
-    " Property: convolve2d(x, k) equals PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
+    " Equivalently, it is PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
 def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
     x = ctx.rng.normal(size=(6, 7))
     delta = np.zeros((3, 3))
@@ -287,8 +289,7 @@ def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
                      "k flipped in both axes)", case, rtol=RTOL64, atol=ATOL64)
 
 
-@check("hw3.cnn.convolve2d.float32", hint="float32 in, float32 out: np.zeros(shape) is float64; "
-       "use dtype=x.dtype (or build the result from x itself).")
+@check("hw3.cnn.convolve2d.float32", hint=FLOAT32_HINT)
 def convolve2d_float32(ctx: Context) -> None:
     x, k = ctx.rng.normal(size=(7, 6)).astype(np.float32), ctx.rng.normal(size=(3, 2)).astype(np.float32)
     got = ctx.call(x, k)
@@ -323,8 +324,10 @@ def conv_output_size_lecture_layers(ctx: Context) -> None:
 @check("hw3.cnn.conv_output_size.floor_of_partial_steps", hint=HINT_OUTPUT_SIZE)
 def conv_output_size_floor_of_partial_steps(ctx: Context) -> None:
     # A last partial step is dropped: these configurations do not divide evenly.
+    # With dilation too: a dilated kernel covers dilation * (k - 1) + 1 cells.
     for n, k, kwargs in ((8, 3, {"stride": 2}), (10, 3, {"stride": 3}), (227, 11, {"stride": 4}),
-                         (6, 2, {"stride": 3, "padding": 1}), (5, 5, {}), (1, 3, {"padding": 1})):
+                         (6, 2, {"stride": 3, "padding": 1}), (5, 5, {}), (1, 3, {"padding": 1}),
+                         (10, 3, {"dilation": 2}), (9, 3, {"stride": 2, "padding": 1, "dilation": 3})):
         _expect_size(ctx, _count_positions(n, k, **kwargs), n, k, "", **kwargs)
 
 
@@ -376,18 +379,21 @@ def conv2d_matches_torch(ctx: Context) -> None:
     _expect_conv2d(ctx, x, w, b, 2, 1)
 
 
-@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + (
-    " The output size is conv_output_size(H, kh, stride, padding); pad both sides."))
+@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + " The output size follows conv_output_size.")
 def conv2d_stride_padding_grid(ctx: Context) -> None:
     x, w, b = ctx.rng.normal(size=(2, 2, 7, 6)), ctx.rng.normal(size=(3, 2, 3, 2)), ctx.rng.normal(size=3)
     for stride in (1, 2, 3):
         for padding in (0, 1, 2):
-            _expect_conv2d(ctx, x, w, b, stride, padding)
+            _expect_conv2d(ctx, x, w, b, stride, padding, unchanged=(stride, padding) == (2, 1))
+    x32, w32, b32 = (a.astype(np.float32) for a in (x, w, b))
+    expect_array(ctx.call(x32, w32, b32, stride=2, padding=1), _torch_conv2d(x32, w32, b32, 2, 1),
+                 "conv2d with float32 inputs", f"{ctx.seed_note}, {shapes(x=x32, w=w32, b=b32)}, stride=2, padding=1",
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw3.cnn.conv2d.translation_equivariance", hint=(
-    "Lecture part 3 (权值共享, 平移不变性): the same weights are used at every position, so shifting the "
-    "input by one pixel shifts the output by one pixel. Check how you index the windows and place the results."))
+    "Lecture part 3 (权值共享, 平移不变性): the same weights act at every position, so shifting the input by one stride "
+    "shifts the output by one position."))
 def conv2d_translation_equivariance(ctx: Context) -> None:
     # Two or more filters, so that mixing up the filter and position axes shows.
     c, f = int(ctx.rng.integers(1, 4)), int(ctx.rng.integers(2, 5))
@@ -407,7 +413,7 @@ def conv2d_translation_equivariance(ctx: Context) -> None:
                      f"{dc}:{dc + 6}], stride={stride}", rtol=RTOL64, atol=ATOL64)
 
 
-@check("hw3.cnn.conv2d.float32", hint="float32 in, float32 out: allocate the output with dtype=x.dtype.")
+@check("hw3.cnn.conv2d.float32", hint=FLOAT32_HINT)
 def conv2d_float32(ctx: Context) -> None:
     x, w, b = _conv_case(ctx.rng, 2, 1)
     x, w, b = (a.astype(np.float32) for a in (x, w, b))
@@ -450,11 +456,12 @@ def conv2d_backward_window_counts(ctx: Context) -> None:
     for u in range(2):
         for v in range(2):
             dw[0, 0, u, v] = x[:, 0, u:u + 2, v:v + 2].sum()
-    got = ctx.call(dout, x, w, b)
     case = ("x = [arange(9).reshape(3,3), ones((3,3))] as (2, 1, 3, 3), w = ones (1, 1, 2, 2), b = [0], "
             "dout = ones (2, 1, 2, 2), stride 1, padding 0")
-    _expect_conv_grads(got, {"x": dx, "w": dw, "b": np.array([8.0])}, dout, case, rtol=0, atol=1e-12,
-                       dtype=np.float64)
+    for dtype in (np.float64, np.float32):  # small integers: exact in both dtypes
+        got = ctx.call(*(a.astype(dtype) for a in (dout, x, w, b)))
+        _expect_conv_grads(got, {"x": dx, "w": dw, "b": np.array([8.0])}, dout, f"{case}, {np.dtype(dtype).name}",
+                           rtol=0, atol=1e-6, dtype=dtype)
 
 
 @check("hw3.cnn.conv2d_backward.matches_torch", hint=HINT_CONV2D_BACKWARD)
@@ -470,7 +477,7 @@ def conv2d_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + (
-    " Compared here with central differences of YOUR conv2d: backward must be the derivative of your forward."))
+    " This check differentiates your own conv2d numerically."))
 def conv2d_backward_numeric_grad(ctx: Context) -> None:
     for stride, padding in ((1, 1), (2, 1)):
         x, w, b = ctx.rng.normal(size=(2, 2, 4, 5)), ctx.rng.normal(size=(2, 2, 2, 3)), ctx.rng.normal(size=2)
@@ -488,7 +495,7 @@ def conv2d_backward_numeric_grad(ctx: Context) -> None:
                             case, tol=1e-5, floor=1e-3)
 
 
-@check("hw3.cnn.conv2d_backward.float32", hint="float32 in, float32 out, for dx, dw and db alike.")
+@check("hw3.cnn.conv2d_backward.float32", hint=FLOAT32_HINT)
 def conv2d_backward_float32(ctx: Context) -> None:
     x, w, b = (a.astype(np.float32) for a in _conv_case(ctx.rng, 1, 1))
     dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, 1, 1).shape).astype(np.float32)
@@ -512,14 +519,38 @@ def _pool_matches_torch(ctx: Context, kind: str) -> None:
     got = ctx.call(x, kernel=3, stride=2)
     expect_array(got, _torch_pool(kind, x, 3, 2), f"{kind}_pool2d with float32 inputs",
                  f"{ctx.seed_note}, {shapes(x=x)}, kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    # kernel alone: stride keeps its default 2 (not the kernel size).
+    x = ctx.rng.normal(size=(1, 2, 7, 6))
+    expect_array(ctx.call(x, kernel=3), _torch_pool(kind, x, 3, 2), f"{kind}_pool2d(x, kernel=3), the default "
+                 "stride=2", f"{ctx.seed_note}, {shapes(x=x)}", rtol=1e-12, atol=1e-12, dtype=np.float64,
+                 hint_on={"stride = kernel": _torch_pool(kind, x, 3, 3)})
+
+
+POOL_CASE = "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4)"
+
+
+def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) -> None:
+    """The lecture's table with the defaults, then overlapping 3x3 windows with stride 1, then float32."""
+    shown = want.reshape(2, 2).tolist()
+    expect_array(ctx.call_unchanged(POOL_X), want, f"{kind}_pool2d on the lecture's table (defaults kernel=2, "
+                 "stride=2)", f"{POOL_CASE}; expected {shown}", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={f"the {'average' if kind == 'max' else 'max'} pooling": other,
+                          "the window sums (not divided by kernel*kernel)": 4 * POOL_AVG})
+    expect_array(ctx.call(POOL_X, kernel=3, stride=1), _torch_pool(kind, POOL_X, 3, 1), f"{kind}_pool2d(x, "
+                 "kernel=3, stride=1), overlapping windows", POOL_CASE, rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"the windows moved by the kernel size (stride ignored)": _torch_pool(kind, POOL_X, 3, 3)})
+    expect_array(ctx.call(POOL_X.astype(np.float32)), want, f"{kind}_pool2d on the lecture's table in float32",
+                 POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
+    # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
+    grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
+    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), f"{kind}_pool2d(x, kernel=3), the "
+                 "default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"stride = kernel": _torch_pool(kind, grid, 3, 3)})
 
 
 @check("hw3.cnn.max_pool2d.lecture_table", hint=HINT_MAX_POOL)
 def max_pool2d_lecture_table(ctx: Context) -> None:
-    got = ctx.call_unchanged(POOL_X)
-    expect_array(got, POOL_MAX, "max_pool2d on the lecture's table (defaults kernel=2, stride=2)",
-                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4); expected [[7,8],[4,4]]",
-                 rtol=0, atol=1e-12, dtype=np.float64, hint_on={"the average pooling": POOL_AVG})
+    _pool_table(ctx, "max", POOL_MAX, POOL_AVG)
 
 
 @check("hw3.cnn.max_pool2d.matches_torch", hint=HINT_MAX_POOL)
@@ -529,11 +560,7 @@ def max_pool2d_matches_torch(ctx: Context) -> None:
 
 @check("hw3.cnn.avg_pool2d.lecture_table", hint=HINT_AVG_POOL)
 def avg_pool2d_lecture_table(ctx: Context) -> None:
-    got = ctx.call_unchanged(POOL_X)
-    expect_array(got, POOL_AVG, "avg_pool2d on the lecture's table (defaults kernel=2, stride=2)",
-                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4); expected [[5,5],[2.5,2.5]]",
-                 rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"the max pooling": POOL_MAX, "the window sums (not divided by kernel*kernel)": 4 * POOL_AVG})
+    _pool_table(ctx, "avg", POOL_AVG, POOL_MAX)
 
 
 @check("hw3.cnn.avg_pool2d.matches_torch", hint=HINT_AVG_POOL)
@@ -559,6 +586,9 @@ def max_pool2d_backward_tie_rule(ctx: Context) -> None:
                  "x = [[1,1,0,2],[1,0,2,2],[3,0,5,5],[0,3,5,5]] as (1, 1, 4, 4), dout = [[1,2],[3,4]]; "
                  "expected [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]", rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on=_max_tie_alternatives(x, dout, 2, 2))
+    expect_array(ctx.call(dout.astype(np.float32), x.astype(np.float32)), want, "max_pool2d_backward with ties, "
+                 "float32", "the same x and dout as float32 arrays", rtol=0, atol=1e-6, dtype=np.float32,
+                 hint_on=_max_tie_alternatives(x, dout, 2, 2))
 
 
 @check("hw3.cnn.max_pool2d_backward.matches_torch", hint=HINT_MAX_BACKWARD)
@@ -578,10 +608,21 @@ def max_pool2d_backward_matches_torch(ctx: Context) -> None:
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("max", x, dout, 3, 2),
                  "max_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
                  "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    _pool_backward_default_stride(ctx, "max")
+
+
+def _pool_backward_default_stride(ctx: Context, kind: str) -> None:
+    """kernel alone: stride keeps its default 2 (not the kernel size)."""
+    x = ctx.rng.normal(size=(1, 2, 7, 6))
+    dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2))
+    expect_array(ctx.call(dout, x, kernel=3), _torch_pool_grad(kind, x, dout, 3, 2), f"{kind}_pool2d_backward(dout, "
+                 "x, kernel=3), the default stride=2", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}", rtol=1e-12,
+                 atol=1e-12, dtype=np.float64)
 
 
 @check("hw3.cnn.max_pool2d_backward.ties_random", hint=HINT_MAX_BACKWARD)
 def max_pool2d_backward_ties_random(ctx: Context) -> None:
+    _pool_backward_default_stride(ctx, "max")
     for kernel, stride in POOL_CONFIGS:
         x = ctx.rng.integers(0, 3, size=_pool_input(ctx.rng, kernel).shape).astype(np.float64)  # many ties
         dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
@@ -597,10 +638,22 @@ def avg_pool2d_backward_lecture_table(ctx: Context) -> None:
     dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
     got = ctx.call_unchanged(dout, POOL_X)
     expect_array(got, _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward on the lecture's table",
-                 "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4), dout = [[1,2],[3,4]], "
-                 "kernel=2, stride=2: each input gets its window's dout / 4", rtol=0, atol=1e-12,
+                 f"{POOL_CASE}, dout = [[1,2],[3,4]], the defaults kernel=2, stride=2: each input gets its window's "
+                 "dout / 4", rtol=0, atol=1e-12,
                  dtype=np.float64, hint_on={"dout not divided by kernel*kernel":
                                             _avg_pool_backward_loop(POOL_X, dout, 2, 2, area=1.0)})
+    # Overlapping 3x3 windows with stride 1: the inner inputs collect the share of several windows.
+    expect_array(ctx.call(dout, POOL_X, kernel=3, stride=1), _avg_pool_backward_loop(POOL_X, dout, 3, 1),
+                 "avg_pool2d_backward(dout, x, kernel=3, stride=1)", f"{POOL_CASE}, dout = [[1,2],[3,4]]",
+                 rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={"dout not divided by kernel*kernel": _avg_pool_backward_loop(POOL_X, dout, 3, 1, area=1.0)})
+    expect_array(ctx.call(dout.astype(np.float32), POOL_X.astype(np.float32)),
+                 _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward in float32",
+                 f"{POOL_CASE} float32, dout = [[1,2],[3,4]] float32", rtol=0, atol=1e-6, dtype=np.float32)
+    grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)  # kernel alone: the default stride is 2
+    expect_array(ctx.call(dout, grid, kernel=3), _avg_pool_backward_loop(grid, dout, 3, 2), "avg_pool2d_backward("
+                 "dout, x, kernel=3), the default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5), dout = [[1,2],"
+                 "[3,4]]", rtol=0, atol=1e-12, dtype=np.float64)
 
 
 @check("hw3.cnn.avg_pool2d_backward.matches_torch", hint=HINT_AVG_BACKWARD)
@@ -622,6 +675,7 @@ def avg_pool2d_backward_matches_torch(ctx: Context) -> None:
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("avg", x, dout, 3, 2),
                  "avg_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
                  "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    _pool_backward_default_stride(ctx, "avg")
 
 
 # ----------------------------------------------------------------------------- alexnet_shapes
@@ -635,8 +689,34 @@ def _as_layers(got: Any, what: str, case: str) -> list[tuple[str, tuple[int, ...
     return layers
 
 
-def _expect_layers(got: Any, want: list, what: str, case: str) -> None:
+def _own_shapes(ctx: Context, c: int, h: int, w: int) -> list | None:
+    """The layer shapes that the student's own conv_output_size gives, or None when it cannot."""
+    out = []
+    try:
+        for name, filters, k, stride, padding in ALEXNET_LAYERS:
+            c = filters or c
+            h, w = (ctx.call_named("conv_output_size", n, k, stride, padding) for n in (h, w))
+            if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (h, w)):
+                return None
+            h, w = int(h), int(w)
+            out.append((name, (c, h, w)))
+    except StudentCodeStopped:  # not attempted or broken: alexnet_shapes is judged on its own
+        return None
+    return out
+
+
+def _expect_layers(ctx: Context, got: Any, input_shape: tuple[int, int, int], what: str, case: str) -> None:
+    """The layer list against the layout; a conv_output_size bug is charged by its own checks.
+
+    When the student's conv_output_size is wrong and alexnet_shapes reports exactly the shapes it
+    gives, the layout is right and the size arithmetic was already charged once: accepted.
+    """
+    want = _alexnet_expected_shapes(*input_shape)
     layers = _as_layers(got, what, case)
+    if layers != want:
+        own = _own_shapes(ctx, *input_shape)
+        if own is not None and own != want and layers == own:
+            return
     for (name, shape), (want_name, want_shape) in zip(layers, want):
         if name != want_name or shape != want_shape:
             note = ""
@@ -649,18 +729,17 @@ def _expect_layers(got: Any, want: list, what: str, case: str) -> None:
 
 @check("hw3.cnn.alexnet_shapes.lecture_224", hint=HINT_ALEXNET_SHAPES)
 def alexnet_shapes_lecture_224(ctx: Context) -> None:
-    _expect_layers(ctx.call(), ALEXNET_224, "alexnet_shapes()", "the default input (3, 224, 224)")
+    _expect_layers(ctx, ctx.call(), (3, 224, 224), "alexnet_shapes()", "the default input (3, 224, 224)")
 
 
-@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + " Use the input's C, H and W, "
-       "not 3 and 224.")
+@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + (
+    " The input shape is an argument, and every size follows from it."))
 def alexnet_shapes_other_sizes(ctx: Context) -> None:
     sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
     for _ in range(2):
         sizes.append((int(ctx.rng.integers(1, 5)), *(int(v) for v in ctx.rng.integers(63, 321, size=2))))
     for c, h, w in sizes:
-        _expect_layers(ctx.call((c, h, w)), _alexnet_expected_shapes(c, h, w), f"alexnet_shapes(({c}, {h}, {w}))",
-                       ctx.seed_note)
+        _expect_layers(ctx, ctx.call((c, h, w)), (c, h, w), f"alexnet_shapes(({c}, {h}, {w}))", ctx.seed_note)
 
 
 # ----------------------------------------------------------------------------- build_alexnet
@@ -675,23 +754,34 @@ def _drive_alexnet(ctx: Context, num_classes: int | None, x: np.ndarray | None =
 
 def _expect_output(report: dict, key: str, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
     out = report[key]
+    if isinstance(out, dict) and "raised" in out:
+        raise CheckFailed(f"{what}: the forward pass raised {out['raised']}\n  case: {case}")
     if isinstance(out, dict):
         raise CheckFailed(f"{what}: the forward pass returned a {out.get('not_a_tensor')}, expected a "
                           f"torch.Tensor of shape {shape}\n  case: {case}")
     return as_array(out, what, case, shape=shape)
 
 
+def _other_size(report: dict, index: int, x: np.ndarray, num_classes: int, what: str) -> np.ndarray:
+    """The output for the index-th extra input: the contract's any H, W >= 63 (adaptive pool)."""
+    case = (f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
+            "turns any feature map into 6x6")
+    return _expect_output({"out": report["outputs"][index]}, "out", (x.shape[0], num_classes), what, case)
+
+
 @check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
-    " 61,100,840 parameters for 1000 classes (the lecture's '60M')."))
+    " That is 61,100,840 parameters for 1000 classes, and any input of at least 63x63 works."))
 def build_alexnet_params_and_output(ctx: Context) -> None:
     x = ctx.rng.normal(size=(2, 3, 224, 224)).astype(np.float32)
-    report = _drive_alexnet(ctx, None, x)
+    small = ctx.rng.normal(size=(1, 3, 63, 97)).astype(np.float32)  # the contract's smallest height
+    report = _drive_alexnet(ctx, None, x, inputs=[small])
     _expect_output(report, "output", (2, 1000), "build_alexnet() output in eval mode", "input (2, 3, 224, 224)")
+    _other_size(report, 0, small, 1000, "build_alexnet() output in eval mode")
     expect_equal(report["param_count"], ALEXNET_PARAMS, "build_alexnet() parameter count",
                  "sum(p.numel() for p in model.parameters())")
 
 
-@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear only.")
+@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear layer only.")
 def build_alexnet_num_classes(ctx: Context) -> None:
     x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
     report = _drive_alexnet(ctx, 10, x)
@@ -722,21 +812,28 @@ def build_alexnet_layout(ctx: Context) -> None:
 
 
 @check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (
-    " Compared with the judge's own AlexNet forward (eval mode) on the same weights: check max (not average) "
-    "pooling, a ReLU after every convolution and hidden Linear, and no ReLU after the last Linear."))
+    " The judge runs its own AlexNet on the same weights at 224x224 and at another size."))
 def build_alexnet_forward_matches(ctx: Context) -> None:
     x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    # A second size on the same model, where the adaptive pool matters: H <= 100 gives a pool5 map of
+    # at most 2 rows (pooled up to 6), W >= 230 one of at least 7 columns (pooled down to 6), so a
+    # missing pool, a fixed pool or an adaptive MAX pool all show.
+    other = ctx.rng.normal(size=(1, 3, int(ctx.rng.integers(63, 101)), int(ctx.rng.integers(230, 321))))
+    other = other.astype(np.float32)
     weights_seed = int(ctx.rng.integers(2**31))
-    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed)
+    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed, inputs=[other])
     shapes_ = _alexnet_param_shapes(1000)
     expect_equal([tuple(s) for s in report["param_shapes"]], shapes_,
                  "build_alexnet() parameter shapes (needed to load the same weights)", "")
-    got = _expect_output(report, "output", (1, 1000), "build_alexnet() output", "")
-    want = _alexnet_forward(x, list(seeded_parameters(shapes_, weights_seed)))
-    # Both sides compute in float32 with different summation orders over up to 9216 terms per
-    # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
-    # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
-    scale = float(np.max(np.abs(want)))
-    expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same weights",
-                 f"{ctx.seed_note}, input (1, 3, 224, 224), weights seeded {weights_seed} (He-scaled normal)",
-                 rtol=1e-3, atol=1e-3 * scale)
+    params = list(seeded_parameters(shapes_, weights_seed))
+    outputs = [(_expect_output(report, "output", (1, 1000), "build_alexnet() output", ""), x),
+               (_other_size(report, 0, other, 1000, "build_alexnet() output"), other)]
+    for got, inp in outputs:
+        want = _alexnet_forward(inp, params)
+        # Both sides compute in float32 with different summation orders over up to 9216 terms per
+        # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
+        # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
+        scale = float(np.max(np.abs(want)))
+        expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same "
+                     "weights", f"{ctx.seed_note}, input {inp.shape}, weights seeded {weights_seed} (He-scaled "
+                     "normal)", rtol=1e-3, atol=1e-3 * scale)

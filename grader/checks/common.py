@@ -12,3 +12,8 @@ def random_layers(rng: np.random.Generator, depth: int, dtype=np.float64):
     biases = [rng.normal(size=b).astype(dtype) for b in sizes[1:]]
     X = rng.normal(size=(n, sizes[0])).astype(dtype)
     return weights, biases, X
+
+
+# The hint of every float32 check (docs/hints.md): the convention, not the code that keeps it.
+FLOAT32_HINT = ("The course's convention is float32 in, float32 out: every array computed from float32 inputs "
+                "stays float32 up to the result, since one float64 constant array or buffer promotes it.")

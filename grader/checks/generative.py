@@ -16,6 +16,7 @@ from ..compare import as_array, as_float, as_sequence, expect_array, expect_equa
 from ..context import Context
 from ..errors import CheckFailed
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Closed forms of a few dozen O(1) terms: float64 rounding stays near 1e-15, so 1e-10 only forgives
 # a different order of operations. float32 inputs: ~1e-7 per operation, 1e-5 leaves 100x room.
@@ -32,19 +33,17 @@ HINT_LD = ("Lecture part 6.2 (判别损失): L_D = -E[log D(x)] - E[log(1 - D(G(
            "sign and each expectation is the mean over its own batch.")
 HINT_LG = ("Lecture part 6.2 (生成损失): L_G = -E[log D(G(z))], the non-saturating form; not "
            "E[log(1 - D(G(z)))], whose gradient vanishes when D rejects the fakes.")
-HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): use log sigmoid(s) = -log(1 + exp(-s)) and "
-               "log(1 - sigmoid(s)) = log sigmoid(-s), with log(1 + exp(a)) evaluated without overflow; "
-               "log(sigmoid(s)) directly gives log(0) for large |s|.")
-HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): (2) fix G and update D on L_D with G(z).detach(); "
-             "(3) fix D and update G on L_G = -mean log sigmoid(D(G(z))) with a fresh G(z) and the updated D. "
-             "Zero each optimiser's gradients before its backward.")
+HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): log D and log(1 - D) can be written in terms of s alone "
+               "(log(1 - sigmoid(s)) = log sigmoid(-s)), which stays finite where sigmoid(s) rounds to 0 or 1.")
+HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): first update D on L_D with G fixed, so that no gradient of this step "
+             "reaches G; then update G on L_G through a fresh D(G(z)) with D fixed, each optimiser starting from "
+             "zeroed gradients.")
 HINT_CYCLE = ("Lecture part 6.2 (CycleGAN, 循环一致性损失): the L1 distance (mean absolute error) of each "
               "round trip, x vs F(G(x)) and y vs G(F(y)), added and multiplied by lam.")
-HINT_BETAS = ("Lecture part 6.3 (Diffusion): T betas from beta_start to beta_end, both included, evenly "
-              "spaced: np.linspace(beta_start, beta_end, T).")
-HINT_Q = ("Lecture part 6.3 (Diffusion): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t = "
-          "alphas_cumprod[t[n]] for sample n (t indexes the array directly) broadcast over its features.")
-HINT_DDPM = "Lecture part 6.3 (Diffusion): the mean (not the sum) of the squared error over all elements."
+HINT_BETAS = "Lecture part 6.3 (扩散模型): T betas from beta_start to beta_end, both included, evenly spaced."
+HINT_Q = ("Lecture part 6.3 (扩散模型): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t taken from "
+          "alphas_cumprod at index t[n] for sample n and broadcast over its features.")
+HINT_DDPM = "Lecture part 6.3 (扩散模型): the mean, not the sum, of the squared error over all elements."
 
 
 # --------------------------------------------------------------------------- judge-side math
@@ -107,12 +106,13 @@ def reparameterize_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 1.0, -1.0]])
     logvar = np.array([[0.0, math.log(4.0), math.log(0.25)]])
     eps = np.array([[1.0, 1.0, 1.0]])
-    got = ctx.call(mu, logvar, eps)
-    expect_array(got, np.array([[1.0, 3.0, -0.5]]), "reparameterize",
-                 "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)",
-                 rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
-                          mu + np.exp(logvar) * eps})
+    case = "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)"
+    alternatives = {"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
+                    mu + np.exp(logvar) * eps}
+    expect_array(ctx.call_unchanged(mu, logvar, eps), np.array([[1.0, 3.0, -0.5]]), "reparameterize", case,
+                 rtol=0, atol=1e-12, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (mu, logvar, eps))), np.array([[1.0, 3.0, -0.5]]),
+                 "reparameterize in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw6.generative.reparameterize.random", hint=HINT_REPARAM)
@@ -127,8 +127,7 @@ def reparameterize_random(ctx: Context) -> None:
                           mu + np.exp(logvar) * eps})
 
 
-@check("hw6.generative.reparameterize.float32", hint="float32 in, float32 out: np.exp of a float32 array "
-       "stays float32; mixing in float64 arrays does not.")
+@check("hw6.generative.reparameterize.float32", hint=FLOAT32_HINT)
 def reparameterize_float32(ctx: Context) -> None:
     mu, logvar, eps = (ctx.rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
     got = ctx.call(mu, logvar, eps)
@@ -147,10 +146,11 @@ def vae_kl_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = np.array([0.0, 2.5 - math.log(2.0)])  # row 2: 0.5 * (4 + 1 - 1 - log 4) + 0.5 * (1 + 1 - 1 - 0)
-    got = ctx.call(mu, logvar)
-    expect_array(got, want, "vae_kl", "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row "
-                 "is the prior itself (KL 0)", rtol=0, atol=1e-12, dtype=np.float64,
+    case = "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row is the prior itself (KL 0)"
+    expect_array(ctx.call_unchanged(mu, logvar), want, "vae_kl", case, rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on=_kl_alternatives(want, 2))
+    expect_array(ctx.call(mu.astype(np.float32), logvar.astype(np.float32)), want, "vae_kl in float32", case,
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_kl_alternatives(want, 2))
 
 
 @check("hw6.generative.vae_kl.matches_torch", hint=HINT_KL)
@@ -169,7 +169,7 @@ def vae_kl_matches_torch(ctx: Context) -> None:
                  dtype=np.float64, hint_on=_kl_alternatives(want, latent))
 
 
-@check("hw6.generative.vae_kl.float32", hint="float32 in, float32 out.")
+@check("hw6.generative.vae_kl.float32", hint=FLOAT32_HINT)
 def vae_kl_float32(ctx: Context) -> None:
     mu, logvar = (ctx.rng.normal(size=(5, 4)).astype(np.float32) for _ in range(2))
     got = ctx.call(mu, logvar)
@@ -192,10 +192,14 @@ def vae_loss_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = (5.0 + 1.0 + 2.5 - math.log(2.0)) / 2  # squared errors 5 and 1, KL 0 and 2.5 - log 2
-    got = ctx.call(x, x_recon, mu, logvar)
-    expect_float(got, want, "vae_loss", "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], "
-                 "logvar = [[0, 0], [log 4, 0]]", rtol=1e-12, atol=1e-12,
-                 hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+    case = "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]"
+    got = ctx.call_unchanged(x, x_recon, mu, logvar)
+    expect_float(got, want, "vae_loss", case, rtol=1e-12, atol=1e-12, hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+    # The same numbers as images (N, C, H, W) = (2, 1, 2, 1) in float32: the error sums over C, H and W.
+    args = (x.reshape(2, 1, 2, 1), x_recon.reshape(2, 1, 2, 1), mu, logvar)
+    got = ctx.call(*(a.astype(np.float32) for a in args))
+    expect_float(got, want, "vae_loss on image-shaped float32 x (N, C, H, W)", case + ", x and x_recon as (2, 1, 2, 1)",
+                 rtol=RTOL32, atol=ATOL32, hint_on=_vae_alternatives(*args))
 
 
 @check("hw6.generative.vae_loss.random", hint=HINT_VAE_LOSS)
@@ -395,8 +399,8 @@ def _returned(result, case: str) -> dict:
 def _loss_value(value, what: str, case: str, strict: bool) -> float:
     if isinstance(value, Tensor):
         if strict:
-            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; return Python "
-                              "floats (loss.item()), so the caller holds no computation graph\n  case: " + case)
+            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; the contract "
+                              "returns Python floats, so that the caller holds no computation graph\n  case: " + case)
         return as_float(value.array, what, case)
     return as_float(value, what, case)
 
@@ -471,8 +475,8 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
                     "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G fixed, "
                     "then (3) update G against the updated D")
         expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
-                    "the discriminator step let gradient reach the generator: call .detach() on G(z) "
-                    "(G's parameters had new gradient right after opt_D.step())")
+                    "the discriminator step let gradient reach the generator: G's parameters had new "
+                    "gradient right after opt_D.step(), so the fake batch of that step was still part of G's graph")
         d_same = all(np.array_equal(a, b) for a, b in zip(call["d_after_d_step"], call["d_end"]))
         extra = f" (opt_D.step() was called {call['d_steps']} times)" if call["d_steps"] > 1 else ""
         expect_true(d_same, "gan_train_step", case,
@@ -522,18 +526,31 @@ def _beta_alternatives(T: int, start: float, end: float) -> dict:
             np.linspace(start, end, T + 1)[:-1]}
 
 
+# The contract: float64 or float32, float32 values judged at float32 precision. float64: every
+# exact formula lands within an ulp (1e-12 relative forgives that). float32: rounding the exact
+# value gives half an ulp (6e-8 relative), a float32 formula start + i * step a few ulp; 1e-6
+# (8 ulp) forgives those and catches a schedule that drifts, e.g. a running float32 sum of steps.
+BETA_RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
+
+
+def _schedule(got, T: int, what: str, case: str) -> np.ndarray:
+    arr = as_array(got, what, case, shape=(T,))
+    if arr.dtype not in BETA_RTOL:
+        raise CheckFailed(f"{what}: expected a float64 (or float32) array, got dtype {arr.dtype}\n  case: {case}")
+    return arr
+
+
 @check("hw6.generative.linear_beta_schedule.small_T", hint=HINT_BETAS)
 def linear_beta_schedule_small_T(ctx: Context) -> None:
-    got = ctx.call(5)
-    want = _betas(5, 1e-4, 0.02)
-    # Each beta is accurate to an ulp whichever exact formula computes it: 1e-12 relative forgives that.
-    expect_array(got, want, "linear_beta_schedule(5)", "T = 5, default beta_start = 1e-4, beta_end = 0.02: "
-                 "expected [0.0001, 0.005075, 0.01005, 0.015025, 0.02]", rtol=1e-12, atol=1e-15,
-                 dtype=np.float64, hint_on=_beta_alternatives(5, 1e-4, 0.02))
-    got = ctx.call(3, beta_start=0.1, beta_end=0.3)
-    expect_array(got, np.array([0.1, 0.2, 0.3]), "linear_beta_schedule(3, beta_start=0.1, beta_end=0.3)",
-                 "expected [0.1, 0.2, 0.3]", rtol=1e-12, atol=1e-15, dtype=np.float64,
-                 hint_on=_beta_alternatives(3, 0.1, 0.3))
+    for T, kwargs, shown in ((5, {}, "[0.0001, 0.005075, 0.01005, 0.015025, 0.02]"),
+                             (3, {"beta_start": 0.1, "beta_end": 0.3}, "[0.1, 0.2, 0.3]")):
+        start, end = kwargs.get("beta_start", 1e-4), kwargs.get("beta_end", 0.02)
+        what = f"linear_beta_schedule({', '.join([str(T)] + [f'{k}={v}' for k, v in kwargs.items()])})"
+        case = f"T = {T}, beta_start = {start}, beta_end = {end}: expected {shown}"
+        got = _schedule(ctx.call(T, **kwargs), T, what, case)
+        rtol = BETA_RTOL[got.dtype]
+        expect_array(got, _betas(T, start, end), what + f" ({got.dtype})", case, rtol=rtol, atol=1e-15,
+                     hint_on=_beta_alternatives(T, start, end))
 
 
 @check("hw6.generative.linear_beta_schedule.endpoints_and_spacing", hint=HINT_BETAS)
@@ -544,21 +561,32 @@ def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
         kwargs = {} if start is None else {"beta_start": start, "beta_end": end}
         start, end = (1e-4, 0.02) if start is None else (start, end)
         case = f"{ctx.seed_note}, T={T}, beta_start={start!r}, beta_end={end!r}"
-        got = as_array(ctx.call(T, **kwargs), f"linear_beta_schedule({T})", case, dtype=np.float64)
-        expect_equal(got.shape, (T,), f"linear_beta_schedule({T}) shape", case)
-        expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly", case)
-        # The last beta: beta_end up to rounding. start + i * step at i = T - 1 can land one ulp away from
-        # beta_end (np.linspace pins it exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
-        expect_float(got[-1], end, "linear_beta_schedule: the last beta must be beta_end", case,
-                     rtol=0, atol=4 * float(np.spacing(end)),
+        got = _schedule(ctx.call(T, **kwargs), T, f"linear_beta_schedule({T})", case)
+        case += f", returned {got.dtype}"
+        if got.dtype == np.float64:
+            expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly",
+                         case)
+            # start + i * step at i = T - 1 can land one ulp away from beta_end (np.linspace pins it
+            # exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
+            end_tol = 4 * float(np.spacing(end))
+            # Even spacing: every value is accurate to an ulp of 0.05 (~7e-18), so equal steps agree
+            # to ~1e-17; 1e-15 catches any schedule that is not linear.
+            spacing_tol = 1e-15
+        else:
+            expect_float(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start",
+                         case, rtol=BETA_RTOL[got.dtype], atol=0)
+            # float32 values carry half an ulp each: steps differ by up to two ulp of the largest value.
+            end_tol = 4 * float(np.spacing(np.float32(end)))
+            spacing_tol = 4 * float(np.spacing(np.float32(max(start, end))))
+        expect_float(float(got[-1]), end, "linear_beta_schedule: the last beta must be beta_end", case,
+                     rtol=0, atol=end_tol,
                      hint_on={"the (T+1)-point schedule's second to last value": end - (end - start) / T})
-        diffs = np.diff(got)
-        # Even spacing: every value is accurate to an ulp of 0.05 (~7e-18), so equal steps agree to
-        # ~1e-17; 1e-15 catches any schedule that is not linear.
-        expect_true(bool(np.ptp(diffs) <= 1e-15), "linear_beta_schedule: even spacing", case,
+        diffs = np.diff(got.astype(np.float64))
+        expect_true(bool(np.ptp(diffs) <= spacing_tol), "linear_beta_schedule: even spacing", case,
                     f"the steps beta[t+1] - beta[t] range from {diffs.min()!r} to {diffs.max()!r}; all must be "
-                    f"equal ({(end - start) / (T - 1)!r})")
-        expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=1e-12, atol=1e-15)
+                    f"equal ({(end - start) / (T - 1)!r}) up to {spacing_tol:.3g}")
+        expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=BETA_RTOL[got.dtype],
+                     atol=1e-15)
 
 
 def _q_alternatives(x0, t, abar, noise) -> dict:
@@ -572,11 +600,14 @@ def _q_alternatives(x0, t, abar, noise) -> dict:
 def q_sample_simple(ctx: Context) -> None:
     x0, noise = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0], [0.0, -1.0]])
     t, abar = np.array([0, 2]), np.array([0.64, 0.49, 0.36])
-    got = ctx.call(x0, t, abar, noise)
-    expect_array(got, np.array([[1.4, 2.2], [1.8, 1.6]]), "q_sample",
-                 "x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
-                 "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6", rtol=1e-12, atol=1e-12,
+    case = ("x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
+            "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6")
+    want = np.array([[1.4, 2.2], [1.8, 1.6]])
+    expect_array(ctx.call_unchanged(x0, t, abar, noise), want, "q_sample", case, rtol=1e-12, atol=1e-12,
                  dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
+    got = ctx.call(x0.astype(np.float32), t, abar, noise.astype(np.float32))
+    expect_array(got, want, "q_sample with float32 x0 and noise (alphas_cumprod float64)", case, rtol=RTOL32,
+                 atol=ATOL32, dtype=np.float32, hint_on=_q_alternatives(x0, t, abar, noise))
 
 
 @check("hw6.generative.q_sample.closed_form", hint=HINT_Q)
@@ -611,8 +642,7 @@ def q_sample_statistics(ctx: Context) -> None:
                  rtol=0, atol=6 * want_var * math.sqrt(2 / (n - 1)))
 
 
-@check("hw6.generative.q_sample.float32", hint="float32 in, float32 out: index alphas_cumprod and cast it "
-       "to x0's dtype before mixing it in.")
+@check("hw6.generative.q_sample.float32", hint=FLOAT32_HINT)
 def q_sample_float32(ctx: Context) -> None:
     abar = _alphas_cumprod(50)
     x0, noise = (ctx.rng.normal(size=(4, 2, 3, 3)).astype(np.float32) for _ in range(2))

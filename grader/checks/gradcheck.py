@@ -15,15 +15,16 @@ from ..compare import as_float, as_sequence, expect_array, expect_float, expect_
 from ..context import Context
 from ..gradients import expect_gradient
 from ..registry import check
+from .common import FLOAT32_HINT
 
-HINT_FORWARD = ("Lecture part 2, 梯度计算方法：数值法: dL/dw ~ (L(w + h) - L(w)) / h, a one-sided (forward) "
-                "difference; L(w) = w^2 at w = 1 with h = 0.0001 gives 2.0001, not the exact 2.")
-HINT_NUMERICAL = ("Lecture part 2, 数值法: perturb one element at a time by +h and -h, evaluate f on the whole "
-                  "array (same shape as x), and divide the difference by 2h; restore the element afterwards.")
-HINT_RELATIVE = ("relative_error is max over elements of |a - b| / max(|a| + |b|, eps): the largest, not the mean, "
-                 "and eps only guards 0/0 where a and b are both zero.")
-HINT_CHECK = ("gradient_check compares grad_f(x) (解析法) with numerical_gradient(f, x, h) (数值法) by "
-              "relative_error and returns (error <= tol, error). It relies on your numerical_gradient.")
+HINT_FORWARD = ("Lecture part 2 (梯度计算方法：数值法): dL/dw ~ (L(w + h) - L(w)) / h is a one-sided (forward) difference, "
+                "so L(w) = w^2 at w = 1 with h = 0.0001 gives 2.0001, not the exact 2.")
+HINT_NUMERICAL = ("Lecture part 2 (数值法): perturb one element at a time by +h and by -h, evaluate f on an array of "
+                  "x's shape each time, and divide the difference by 2h, leaving x as it was.")
+HINT_RELATIVE = ("Lecture part 2 (数值法): relative_error is the largest, not the mean, of |a - b| / max(|a| + |b|, "
+                 "eps), where eps only guards 0/0 when a and b are both zero.")
+HINT_CHECK = ("Lecture part 2 (解析法 and 数值法): gradient_check compares grad_f(x) with numerical_gradient(f, x, h) "
+              "by relative_error and returns (error <= tol, error).")
 
 
 # --------------------------------------------------------------------------- the judge's functions
@@ -122,11 +123,15 @@ def _expect_bool(value: Any, what: str, case: str) -> bool:
 
 @check("hw2.gradcheck.forward_difference.lecture_example", hint=HINT_FORWARD)
 def forward_difference_lecture_example(ctx: Context) -> None:
-    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0, h=1e-4)
-    case = f"f(w) = w^2, x = 1.0, h = 1e-4; your function evaluated f at {got['points']}"
+    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0)
+    case = f"f(w) = w^2, x = 1.0, the default h = 1e-4; your function evaluated f at {got['points']}"
     # ((1 + 1e-4)^2 - 1) / 1e-4 = 2.0001; float64 rounding of the difference is ~1e-12.
     expect_float(got["value"], 2.0001, "forward_difference, the lecture's example", case, rtol=0, atol=1e-8,
                  hint_on={"the central difference (f(x+h) - f(x-h)) / 2h, or the exact derivative": 2.0})
+    got = _drive(ctx, "forward_difference", {"kind": "power", "p": 2}, 1.0, h=0.5)
+    case = f"f(w) = w^2, x = 1.0, h = 0.5: (1.5^2 - 1) / 0.5 = 2.5; your function evaluated f at {got['points']}"
+    expect_float(got["value"], 2.5, "forward_difference with h = 0.5", case, rtol=0, atol=1e-12,
+                 hint_on={"the difference with another step (h ignored)": 2.0001, "the central difference": 2.0})
 
 
 @check("hw2.gradcheck.forward_difference.random", hint=HINT_FORWARD)
@@ -164,13 +169,19 @@ def _expect_shapes_seen(got: dict, x: np.ndarray, case: str) -> None:
 def numerical_gradient_simple_example(ctx: Context) -> None:
     x = np.array([[1.0, -2.0, 3.0], [0.5, 0.25, -1.0]])
     spec = {"kind": "power", "p": 2}
-    got = _drive(ctx, "numerical_gradient", spec, x)
-    case = (f"f(x) = sum(x**2), x = {x.tolist()}, default h; f was called {got['calls']} times "
-            f"with shapes {got['shapes']}")
-    _expect_shapes_seen(got, x, case)
-    # Central differences of a quadratic are exact up to rounding ~1e-16 * |f| / h ~ 1e-10.
-    expect_array(got["value"], 2 * x, "numerical_gradient of sum(x**2)", case, rtol=1e-6, atol=1e-6,
-                 dtype=np.float64)
+    for dtype, h in ((np.float64, None), (np.float32, 1e-2)):
+        xd = x.astype(dtype)
+        got = _drive(ctx, "numerical_gradient", spec, xd, **({} if h is None else {"h": h}))
+        case = (f"f(x) = sum(x**2), x = {x.tolist()} {np.dtype(dtype).name}, {'default h' if h is None else f'h = {h}'}"
+                f"; f was called {got['calls']} times with shapes {got['shapes']}")
+        _expect_shapes_seen(got, xd, case)
+        expect_true(got["x_unchanged"], "numerical_gradient", case,
+                    "x was modified: after the call it differs from the array passed in (an element was perturbed "
+                    "and not restored?)")
+        # Central differences of a quadratic are exact up to rounding ~1e-16 * |f| / h ~ 1e-10 in float64;
+        # in float32 x[i] +- h is rounded (see the float32 check), 1e-3 relative allows for it.
+        tol = 1e-6 if dtype == np.float64 else 1e-3
+        expect_array(got["value"], 2 * x, "numerical_gradient of sum(x**2)", case, rtol=tol, atol=tol, dtype=dtype)
 
 
 @check("hw2.gradcheck.numerical_gradient.known_gradients", hint=HINT_NUMERICAL)
@@ -194,8 +205,8 @@ def numerical_gradient_known_gradients(ctx: Context) -> None:
 
 
 @check("hw2.gradcheck.numerical_gradient.central", hint=(
-    "Use the central difference (f(x + h) - f(x - h)) / 2h: its error is of order h^2, the one-sided "
-    "(f(x + h) - f(x)) / h has error of order h (lecture part 2: 计算量大，不精确)."))
+    "Lecture part 2 (数值法, 计算量大，不精确): the central difference (f(x + h) - f(x - h)) / 2h has an error of order h^2, "
+    "the one-sided (f(x + h) - f(x)) / h one of order h."))
 def numerical_gradient_central(ctx: Context) -> None:
     spec, h = {"kind": "power", "p": 3}, 1e-3
     x = _spread(ctx.rng, (3, 4))
@@ -207,9 +218,23 @@ def numerical_gradient_central(ctx: Context) -> None:
                  rtol=1e-6, atol=1e-5, hint_on={"the forward difference (f(x + h) - f(x)) / h": _one_sided(spec, x, h)})
 
 
+@check("hw2.gradcheck.numerical_gradient.uses_h", hint=HINT_NUMERICAL + (
+    " The step h is the caller's choice (default 1e-5)."))
+def numerical_gradient_uses_h(ctx: Context) -> None:
+    spec = {"kind": "power", "p": 3}
+    for h in (0.5, 0.1, 1e-2):
+        x = _spread(ctx.rng, (3, 2))
+        got = _drive(ctx, "numerical_gradient", spec, x, h=h)
+        case = _numerical_case(ctx, spec, x, got, h)
+        # The central difference of x^3 is exactly 3x^2 + h^2: the step shows by h^2 >= 1e-4, while
+        # float64 rounding of (f(x+h) - f(x-h)) / 2h stays below 1e-12.
+        expect_array(got["value"], 3 * x**2 + h**2, f"numerical_gradient of sum(x**3) with h = {h:g}", case,
+                     rtol=1e-9, atol=1e-9, hint_on={"the derivative with another (fixed, small) step": 3 * x**2})
+
+
 @check("hw2.gradcheck.numerical_gradient.x_unchanged", hint=(
-    "Perturb a copy of x (or restore x[i] to its old value after both evaluations); the caller's x must "
-    "be exactly as it was."))
+    "The course's convention: inputs are never modified, so after the perturbations x must hold exactly its old "
+    "values again."))
 def numerical_gradient_x_unchanged(ctx: Context) -> None:
     spec = {"kind": "sin_sum"}
     for shape in ((5,), (3, 4)):
@@ -223,9 +248,8 @@ def numerical_gradient_x_unchanged(ctx: Context) -> None:
                         floor=1e-2, dtype=np.float64)
 
 
-@check("hw2.gradcheck.numerical_gradient.float32", hint=(
-    "float32 in, float32 out: return an array like x (np.zeros_like(x) keeps its dtype). In float32, "
-    "x[i] + h is rounded, so a larger h (the check uses 1e-2) is needed."))
+@check("hw2.gradcheck.numerical_gradient.float32", hint=FLOAT32_HINT + (
+    " In float32 a step of 1e-5 is lost to rounding, so this check passes a larger h."))
 def numerical_gradient_float32(ctx: Context) -> None:
     spec, h = {"kind": "power", "p": 2}, 1e-2
     x = ctx.rng.normal(size=(4, 3)).astype(np.float32)
@@ -248,6 +272,10 @@ def relative_error_simple_example(ctx: Context) -> None:
     # |2 - 2.5| / 4.5 = 1/9 is the largest; elements equal to each other give 0, including 0 vs 0.
     expect_float(got, 1 / 9, "relative_error", case, rtol=1e-12, atol=0,
                  hint_on={"the mean over elements instead of the max": (1 / 9) / 4})
+    # eps as a floor that matters: |a| + |b| = 3e-3 < eps = 1, so the error is 1e-3 / 1.
+    a, b = np.array([1e-3, 0.0]), np.array([2e-3, 0.0])
+    expect_float(ctx.call(a, b, eps=1.0), 1e-3, "relative_error with eps = 1", f"a = {a.tolist()}, b = {b.tolist()}, "
+                 "eps = 1.0", rtol=1e-12, atol=0, hint_on={"the default eps (eps ignored)": 1 / 3})
 
 
 @check("hw2.gradcheck.relative_error.random", hint=HINT_RELATIVE)
@@ -268,33 +296,64 @@ def relative_error_random(ctx: Context) -> None:
 
 def _gradient_check(ctx: Context, spec: dict, x: np.ndarray, scale: float, offset: float = 0.0,
                     **kwargs: Any) -> tuple[bool, float, str, float]:
+    """The student's (ok, max_rel_error) and the error the judge expects.
+
+    gradient_check is defined through numerical_gradient. When the student's own numerical_gradient
+    gives another answer than central differences (a bug charged by its own checks) and
+    gradient_check reports the error that follows from it, that error is taken as right, so one
+    root cause costs points once.
+    """
     grad_f = {"kind": "grad", "of": spec, "scale": scale, "offset": offset}
-    got = _drive(ctx, "gradient_check", spec, x, grad_f, **kwargs)
+    payload = {"function": "gradient_check", "f": spec, "x": x, "kwargs": kwargs, "grad_f": grad_f,
+               "own_numerical": True}
+    got = ctx.drive("gradcheck.run", payload)
     h = kwargs.get("h", 1e-5)
-    want = _rel_error(scale * _gradient(spec, x) + offset, _central(spec, x, h))
+    analytic = scale * _gradient(spec, x) + offset
+    want = _rel_error(analytic, _central(spec, x, h))
+    shown = ", ".join(f"{k}={v:g}" for k, v in kwargs.items()) or "default h and tol"
     case = (f"{ctx.seed_note}, {_describe(spec)}, {shapes(x=x)}, grad_f = {scale:g} * (exact gradient)"
-            f"{f' + {offset:g}' if offset else ''}, {kwargs or 'default h and tol'}; grad_f was called "
-            f"{got['grad_calls']} times, f {got['calls']} times")
+            f"{f' + {offset:g}' if offset else ''}, {shown}; grad_f was called {got['grad_calls']} times, "
+            f"f {got['calls']} times")
     expect_true(got["x_unchanged"], "gradient_check", case,
                 "x was modified: inputs are never modified (does your numerical_gradient restore x?)")
     pair = as_sequence(got["value"], 2, "gradient_check", case)
     ok = _expect_bool(pair[0], "gradient_check", case)
     err = as_float(pair[1], "gradient_check max_rel_error", case)
+    own = got.get("own_numerical")
+    if isinstance(own, np.ndarray) and own.shape == x.shape and np.all(np.isfinite(own)):
+        own_err = _rel_error(analytic, own)
+        if not _close(own_err, want) and _close(err, own_err):
+            want = own_err
     return ok, err, case, want
+
+
+def _close(err: float, want: float) -> bool:
+    # Both errors come from rounding-level numeric gradients: 1e-6 relative, and 1e-8 absolute
+    # where the error itself is rounding noise (an exact gradient gives ~1e-11).
+    return abs(err - want) <= max(1e-6 * abs(want), 1e-8)
+
+
+def _expect_result(ok: bool, err: float, want: float, tol: float, what: str, case: str) -> None:
+    """max_rel_error as expected, and ok exactly max_rel_error <= tol (the boundary passes)."""
+    expect_true(_close(err, want), what, case, f"max_rel_error: expected {want!r}, got {err!r} (tolerance "
+                f"1e-6 relative, 1e-8 absolute)")
+    expect_true(ok == (err <= tol), what, case, f"error {err!r} against tol {tol!r}: ok must be "
+                f"max_rel_error <= tol, i.e. {err <= tol}, got {ok}")
 
 
 @check("hw2.gradcheck.gradient_check.lecture_example", hint=HINT_CHECK)
 def gradient_check_lecture_example(ctx: Context) -> None:
     spec = {"kind": "power", "p": 2}
     x = np.array([1.0, -0.5, 2.0])
-    ok, err, case, _ = _gradient_check(ctx, spec, x, scale=1.0)
-    expect_true(ok and err <= 1e-8, "gradient_check with the right gradient 2w of w^2", case,
-                f"expected (True, a tiny error), got ({ok}, {err!r})")
-    ok, err, case, want = _gradient_check(ctx, spec, x, scale=0.5)
+    ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0)
+    _expect_result(ok, err, want, 1e-6, "gradient_check with the right gradient 2w of w^2", case)
     # grad_f = w instead of 2w: the relative error is |w - 2w| / (|w| + |2w|) = 1/3 everywhere.
-    expect_true(not ok, "gradient_check with a wrong gradient w (the factor 2 forgotten)", case,
-                f"expected ok = False, got ({ok}, {err!r})")
-    expect_float(err, want, "gradient_check max_rel_error for the wrong gradient", case, rtol=1e-6, atol=0)
+    ok, err, case, want = _gradient_check(ctx, spec, x, scale=0.5)
+    _expect_result(ok, err, want, 1e-6, "gradient_check with a wrong gradient w (the factor 2 forgotten)", case)
+    # tol equal to the error itself: ok is max_rel_error <= tol, so the boundary passes.
+    ok, again, case, _ = _gradient_check(ctx, spec, x, scale=0.5, tol=err)
+    expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
+                f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")
 
 
 @check("hw2.gradcheck.gradient_check.respects_tol", hint=HINT_CHECK)
@@ -305,19 +364,29 @@ def gradient_check_respects_tol(ctx: Context) -> None:
              ({"kind": "cubic", "coef": [1.0, 0.0, 1.0, 0.0]}, ctx.rng.normal(size=(2, 2, 3))),
              ({"kind": "power", "p": 2}, _spread(ctx.rng, (6,)))]
     for spec, x in cases:
-        ok, err, case, _ = _gradient_check(ctx, spec, x, scale=1.0)
-        expect_true(ok and err <= 1e-7, "gradient_check with the exact gradient", case,
-                    f"expected (True, an error below 1e-7), got ({ok}, {err!r})")
+        ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0)
+        _expect_result(ok, err, want, 1e-6, "gradient_check with the exact gradient", case)
         scale = 1.0 + float(ctx.rng.uniform(0.01, 0.03))  # error = (s - 1) / (s + 1), about 0.5% to 1.5%
-        for tol, want_ok in ((None, False), (1e-3, False), (0.05, True)):
+        for tol in (None, 1e-3, 0.05):
             kwargs = {} if tol is None else {"tol": tol}
             ok, err, case, want = _gradient_check(ctx, spec, x, scale=scale, **kwargs)
-            expect_true(ok == want_ok, "gradient_check with a slightly wrong gradient", case,
-                        f"error {err:.4g} against tol {tol if tol is not None else 'default 1e-6'}: expected "
-                        f"ok = {want_ok}, got {ok}")
-            # Both sides hold rounding-level numeric gradients: 1e-6 relative is ample.
-            expect_float(err, want, "gradient_check max_rel_error", case, rtol=1e-6, atol=1e-12)
+            _expect_result(ok, err, want, 1e-6 if tol is None else tol, "gradient_check with a slightly wrong "
+                           "gradient", case)
         # tol equal to the error itself: ok is max_rel_error <= tol, so the boundary passes.
         ok, again, case, _ = _gradient_check(ctx, spec, x, scale=scale, tol=err)
         expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
                     f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")
+
+
+@check("hw2.gradcheck.gradient_check.uses_h", hint=HINT_CHECK + (
+    " The step h and the tolerance tol are the caller's choice."))
+def gradient_check_uses_h(ctx: Context) -> None:
+    # For sum(x^3) the central difference is exactly 3x^2 + h^2: with h = 0.1 or 0.3 the exact
+    # gradient's relative error is 1e-3..4e-2 (|x| in [0.5, 2]), far from the ~1e-10 of a small step.
+    spec = {"kind": "power", "p": 3}
+    for h, tol in ((0.1, None), (0.3, 0.05), (1e-3, None)):
+        x = _spread(ctx.rng, (2, 3))
+        kwargs = {"h": h} if tol is None else {"h": h, "tol": tol}
+        ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0, **kwargs)
+        _expect_result(ok, err, want, 1e-6 if tol is None else tol,
+                       f"gradient_check of the exact gradient of sum(x**3) with h = {h:g}", case)

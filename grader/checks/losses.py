@@ -11,6 +11,7 @@ from ..compare import dtype_like, expect_array, expect_float, shapes
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, finite_difference
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Means and sums of O(1) float64 values: rounding ~1e-15, so 1e-10 only forgives the order of
 # summation. float32 inputs: ~1e-7 relative per operation, 1e-5 leaves room for sums of a few dozen.
@@ -20,14 +21,15 @@ RTOL32, ATOL32 = 1e-5, 1e-6
 # relative 1e-6 with a floor of 1e-2 accepts that (1e-8 absolute near zero entries) and no real slip.
 FD_TOL, FD_FLOOR = 1e-6, 1e-2
 
-HINT_MEAN = ("Lecture part 2, 损失函数: L = (1/N) sum_n L_n, the mean over all elements (np.mean), not the sum, "
-             "so the loss does not grow with the batch.")
-HINT_GRAD = ("The gradient of a mean over n elements carries the factor 1/n (n = pred.size, every element, "
-             "not only the batch axis), and has pred's shape and dtype.")
-HINT_SOFTMAX = ("softmax(z) = exp(z) / sum exp(z) along `axis`; subtract the maximum along that axis first "
-                "(keepdims=True): the result is the same but exp can no longer overflow at z = 1e4.")
-HINT_CE = ("Cross-entropy (交叉熵) per sample is log sum_k exp(z_k) - z_y; compute the log-sum-exp with the row "
-           "maximum subtracted (never log(softmax) after it underflowed to 0), then take the mean over N.")
+HINT_MEAN = ("Lecture part 2 (损失函数): L = (1/N) sum_n L_n, the mean over all elements rather than the sum, so the "
+             "loss does not grow with the batch.")
+HINT_GRAD = ("Lecture part 2 (损失函数): the gradient of a mean over n elements carries the factor 1/n, with n "
+             "counting every element of pred, not only the batch axis, and it has pred's shape.")
+HINT_SOFTMAX = ("Lecture part 2 (softmax): exp(z) / sum exp(z) along the given axis is unchanged when one "
+                "constant per slice is subtracted, and taking out each slice's maximum keeps every exponent <= 0, "
+                "so logits of 1e4 cannot overflow.")
+HINT_CE = ("Lecture part 2 (交叉熵): per sample the loss is log sum_k exp(z_k) - z_y, averaged over N, and the "
+           "log-sum-exp stays finite for logits of 1e4 only with the row's maximum taken out first.")
 
 
 def _torch(*arrays: np.ndarray):
@@ -71,8 +73,25 @@ def mse_matches_torch(ctx: Context) -> None:
                  f"{ctx.seed_note}, {shapes(pred=pred, target=target)}", rtol=RTOL32, atol=ATOL32)
 
 
-@check("hw2.losses.mae.matches_torch", hint=(
-    "Lecture part 2: MAE = (1/N) sum |y_hat - y|, the mean of absolute values over all elements."))
+HINT_MAE = "Lecture part 2: MAE = (1/N) sum |y_hat - y|, the mean of absolute values over all elements."
+# A (2, 3) example: a mean over the batch axis alone or a sum differ from the mean over all 6 elements.
+PRED_2x3 = np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 0.0]])
+TARGET_2x3 = np.array([[0.0, 2.5, 1.0], [0.5, 1.0, -2.0]])
+CASE_2x3 = f"pred = {PRED_2x3.tolist()}, target = {TARGET_2x3.tolist()}"
+
+
+@check("hw2.losses.mae.simple_example", hint=HINT_MAE)
+def mae_simple_example(ctx: Context) -> None:
+    diff = PRED_2x3 - TARGET_2x3  # |diff| = 1, 0.5, 2, 0, 2, 2: mean 7.5 / 6
+    alternatives = {"the sum instead of the mean": 7.5, "the mean over the first axis only": 7.5 / 2,
+                    "the mean without the absolute value": float(np.mean(diff))}
+    expect_float(ctx.call_unchanged(PRED_2x3, TARGET_2x3), 1.25, "mae", CASE_2x3, rtol=1e-12, atol=0,
+                 hint_on=alternatives)
+    expect_float(ctx.call(PRED_2x3.astype(np.float32), TARGET_2x3.astype(np.float32)), 1.25,
+                 "mae with float32 inputs", CASE_2x3, rtol=RTOL32, atol=ATOL32, hint_on=alternatives)
+
+
+@check("hw2.losses.mae.matches_torch", hint=HINT_MAE)
 def mae_matches_torch(ctx: Context) -> None:
     import torch.nn.functional as F
 
@@ -102,6 +121,18 @@ def _autograd(loss_name: str, pred: np.ndarray, target: np.ndarray) -> np.ndarra
     return p.grad.numpy()
 
 
+@check("hw2.losses.mse_grad.simple_example", hint=HINT_GRAD)
+def mse_grad_simple_example(ctx: Context) -> None:
+    want = 2 * (PRED_2x3 - TARGET_2x3) / 6
+    alternatives = {"2 (pred - target) without the 1/n": 2 * (PRED_2x3 - TARGET_2x3),
+                    "2 (pred - target) / N with N the first axis only": 2 * (PRED_2x3 - TARGET_2x3) / 2}
+    expect_array(ctx.call_unchanged(PRED_2x3, TARGET_2x3), want, "mse_grad", CASE_2x3 + " (n = 6 elements)",
+                 rtol=1e-12, atol=1e-15, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(PRED_2x3.astype(np.float32), TARGET_2x3.astype(np.float32)), want,
+                 "mse_grad with float32 inputs", CASE_2x3, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
+
+
 @check("hw2.losses.mse_grad.matches_autograd", hint=HINT_GRAD)
 def mse_grad_matches_autograd(ctx: Context) -> None:
     for shape in SHAPES:
@@ -118,7 +149,7 @@ def mse_grad_matches_autograd(ctx: Context) -> None:
         expect_gradient(got, numeric, "mse_grad against central differences of mse", case, tol=FD_TOL, floor=FD_FLOOR)
 
 
-@check("hw2.losses.mse_grad.float32", hint="float32 in, float32 out: 2.0 * (pred - target) / n keeps float32.")
+@check("hw2.losses.mse_grad.float32", hint=FLOAT32_HINT)
 def mse_grad_float32(ctx: Context) -> None:
     pred, target = _random_pair(ctx, (4, 5), np.float32)
     want = 2 * (pred.astype(np.float64) - target) / pred.size
@@ -128,8 +159,8 @@ def mse_grad_float32(ctx: Context) -> None:
 
 
 @check("hw2.losses.mae_grad.ties_give_zero", hint=(
-    "|d| has no derivative at d = 0; the course uses sign(0) = 0 (np.sign does that), so an element with "
-    "pred == target gets gradient 0. Divide by n = pred.size."))
+    "Lecture part 2 and the course contract: |d| has no derivative at d = 0, and the course takes sign(0) = 0 "
+    "there, so pred == target gives gradient 0; the factor 1/n applies as everywhere."))
 def mae_grad_ties_give_zero(ctx: Context) -> None:
     pred = np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 0.0]])
     target = np.array([[1.0, 1.0, 0.0], [0.5, 3.0, -2.0]])  # three exact ties
@@ -168,10 +199,18 @@ def _torch_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
 
 @check("hw2.losses.softmax.simple_example", hint=HINT_SOFTMAX)
 def softmax_simple_example(ctx: Context) -> None:
-    logits = np.array([[0.0, np.log(2.0), np.log(3.0)], [5.0, 5.0, 5.0]])
-    want = np.array([[1 / 6, 2 / 6, 3 / 6], [1 / 3, 1 / 3, 1 / 3]])
-    expect_array(ctx.call_unchanged(logits), want, "softmax over the last axis",
-                 "logits = [[0, ln 2, ln 3], [5, 5, 5]]", rtol=1e-12, atol=1e-12, dtype=np.float64)
+    # Three rows on very different scales: one max per row keeps each of them finite and exact.
+    logits = np.array([[0.0, np.log(2.0), np.log(3.0)], [5.0, 5.0, 5.0], [1e4, 0.0, -1e4]])
+    want = np.array([[1 / 6, 2 / 6, 3 / 6], [1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]])
+    case = "logits = [[0, ln 2, ln 3], [5, 5, 5], [1e4, 0, -1e4]]"
+    expect_array(ctx.call_unchanged(logits), want, "softmax over the last axis (the default)", case,
+                 rtol=1e-12, atol=1e-12, dtype=np.float64)
+    expect_array(ctx.call(logits.astype(np.float32)), want, "softmax over the last axis, float32 logits", case,
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+    columns = np.array([[0.0, 1.0], [np.log(3.0), 1.0]])  # softmax over axis 0: [[1/4, 1/2], [3/4, 1/2]]
+    expect_array(ctx.call(columns, axis=0), np.array([[0.25, 0.5], [0.75, 0.5]]), "softmax(logits, axis=0)",
+                 "logits = [[0, 1], [ln 3, 1]]: each column sums to 1", rtol=1e-12, atol=1e-12, dtype=np.float64,
+                 hint_on={"softmax over the last axis": _torch_softmax(columns, -1)})
 
 
 @check("hw2.losses.softmax.matches_torch", hint=HINT_SOFTMAX)
@@ -257,9 +296,28 @@ def _ce_numpy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
 
 
-@check("hw2.losses.cross_entropy_grad.matches_autograd", hint=(
-    "Lecture part 2, 链式法则: softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) / N; "
-    "the 1/N comes from the mean over the batch."))
+HINT_CE_GRAD = ("Lecture part 2 (链式法则): softmax followed by cross-entropy gives dL/dz = (softmax(z) - onehot(y)) "
+                "/ N, the 1/N coming from the mean over the batch, with a softmax that stays stable for large "
+                "logits.")
+
+
+@check("hw2.losses.cross_entropy_grad.simple_example", hint=HINT_CE_GRAD)
+def cross_entropy_grad_simple_example(ctx: Context) -> None:
+    logits = np.array([[0.0, np.log(2.0), np.log(3.0)], [1e4, 0.0, -1e4]])
+    labels = np.array([2, 1])
+    probs = np.array([[1 / 6, 2 / 6, 3 / 6], [1.0, 0.0, 0.0]])
+    onehot = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    want = (probs - onehot) / 2
+    case = "logits = [[0, ln 2, ln 3], [1e4, 0, -1e4]], labels = [2, 1]"
+    alternatives = {"softmax - onehot without the 1/N": probs - onehot, "softmax / N (onehot not subtracted)":
+                    probs / 2}
+    expect_array(ctx.call_unchanged(logits, labels), want, "cross_entropy_grad", case, rtol=1e-12, atol=1e-12,
+                 dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(logits.astype(np.float32), labels), want, "cross_entropy_grad with float32 logits", case,
+                 rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
+
+
+@check("hw2.losses.cross_entropy_grad.matches_autograd", hint=HINT_CE_GRAD)
 def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
     for n, c in ((5, 3), (1, 4), (6, 7)):
         logits, labels = ctx.rng.normal(scale=2.0, size=(n, c)), _labels(ctx, n, c)
@@ -273,8 +331,7 @@ def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
                         tol=FD_TOL, floor=FD_FLOOR)
 
 
-@check("hw2.losses.cross_entropy_grad.large_and_float32", hint=(
-    "Build the gradient from a stable softmax (row maximum subtracted) and keep the logits' dtype."))
+@check("hw2.losses.cross_entropy_grad.large_and_float32", hint=HINT_CE_GRAD)
 def cross_entropy_grad_large_and_float32(ctx: Context) -> None:
     logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]])
     labels = np.array([2, 0])
@@ -287,16 +344,28 @@ def cross_entropy_grad_large_and_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- binary_cross_entropy
 
-@check("hw2.losses.binary_cross_entropy.matches_torch", hint=(
-    "L = -mean(y log p + (1 - y) log(1 - p)): mind the minus sign (a loss is >= 0) and take the mean over "
-    "all elements."))
+HINT_BCE = ("Lecture part 2 (交叉熵): L = -mean(y log p + (1 - y) log(1 - p)), a loss >= 0, averaged over all "
+            "elements.")
+
+
+@check("hw2.losses.binary_cross_entropy.simple_example", hint=HINT_BCE)
+def binary_cross_entropy_simple_example(ctx: Context) -> None:
+    p, y = np.array([[0.5, 0.9, 0.2], [0.7, 0.1, 0.6]]), np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    terms = y * np.log(p) + (1 - y) * np.log(1 - p)
+    want = -float(np.mean(terms))
+    case = f"p = {p.tolist()}, y = {y.tolist()}"
+    alternatives = {"the sign flipped": -want, "the sum instead of the mean": -float(np.sum(terms)),
+                    "y and 1 - y swapped": -float(np.mean((1 - y) * np.log(p) + y * np.log(1 - p)))}
+    expect_float(ctx.call_unchanged(p, y), want, "binary_cross_entropy", case, rtol=1e-12, atol=0,
+                 hint_on=alternatives)
+    expect_float(ctx.call(p.astype(np.float32), y.astype(np.float32)), want, "binary_cross_entropy with float32 "
+                 "inputs", case, rtol=RTOL32, atol=ATOL32, hint_on=alternatives)
+
+
+@check("hw2.losses.binary_cross_entropy.matches_torch", hint=HINT_BCE)
 def binary_cross_entropy_matches_torch(ctx: Context) -> None:
     import torch.nn.functional as F
 
-    p, y = np.array([0.5, 0.9, 0.2]), np.array([1.0, 0.0, 0.0])
-    want = -float(np.log(0.5) + np.log(0.1) + np.log(0.8)) / 3
-    expect_float(ctx.call_unchanged(p, y), want, "binary_cross_entropy",
-                 f"p = {p.tolist()}, y = {y.tolist()}", rtol=1e-12, atol=0, hint_on={"the sign flipped": -want})
     for shape in SHAPES:
         p = ctx.rng.uniform(0.01, 0.99, size=shape)
         y = ctx.rng.integers(0, 2, size=shape).astype(np.float64)

@@ -10,7 +10,7 @@ from ..compare import as_array, as_float, as_sequence, dtype_like, expect_array,
 from ..context import Context
 from ..errors import CheckFailed
 from ..registry import check
-from .common import random_layers
+from .common import FLOAT32_HINT, random_layers
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
@@ -26,8 +26,8 @@ ACTIVATIONS = {
 RTOL64, ATOL64 = 1e-10, 1e-10
 RTOL32, ATOL32 = 1e-5, 1e-5
 
-HINT_TWO_LAYER = ("Lecture part 1, 'from 1 to 2' (多层感知机): h = max{0, X W + c} row by row, then y = h w + b. "
-                  "The ReLU comes after adding c, and w multiplies the hidden layer, not X.")
+HINT_TWO_LAYER = ("Lecture part 1 (多层感知机, 'from 1 to 2'): the hidden layer is max{0, X W + c}, the ReLU applied "
+                  "after adding c, and the output neuron weighs the hidden units with w and adds b.")
 
 
 def _two_layer(X, W, c, w, b):
@@ -45,10 +45,14 @@ def _mlp(X, weights, biases, activation):
 
 @check("hw1.mlp.two_layer_forward.lecture_xor", hint=HINT_TWO_LAYER)
 def two_layer_forward_lecture_xor(ctx: Context) -> None:
-    got = ctx.call(XOR_X, LECTURE["W"], LECTURE["c"], LECTURE["w"], LECTURE["b"])
-    expect_array(got, XOR_Y, "two_layer_forward on the lecture's XOR network",
-                 "X = [[0,0],[0,1],[1,0],[1,1]], W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0",
-                 rtol=0, atol=1e-12)
+    case = "X = [[0,0],[0,1],[1,0],[1,1]], W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0"
+    got = ctx.call_unchanged(XOR_X, LECTURE["W"], LECTURE["c"], LECTURE["w"], LECTURE["b"])
+    expect_array(got, XOR_Y, "two_layer_forward on the lecture's XOR network", case, rtol=0, atol=1e-12,
+                 dtype=np.float64)
+    # The same network with b = 0.5 and in float32: every value is exact in both dtypes.
+    args32 = [XOR_X.astype(np.float32)] + [LECTURE[k].astype(np.float32) for k in "Wcw"]
+    expect_array(ctx.call(*args32, 0.5), XOR_Y + 0.5, "two_layer_forward on the lecture's XOR network, float32",
+                 case.replace("b = 0", "b = 0.5, float32 arrays"), rtol=0, atol=1e-6, dtype=np.float32)
 
 
 @check("hw1.mlp.two_layer_forward.random", hint=HINT_TWO_LAYER)
@@ -63,8 +67,7 @@ def two_layer_forward_random(ctx: Context) -> None:
                      rtol=RTOL64, atol=ATOL64, dtype=np.float64)
 
 
-@check("hw1.mlp.two_layer_forward.float32", hint="float32 in, float32 out: create no float64 arrays "
-       "from the inputs (np.maximum(z, 0) keeps z's dtype; np.zeros(n) does not).")
+@check("hw1.mlp.two_layer_forward.float32", hint=FLOAT32_HINT)
 def two_layer_forward_float32(ctx: Context) -> None:
     X = ctx.rng.normal(size=(6, 3)).astype(np.float32)
     W, c = ctx.rng.normal(size=(3, 5)).astype(np.float32), ctx.rng.normal(size=5).astype(np.float32)
@@ -76,8 +79,8 @@ def two_layer_forward_float32(ctx: Context) -> None:
 
 
 @check("hw1.mlp.xor_params.solves_xor", hint=(
-    "Lecture part 1: the hidden layer must move the four points off one line. The lecture's solution is "
-    "W = [[1,1],[1,1]], c = [0,-1], w = [1,-2], b = 0; any exact solution is fine."))
+    "Lecture part 1 (异或): the hidden layer must map the four inputs to points that a single line separates; any "
+    "exact solution is accepted, not only the lecture's."))
 def xor_params_solves_xor(ctx: Context) -> None:
     got = as_sequence(ctx.call(), 4, "xor_params()")
     W, c, w = (as_array(v, f"xor_params() {name}").astype(np.float64) for v, name in zip(got[:3], "Wcw"))
@@ -104,16 +107,26 @@ def mlp_forward_each_activation(ctx: Context) -> None:
                               ACTIVATIONS[activation](_mlp(X, weights, biases, activation))})
 
 
-@check("hw1.mlp.mlp_forward.depths", hint="Loop over all the layers: the number of layers is len(weights).")
+@check("hw1.mlp.mlp_forward.depths", hint=(
+    "Lecture part 1 (多层感知机): one affine map per pair of weights and biases, as many layers as the lists hold, "
+    "with the chosen activation between them."))
 def mlp_forward_depths(ctx: Context) -> None:
-    for depth in (1, 2, 5):
-        weights, biases, X = random_layers(ctx.rng, depth=depth)
-        got = ctx.call(X, weights, biases)
-        expect_array(got, _mlp(X, weights, biases, "relu"), f"mlp_forward with {depth} layer(s), default relu",
-                     f"{ctx.seed_note}, layers {[W.shape for W in weights]}", rtol=RTOL64, atol=ATOL64)
+    for depth, activation, dtype in ((1, None, np.float64), (2, "tanh", np.float64), (5, None, np.float64),
+                                     (3, "sigmoid", np.float32)):
+        weights, biases, X = random_layers(ctx.rng, depth=depth, dtype=dtype)
+        kwargs = {} if activation is None else {"activation": activation}
+        name = activation or "relu"
+        got = ctx.call_unchanged(X, weights, biases, **kwargs) if depth == 2 else ctx.call(X, weights, biases, **kwargs)
+        f64 = [[a.astype(np.float64) for a in arrays] for arrays in (weights, biases)]
+        want = _mlp(X.astype(np.float64), *f64, name)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        expect_array(got, want, f"mlp_forward with {depth} layer(s), activation={name!r}"
+                     f"{'' if activation else ' (the default)'}", f"{ctx.seed_note}, layers "
+                     f"{[W.shape for W in weights]}, {np.dtype(dtype).name}", rtol=rtol, atol=atol, dtype=dtype,
+                     hint_on={"the relu network (activation ignored)": _mlp(X.astype(np.float64), *f64, "relu")})
 
 
-@check("hw1.mlp.mlp_forward.float32", hint="float32 in, float32 out.")
+@check("hw1.mlp.mlp_forward.float32", hint=FLOAT32_HINT)
 def mlp_forward_float32(ctx: Context) -> None:
     weights, biases, X = random_layers(ctx.rng, depth=3, dtype=np.float32)
     got = ctx.call(X, weights, biases, activation="tanh")
@@ -124,9 +137,8 @@ def mlp_forward_float32(ctx: Context) -> None:
 
 
 @check("hw1.mlp.collapse_linear.equals_identity_network", hint=(
-    "Lecture part 1, nested affine maps: y = W3(W2(W1 x + b1) + b2) + b3 = (W1 W2 W3) x + ... "
-    "With row vectors (X @ W) the product runs W1 @ W2 @ W3, and each bias is carried through "
-    "the layers after it."))
+    "Lecture part 1 (嵌套的仿射函数): nested affine maps are one affine map; with row vectors the weight matrices "
+    "multiply in layer order, and each bias passes through every layer after it."))
 def collapse_linear_equals_identity_network(ctx: Context) -> None:
     for depth in (1, 3, 4):
         weights, biases, X = random_layers(ctx.rng, depth=depth)
@@ -137,7 +149,10 @@ def collapse_linear_equals_identity_network(ctx: Context) -> None:
         B_want = _mlp(np.zeros((1, weights[0].shape[0])), weights, biases, "identity")[0]
         case = f"{ctx.seed_note}, layers {[W.shape for W in weights]}"
         W_got = expect_array(got[0], W_want, "collapse_linear W", case, rtol=RTOL64, atol=ATOL64)
-        B_got = expect_array(got[1], B_want, "collapse_linear B", case, rtol=RTOL64, atol=ATOL64)
+        # The contract: B is (D_L,), and a (1, D_L) row is accepted too (X @ W + B is the same).
+        row = isinstance(got[1], np.ndarray) and got[1].shape == (1,) + B_want.shape
+        B_got = expect_array(got[1], B_want[None, :] if row else B_want, "collapse_linear B", case,
+                             rtol=RTOL64, atol=ATOL64)
         expect_array(X @ W_got + B_got, _mlp(X, weights, biases, "identity"),
                      "X @ W + B against mlp_forward(..., activation='identity')", case,
                      rtol=RTOL64, atol=ATOL64)

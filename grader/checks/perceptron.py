@@ -14,6 +14,7 @@ from ..compare import (as_array, as_float, as_sequence, describe, expect_array, 
 from ..context import Context
 from ..errors import CheckFailed
 from ..registry import check
+from .common import FLOAT32_HINT
 
 GATE_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 GATES = {  # truth tables with True = +1, False = -1
@@ -29,12 +30,13 @@ XOR_Y = np.array([-1.0, 1.0, 1.0, -1.0])
 LEARNING_RATES = (0.25, 0.5, 1.0, 2.0)
 ATOL_WB = 1e-9
 
-HINT_SIGN = ("Lecture part 1 (感知机): sgn(z) is +1 for z >= 0 and -1 otherwise, so sgn(0) = +1. "
-             "np.sign(0) is 0, which is not a class label.")
-HINT_PREDICT = "Lecture part 1: y_hat = sgn(w^T x + b) for every row x of X; do not forget the bias b."
-HINT_TRAIN = ("Lecture part 1, Rosenblatt's rule: start from w = 0, b = 0; visit the samples in order; a sample "
-              "is a mistake when y * (w . x + b) <= 0 (the boundary counts), then w += lr*y*x, b += lr*y; "
-              "count the mistakes per epoch and stop right after the first epoch with none.")
+HINT_SIGN = ("Lecture part 1 (感知机, 阶跃函数): the step function gives +1 for z >= 0 and -1 otherwise, so sgn(0) = +1; "
+             "a class label is never 0.")
+HINT_PREDICT = ("Lecture part 1 (感知机): the prediction is y_hat = sgn(w^T x + b) for every sample (row) x of X, "
+                "the bias included and sgn(0) = +1.")
+HINT_TRAIN = ("Lecture part 1 (感知机学习规则): the perceptron learns only from its mistakes, visiting the samples in "
+              "order and counting a score of exactly 0 as a mistake. An epoch is one pass over the samples, and "
+              "training stops right after the first epoch without a mistake.")
 
 
 def _sign(z: np.ndarray) -> np.ndarray:
@@ -118,11 +120,15 @@ def _separable(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 @check("hw1.perceptron.sign.zero_is_plus_one", hint=HINT_SIGN)
 def sign_zero_is_plus_one(ctx: Context) -> None:
     z = np.array([-2.5, -1e-300, 0.0, 1e-300, 3.0])
-    expect_array(ctx.call(z), np.array([-1.0, -1.0, 1.0, 1.0, 1.0]), "sign", "z = [-2.5, -1e-300, 0, 1e-300, 3]",
+    want = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
+    expect_array(ctx.call_unchanged(z), want, "sign", "z = [-2.5, -1e-300, 0, 1e-300, 3]",
                  rtol=0, atol=0, dtype=np.float64, hint_on={"np.sign (sign(0) = 0)": np.sign(z)})
+    z32 = np.array([[-2.5, 0.0], [0.0, 3.0]], dtype=np.float32)
+    expect_array(ctx.call(z32), _sign(z32), "sign with float32 input", "z = [[-2.5, 0], [0, 3]] float32",
+                 rtol=0, atol=0, dtype=np.float32, hint_on={"np.sign (sign(0) = 0)": np.sign(z32)})
 
 
-@check("hw1.perceptron.sign.random", hint=HINT_SIGN + " Keep z's shape and float dtype (float32 stays float32).")
+@check("hw1.perceptron.sign.random", hint=HINT_SIGN)
 def sign_random(ctx: Context) -> None:
     for shape in ((7,), (3, 4), (2, 3, 2)):
         z = ctx.rng.normal(size=shape)
@@ -133,6 +139,20 @@ def sign_random(ctx: Context) -> None:
     z32 = np.concatenate([ctx.rng.normal(size=5), [0.0]]).astype(np.float32)
     expect_array(ctx.call(z32), _sign(z32), "sign with float32 input", f"{ctx.seed_note}, {shapes(z=z32)}",
                  rtol=0, atol=0, dtype=np.float32)
+
+
+@check("hw1.perceptron.perceptron_predict.small_example", hint=HINT_PREDICT)
+def perceptron_predict_small_example(ctx: Context) -> None:
+    # The OR gate's line w = [1, 1], b = -1 puts [0, 1] and [1, 0] exactly on it (score 0: +1).
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [-2.0, 0.5]])
+    w, b = np.array([1.0, 1.0]), -1.0
+    case = f"X = {X.tolist()}, w = [1, 1], b = -1: scores [-1, 0, 0, 1, -2.5]"
+    want = np.array([-1.0, 1.0, 1.0, 1.0, -1.0])
+    alternatives = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), "sgn(X @ w) (the bias b is missing)": _sign(X @ w)}
+    expect_array(ctx.call_unchanged(X, w, b), want, "perceptron_predict", case, rtol=0, atol=0, dtype=np.float64,
+                 hint_on=alternatives)
+    expect_array(ctx.call(X.astype(np.float32), w.astype(np.float32), b), want, "perceptron_predict with float32 "
+                 "X and w", case, rtol=0, atol=0, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw1.perceptron.perceptron_predict.random", hint=HINT_PREDICT)
@@ -151,7 +171,7 @@ def perceptron_predict_random(ctx: Context) -> None:
                  rtol=0, atol=0, dtype=np.float64, hint_on={"sgn(X @ w) (the bias b is missing)": _sign(X @ w)})
 
 
-@check("hw1.perceptron.perceptron_predict.float32", hint="float32 in, float32 out: the labels come back in X's dtype.")
+@check("hw1.perceptron.perceptron_predict.float32", hint=FLOAT32_HINT)
 def perceptron_predict_float32(ctx: Context) -> None:
     X, w = ctx.rng.normal(size=(8, 3)).astype(np.float32), ctx.rng.normal(size=3).astype(np.float32)
     b = 0.25
@@ -165,8 +185,8 @@ def perceptron_predict_float32(ctx: Context) -> None:
 
 
 @check("hw1.perceptron.logic_gate.truth_tables", hint=(
-    "Lecture part 1 (感知机中的逻辑运算): pick w and b so that the line w . x + b = 0 separates the inputs "
-    "that give True from those that give False; remember sgn(0) = +1. Any such weights are fine."))
+    "Lecture part 1 (感知机中的逻辑运算): a gate is a line w . x + b = 0 with the inputs that give True on its "
+    "non-negative side (sgn(0) = +1) and the others strictly below it; any such w and b will do."))
 def logic_gate_truth_tables(ctx: Context) -> None:
     for name, table in GATES.items():
         got = as_sequence(ctx.call(name), 2, f"logic_gate({name!r})")
@@ -180,10 +200,11 @@ def logic_gate_truth_tables(ctx: Context) -> None:
 
 
 @check("hw1.perceptron.logic_gate.unknown_name_raises", hint=(
-    "Lecture part 1: XOR is not linearly separable, so no (w, b) exists; logic_gate raises ValueError for "
-    "XOR and for any name other than AND, OR, NAND."))
+    "Lecture part 1 (异或): XOR is not linearly separable, so no (w, b) exists. The contract accepts exactly "
+    "the names AND, OR and NAND; every other name, another capitalisation included, is an error."))
 def logic_gate_unknown_name_raises(ctx: Context) -> None:
-    for name in ("XOR", "NOR", "MAYBE"):
+    # The contract's clarification: other capitalisations ("and", "Or") raise too.
+    for name in ("XOR", "NOR", "MAYBE", "and", "Or", "nand"):
         ctx.expect_raises("ValueError", name)
 
 
@@ -199,9 +220,27 @@ def perceptron_train_converges_on_gates(ctx: Context) -> None:
                      f"sgn(X @ w + b) with your learnt w = {w.tolist()}, b = {b} on {name}", case, rtol=0, atol=0)
 
 
+# A fixed separable set whose trace depends on the order of the samples: 4 epochs with lr = 0.5.
+TRACE_X = np.array([[3.0, 1.0], [1.0, 0.0], [3.0, -2.0], [-1.0, 1.0], [1.0, -3.0], [-2.0, 1.0]])
+TRACE_Y = np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
+
+
+@check("hw1.perceptron.perceptron_train.small_trace", hint=HINT_TRAIN)
+def perceptron_train_small_trace(ctx: Context) -> None:
+    # Every step of the rule is exact here (dyadic lr, small integers), so errors, w and b must be
+    # exactly the judge's; float32 X must give the same numbers with w in float32.
+    _expect_run(ctx, TRACE_X, TRACE_Y, 0.5, 50, unchanged=True)
+    case = f"X = {TRACE_X.tolist()} float32, y = {TRACE_Y.tolist()}, lr=0.5, epochs=50"
+    w, b, errors = _train(ctx, TRACE_X.astype(np.float32), TRACE_Y.astype(np.float32), case, lr=0.5, epochs=50)
+    w_want, b_want, errors_want = rosenblatt(TRACE_X, TRACE_Y, 0.5, 50)
+    expect_equal(errors, errors_want, "perceptron_train errors per epoch (float32 X)", case)
+    expect_array(w, w_want, "perceptron_train w (float32 X)", case, rtol=0, atol=ATOL_WB)
+    expect_float(b, b_want, "perceptron_train b (float32 X)", case, rtol=0, atol=ATOL_WB)
+
+
 @check("hw1.perceptron.perceptron_train.xor_never_converges", hint=(
-    "Lecture part 1 (Minsky, 异或): no line separates XOR, so every epoch has mistakes and training runs all "
-    "`epochs` epochs; errors has one count per epoch."))
+    "Lecture part 1 (异或, Minsky): no line separates XOR, so every epoch has mistakes and training runs all of its "
+    "epochs, one mistake count per epoch."))
 def perceptron_train_xor_never_converges(ctx: Context) -> None:
     for epochs in (1, 25):
         case = f"X = [[0,0],[0,1],[1,0],[1,1]], y = {XOR_Y.tolist()} (XOR), epochs={epochs}"
@@ -233,8 +272,7 @@ def perceptron_train_rosenblatt_nonseparable(ctx: Context) -> None:
         _expect_run(ctx, X, y, lr, epochs, unchanged=(i == 0))
 
 
-@check("hw1.perceptron.perceptron_train.float32", hint=(
-    "float32 in, float32 out: w comes back in X's dtype (np.zeros(D) is float64; use dtype=X.dtype)."))
+@check("hw1.perceptron.perceptron_train.float32", hint=FLOAT32_HINT)
 def perceptron_train_float32(ctx: Context) -> None:
     X, y = _separable(ctx.rng)
     X32, y32 = X.astype(np.float32), y.astype(np.float32)  # float32 in: samples and labels

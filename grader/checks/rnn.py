@@ -19,6 +19,7 @@ from ..compare import as_array, as_sequence, expect_array, shapes
 from ..context import Context
 from ..gradients import expect_gradient
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Sums of a few products of O(1) numbers through tanh/sigmoid: float64 rounding stays near 1e-15,
 # so 1e-10 only forgives another summation order or another (exact) sigmoid formula.
@@ -28,11 +29,11 @@ RTOL32, ATOL32 = 1e-5, 1e-5
 
 HINT_STEP = ("Lecture part 4 (循环神经网络的工作原理): h_t = f(h_{t-1}, x_t) with f = tanh of "
              "x_t Wx + h_{t-1} Wh + b; the tanh comes last, after adding all three terms.")
-HINT_FORWARD = ("Lecture part 4 (信息接力赛): start from h0, feed each time step (时间步) the previous "
-                "step's hidden state (隐藏态), and keep every h_t: hs[:, t] is the state after step t.")
-HINT_BACKWARD = ("Lecture part 4 / part 2 (反向传播): unroll the RNN in time; the gradient reaching h_t is "
-                 "dhs[:, t] plus what flows back from step t+1 through Wh, times tanh' = 1 - h_t^2. "
-                 "Shared weights: sum dWx, dWh, db over all time steps.")
+HINT_FORWARD = ("Lecture part 4 (信息接力赛): start from h0, feed each time step (时间步) the previous step's hidden "
+                "state (隐藏态), and keep every h_t, the state after step t.")
+HINT_BACKWARD = ("Lecture part 4 and part 2 (反向传播): unrolled in time, the gradient reaching h_t is its own "
+                 "upstream gradient plus what flows back from step t+1 through Wh, and the shared weights collect "
+                 "one contribution per time step.")
 HINT_LSTM = ("Lecture part 4 (长短期记忆网络): the pre-activations split into four chunks in PyTorch's order "
              "i, f, g, o (输入门, 遗忘门, candidate, 输出门); c_next = f*c + i*g, h_next = o*tanh(c_next).")
 HINT_GRU = ("Lecture part 4 (门控循环单元): chunks in the order r, z, n; the reset gate (重置门) r multiplies "
@@ -121,12 +122,14 @@ def rnn_step_small_example(ctx: Context) -> None:
     Wh = np.array([[0.2, 0.1, 0.0], [-0.3, 0.5, 0.1], [0.0, 0.2, -0.4]])
     b = np.array([0.1, -0.1, 0.2])
     pre = x @ Wx + h @ Wh + b
-    got = ctx.call(x, h, Wx, Wh, b)
-    expect_array(got, np.tanh(pre), "rnn_step on a small example",
-                 "x = [[1,2],[0,-1]], h = [[.5,-.5,0],[1,0,-1]], Wx (2,3), Wh (3,3), b = [.1,-.1,.2]",
-                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"x @ Wx + h @ Wh + b without the tanh": pre,
-                          "tanh(x @ Wx + h @ Wh) + b (bias outside the tanh)": np.tanh(x @ Wx + h @ Wh) + b})
+    case = "x = [[1,2],[0,-1]], h = [[.5,-.5,0],[1,0,-1]], Wx (2,3), Wh (3,3), b = [.1,-.1,.2]"
+    alternatives = {"x @ Wx + h @ Wh + b without the tanh": pre,
+                    "tanh(x @ Wx + h @ Wh) + b (bias outside the tanh)": np.tanh(x @ Wx + h @ Wh) + b}
+    expect_array(ctx.call_unchanged(x, h, Wx, Wh, b), np.tanh(pre), "rnn_step on a small example", case,
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, b))), np.tanh(pre),
+                 "rnn_step on a small example in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 @check("hw4.rnn.rnn_step.matches_torch", hint=HINT_STEP)
@@ -148,8 +151,7 @@ def rnn_step_matches_torch(ctx: Context) -> None:
                      hint_on={"the pre-activation without tanh": x @ Wx + h @ Wh + b})
 
 
-@check("hw4.rnn.rnn_step.float32", hint="float32 in, float32 out: np.tanh and @ keep float32; "
-       "np.zeros(...) without dtype= does not.")
+@check("hw4.rnn.rnn_step.float32", hint=FLOAT32_HINT)
 def rnn_step_float32(ctx: Context) -> None:
     args = _rnn_params(ctx.rng, 4, 3, 5, dtype=np.float32)
     got = ctx.call(*args)
@@ -168,13 +170,16 @@ def rnn_forward_small_sequence(ctx: Context) -> None:
     b = np.array([0.0, 0.1])
     want = _rnn_forward(xs, h0, Wx, Wh, b)
     from_h0 = np.stack([_rnn_step(xs[:, t], h0, Wx, Wh, b) for t in range(3)], axis=1)
-    got = ctx.call(xs, h0, Wx, Wh, b)
-    expect_array(got, want, "rnn_forward on a 3-step sequence (N=2, T=3, D=1, H=2)",
-                 "xs = [[[1],[0],[-1]],[[.5],[.5],[2]]], h0 = [[0,0],[.5,-.5]], Wx = [[1,-.5]], "
-                 "Wh = [[.5,.25],[-.25,.5]], b = [0,.1]", rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"every step started from h0 (the hidden state is not carried)": from_h0,
-                          "the states shifted by one step (hs[:, 0] = h0)":
-                              np.concatenate([h0[:, None], want[:, :-1]], axis=1)})
+    case = ("xs = [[[1],[0],[-1]],[[.5],[.5],[2]]], h0 = [[0,0],[.5,-.5]], Wx = [[1,-.5]], "
+            "Wh = [[.5,.25],[-.25,.5]], b = [0,.1]")
+    alternatives = {"every step started from h0 (the hidden state is not carried)": from_h0,
+                    "the states shifted by one step (hs[:, 0] = h0)":
+                        np.concatenate([h0[:, None], want[:, :-1]], axis=1)}
+    expect_array(ctx.call_unchanged(xs, h0, Wx, Wh, b), want, "rnn_forward on a 3-step sequence (N=2, T=3, D=1, "
+                 "H=2)", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (xs, h0, Wx, Wh, b))), want,
+                 "rnn_forward on a 3-step sequence in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 @check("hw4.rnn.rnn_forward.matches_torch", hint=HINT_FORWARD)
@@ -197,8 +202,8 @@ def rnn_forward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw4.rnn.rnn_forward.long_sequence_finite", hint=(
-    "A 200-step sequence with large weights: tanh saturates at +-1 and the states must stay finite. "
-    "Use np.tanh; a hand-written (e^a - e^-a) / (e^a + e^-a) overflows to inf/inf = NaN for large a."))
+    "Lecture part 4: over a long sequence with large weights tanh saturates at +-1 and the states stay finite, "
+    "while a tanh written from exponentials overflows to inf/inf for large arguments."))
 def rnn_forward_long_sequence_finite(ctx: Context) -> None:
     N, T, D, H = 2, 200, 3, 4
     # Pre-activations in the hundreds: exp(2a) overflows float64 beyond a ~ 355.
@@ -212,8 +217,7 @@ def rnn_forward_long_sequence_finite(ctx: Context) -> None:
     expect_array(arr, _rnn_forward(xs, h0, Wx, Wh, b), "rnn_forward over 200 steps", case, rtol=0, atol=1e-7)
 
 
-@check("hw4.rnn.rnn_forward.float32", hint="float32 in, float32 out: allocate hs with the inputs' dtype "
-       "(np.empty(..., dtype=xs.dtype)), or stack the float32 states.")
+@check("hw4.rnn.rnn_forward.float32", hint=FLOAT32_HINT)
 def rnn_forward_float32(ctx: Context) -> None:
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, 3, 2, 4, dtype=np.float32)
     xs = ctx.rng.normal(size=(3, 5, 2)).astype(np.float32)
@@ -244,29 +248,41 @@ def _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b):
 NAMES = ("dxs", "dh0", "dWx", "dWh", "db")
 
 
-@check("hw4.rnn.rnn_backward.single_step", hint=HINT_BACKWARD)
-def rnn_backward_single_step(ctx: Context) -> None:
-    # T = 1: da = dh * (1 - h^2), dx = da Wx^T, dh0 = da Wh^T, dWx = x^T da, dWh = h0^T da, db = sum da.
-    xs = np.array([[[1.0, -1.0]], [[0.5, 2.0]]])  # N=2, T=1, D=2
+def _bptt(dhs, xs, h0, Wx, Wh, b, through_time: bool = True):
+    """(dxs, dh0, dWx, dWh, db) by the judge's own BPTT; through_time=False drops the gradient that
+    h_t passes back to h_{t-1} (only to name that mistake in messages)."""
+    hs = _rnn_forward(xs, h0, Wx, Wh, b)
+    prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
+    dxs, dWx, dWh, db = np.zeros(xs.shape), np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
+    dh_next = np.zeros(h0.shape)
+    for t in reversed(range(xs.shape[1])):
+        da = (dhs[:, t] + (dh_next if through_time else 0.0)) * (1 - hs[:, t] ** 2)
+        dxs[:, t], dWx, dWh, db = da @ Wx.T, dWx + xs[:, t].T @ da, dWh + prev[:, t].T @ da, db + da.sum(axis=0)
+        dh_next = da @ Wh.T
+    return dxs, dh_next, dWx, dWh, db
+
+
+@check("hw4.rnn.rnn_backward.small_sequence", hint=HINT_BACKWARD)
+def rnn_backward_small_sequence(ctx: Context) -> None:
+    # T = 3 steps: the gradient of h_t reaches h_{t-1} (through Wh) and the weights collect one
+    # contribution per step; one step (T = 1) would hide both.
+    xs = np.array([[[1.0, -1.0], [0.5, 0.0], [-1.0, 2.0]], [[0.5, 2.0], [0.0, -1.0], [1.0, 1.0]]])  # N=2, T=3, D=2
     h0 = np.array([[0.5, 0.0], [-1.0, 1.0]])
     Wx = np.array([[0.5, -0.5], [0.25, 0.5]])
-    Wh = np.array([[0.1, 0.2], [-0.3, 0.4]])
+    Wh = np.array([[0.6, 0.2], [-0.3, 0.7]])
     b = np.array([0.1, -0.2])
-    dhs = np.array([[[1.0, 0.0]], [[-1.0, 2.0]]])
-    h = _rnn_step(xs[:, 0], h0, Wx, Wh, b)
-    case = ("one time step: xs = [[[1,-1]],[[.5,2]]], h0 = [[.5,0],[-1,1]], Wx = [[.5,-.5],[.25,.5]], "
-            "Wh = [[.1,.2],[-.3,.4]], b = [.1,-.2], dhs = [[[1,0]],[[-1,2]]]")
-    got = as_sequence(ctx.call(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
-    right = _one_step_grads(dhs[:, 0] * (1 - h ** 2), xs, h0, Wx, Wh)
-    no_tanh = _one_step_grads(dhs[:, 0], xs, h0, Wx, Wh)
-    for name, g, w, alt in zip(NAMES, got, right, no_tanh):
-        expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                     hint_on={"the gradient without the tanh derivative (1 - h^2)": alt})
-
-
-def _one_step_grads(da, xs, h0, Wx, Wh):
-    """(dxs, dh0, dWx, dWh, db) of one step given the gradient da at the pre-activation."""
-    return da[:, None] @ Wx.T[None], da @ Wh.T, xs[:, 0].T @ da, h0.T @ da, da.sum(axis=0)
+    dhs = np.array([[[1.0, 0.0], [0.0, 0.0], [0.5, -1.0]], [[-1.0, 2.0], [0.0, 1.0], [0.0, 0.0]]])
+    case = ("T = 3 steps: xs (2, 3, 2), h0 = [[.5,0],[-1,1]], Wx = [[.5,-.5],[.25,.5]], Wh = [[.6,.2],[-.3,.7]], "
+            "b = [.1,-.2], dhs (2, 3, 2) with zeros at some steps")
+    want = _bptt(dhs, xs, h0, Wx, Wh, b)
+    cut = _bptt(dhs, xs, h0, Wx, Wh, b, through_time=False)
+    alternatives = [{"the gradients without the path back through time (h_t -> h_{t-1})": c} for c in cut]
+    got = as_sequence(ctx.call_unchanged(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
+    for name, g, w, alt in zip(NAMES, got, want, alternatives):
+        expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alt)
+    got = as_sequence(ctx.call(*(a.astype(np.float32) for a in (dhs, xs, h0, Wx, Wh, b))), 5, "rnn_backward", case)
+    for name, g, w in zip(NAMES, got, want):
+        expect_array(g, w, f"rnn_backward {name} in float32", case, rtol=1e-4, atol=1e-4, dtype=np.float32)
 
 
 @check("hw4.rnn.rnn_backward.matches_torch", hint=HINT_BACKWARD)
@@ -283,8 +299,8 @@ def rnn_backward_matches_torch(ctx: Context) -> None:
                          dtype=np.float64)
 
 
-@check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + " This check compares your gradients with "
-       "central differences of YOUR OWN rnn_forward.")
+@check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + (
+    " This check differentiates your own rnn_forward numerically."))
 def rnn_backward_numeric_grad(ctx: Context) -> None:
     N, T, D, H = 2, 3, 2, 3
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
@@ -302,8 +318,7 @@ def rnn_backward_numeric_grad(ctx: Context) -> None:
                         tol=1e-5, floor=1e-3)
 
 
-@check("hw4.rnn.rnn_backward.float32", hint="float32 in, float32 out: allocate the gradient arrays with the "
-       "inputs' dtype (np.zeros_like(Wx) keeps it, np.zeros(Wx.shape) does not).")
+@check("hw4.rnn.rnn_backward.float32", hint=FLOAT32_HINT)
 def rnn_backward_float32(ctx: Context) -> None:
     N, T, D, H = 2, 4, 3, 3
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H, dtype=np.float32)
@@ -319,6 +334,32 @@ def rnn_backward_float32(ctx: Context) -> None:
 
 
 # --------------------------------------------------------------------------- lstm_step
+
+@check("hw4.rnn.lstm_step.small_example", hint=HINT_LSTM)
+def lstm_step_small_example(ctx: Context) -> None:
+    # Four different gate biases, so that reading the chunks in another order changes the answer.
+    x, h = np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([[0.5, -0.5], [0.0, 1.0]])
+    c = np.array([[1.0, -2.0], [0.5, 0.0]])
+    Wx = np.array([[0.5, -0.25, 0.1, 0.3, -0.5, 0.2, 0.4, 0.0], [0.0, 0.5, -0.3, 0.1, 0.25, -0.4, 0.0, 0.6]])
+    Wh = np.array([[0.2, 0.0, 0.5, -0.1, 0.3, 0.1, -0.2, 0.4], [-0.4, 0.3, 0.0, 0.2, 0.1, 0.5, 0.3, -0.1]])
+    b = np.array([1.0, 0.5, -1.5, -0.5, 0.25, -0.25, 2.0, 0.0])
+    case = "x (2, 2), h (2, 2), c = [[1,-2],[.5,0]], H = 2, Wx (2, 8), Wh (2, 8), b (8,): chunks i, f, g, o"
+    want = _lstm(x, h, c, Wx, Wh, b)
+    others = {order: _lstm(x, h, c, Wx, Wh, b, order) for order in ("ifog", "figo", "fiog", "igfo")}
+    sigma_o = _sigmoid((x @ Wx + h @ Wh + b)[:, 6:])
+    for dtype in (np.float64, np.float32):
+        args = [a.astype(dtype) for a in (x, h, c, Wx, Wh, b)]
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        got = as_sequence(call(*args), 2, "lstm_step", case)
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        for k, name in enumerate(("h_next", "c_next")):
+            alternatives = {f"the gates read in the order {', '.join(o)} (the contract's is i, f, g, o)": v[k]
+                            for o, v in others.items()}
+            if k == 0:
+                alternatives["o * tanh(c), the old cell state"] = sigma_o * np.tanh(c)
+            expect_array(got[k], want[k], f"lstm_step {name} ({np.dtype(dtype).name})", case, rtol=rtol, atol=atol,
+                         dtype=dtype, hint_on=alternatives)
+
 
 @check("hw4.rnn.lstm_step.matches_torch", hint=HINT_LSTM)
 def lstm_step_matches_torch(ctx: Context) -> None:
@@ -345,9 +386,8 @@ def lstm_step_matches_torch(ctx: Context) -> None:
 
 
 @check("hw4.rnn.lstm_step.forget_gate_keeps_cell", hint=(
-    "Lecture part 4 (遗忘门, 单元状态): with the forget gate f fully open and the input gate i shut, "
-    "c_next = f*c + i*g must equal c: the cell state carries long-term memory unchanged. Check which "
-    "chunk of the pre-activations is i and which is f (order i, f, g, o)."))
+    "Lecture part 4 (遗忘门, 单元状态): with the forget gate fully open and the input gate shut, c_next = f*c + i*g "
+    "equals c, the cell state carrying long-term memory unchanged; the chunks come in the order i, f, g, o."))
 def lstm_step_forget_gate_keeps_cell(ctx: Context) -> None:
     N, D, H = 3, 2, 4
     x, h, Wx, Wh = _gate_params(ctx.rng, N, D, H, 4)
@@ -361,7 +401,7 @@ def lstm_step_forget_gate_keeps_cell(ctx: Context) -> None:
                  rtol=0, atol=1e-6, hint_on={"the candidate g (f and i swapped)": _lstm(x, h, c, Wx, Wh, b, "figo")[1]})
 
 
-@check("hw4.rnn.lstm_step.float32", hint="float32 in, float32 out for both h_next and c_next.")
+@check("hw4.rnn.lstm_step.float32", hint=FLOAT32_HINT)
 def lstm_step_float32(ctx: Context) -> None:
     x, h, Wx, Wh = _gate_params(ctx.rng, 3, 2, 3, 4, dtype=np.float32)
     c, b = (ctx.rng.normal(size=s).astype(np.float32) for s in ((3, 3), 12))
@@ -384,12 +424,15 @@ def gru_step_small_example(ctx: Context) -> None:
     bx = np.array([0.1, 0.0, -0.1, 0.2, 0.0, 0.3])
     bh = np.array([0.0, 0.2, 0.1, 0.0, 0.5, -0.5])
     case = "x = [[1,-1]], h = [[.5,-.5]], H = 2, Wx (2,6), Wh (2,6), bx, bh (6,) with a nonzero bh_n"
-    got = ctx.call(x, h, Wx, Wh, bx, bh)
-    expect_array(got, _gru(x, h, Wx, Wh, bx, bh), "gru_step on a small example", case, rtol=RTOL64, atol=ATOL64,
-                 dtype=np.float64, hint_on={
-                     "r applied to h before the product ((r*h) Wh_n + bh_n; PyTorch and the contract use "
-                     "r * (h Wh_n + bh_n))": _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True),
-                     "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)})
+    alternatives = {"r applied to h before the product ((r*h) Wh_n + bh_n; PyTorch and the contract use "
+                    "r * (h Wh_n + bh_n))": _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True),
+                    "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)}
+    want = _gru(x, h, Wx, Wh, bx, bh)
+    expect_array(ctx.call_unchanged(x, h, Wx, Wh, bx, bh), want, "gru_step on a small example", case, rtol=RTOL64,
+                 atol=ATOL64, dtype=np.float64, hint_on=alternatives)
+    expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, bx, bh))), want,
+                 "gru_step on a small example in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=alternatives)
 
 
 def _swapped_z(x, h, Wx, Wh, bx, bh):
@@ -419,7 +462,7 @@ def gru_step_matches_torch(ctx: Context) -> None:
                               _gru(x, h, Wx, Wh, bx, bh, reset_before_product=True)})
 
 
-@check("hw4.rnn.gru_step.float32", hint="float32 in, float32 out.")
+@check("hw4.rnn.gru_step.float32", hint=FLOAT32_HINT)
 def gru_step_float32(ctx: Context) -> None:
     x, h, Wx, Wh = _gate_params(ctx.rng, 2, 3, 4, 3, dtype=np.float32)
     bx, bh = (ctx.rng.normal(size=12).astype(np.float32) for _ in range(2))
@@ -437,12 +480,15 @@ def sequence_to_class_both_poolings(ctx: Context) -> None:
     b = np.array([0.0, 0.5, -0.5])
     case = "hs = [[[1,0],[0,1],[1,1]],[[-1,2],[.5,.5],[0,-1]]], W = [[1,-1,.5],[2,0,-.5]], b = [0,.5,-.5]"
     last, mean, first = hs[:, -1] @ W + b, hs.mean(axis=1) @ W + b, hs[:, 0] @ W + b
+    alternatives = {"the 'last' read-out": last, "the 'mean' read-out": mean, "the first time step": first,
+                    "the sum over time (not the mean)": hs.sum(axis=1) @ W + b}
     for pooling, want in (("last", last), ("mean", mean)):
-        got = ctx.call(hs, W, b, pooling=pooling)
+        got = ctx.call_unchanged(hs, W, b, pooling=pooling)
         expect_array(got, want, f"sequence_to_class(pooling={pooling!r})", case, rtol=RTOL64, atol=ATOL64,
-                     dtype=np.float64, hint_on={"the 'last' read-out": last, "the 'mean' read-out": mean,
-                                                "the first time step": first,
-                                                "the sum over time (not the mean)": hs.sum(axis=1) @ W + b})
+                     dtype=np.float64, hint_on=alternatives)
+        got = ctx.call(*(a.astype(np.float32) for a in (hs, W, b)), pooling=pooling)
+        expect_array(got, want, f"sequence_to_class(pooling={pooling!r}) in float32", case, rtol=RTOL32,
+                     atol=ATOL32, dtype=np.float32, hint_on=alternatives)
     got = ctx.call(hs, W, b)
     expect_array(got, last, "sequence_to_class with the default pooling ('last')", case, rtol=RTOL64,
                  atol=ATOL64, hint_on={"the 'mean' read-out": mean})

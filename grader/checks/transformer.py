@@ -27,12 +27,12 @@ BUILTIN = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"
 # below ~2e-6 (measured over many seeds), so 1e-4 leaves a wide margin and still catches any real error.
 RTOL32, ATOL32 = 1e-4, 1e-4
 
-HINT_LAYER = ("Lecture part 5 (Transformer层: 多头注意力 + 前馈网络, 残差连接): post-norm, x = norm1(x + attn(x)), "
-              "then x = norm2(x + linear2(relu(linear1(x)))); per head softmax(Q K^T / sqrt(d_head)) V, heads "
-              "are contiguous chunks of d_model, concatenated and passed through out_proj.")
-HINT_MASK = ("The mask is True where a query may attend; masked scores must get weight exactly 0 (e.g. fill "
-             "them with -inf before the softmax). A (T, T) causal mask and an (N, 1, T) padding mask both "
-             "broadcast to (N, T, T), the same for every head.")
+HINT_LAYER = ("Lecture part 5 (Transformer层: 多头注意力 + 前馈网络, 残差连接): post-norm, x = norm1(x + attn(x)) and then x = "
+              "norm2(x + linear2(relu(linear1(x)))), with softmax(Q K^T / sqrt(d_head)) V per head and the heads "
+              "as contiguous chunks of d_model.")
+HINT_MASK = ("Lecture part 5 (掩码): the mask is True where a query may attend and masked scores get weight exactly "
+             "0; a (T, T) causal and an (N, 1, T) padding mask both broadcast to (N, T, T), the same for every "
+             "head.")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -161,8 +161,13 @@ def _raise_if_builtin(reply: dict, what: str) -> None:
 
 def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
          what: str, case: str) -> np.ndarray:
-    """The student's forward output, after the structural and fairness conditions."""
-    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x}
+    """The student's forward output (eval mode), after the structural and fairness conditions."""
+    return _reply(ctx, config, state, x, mask, what, case)["out"]
+
+
+def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
+           what: str, case: str, train_passes: int = 0) -> dict:
+    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x, "train_passes": train_passes}
     if mask is not None:
         payload["mask"] = mask
     reply = ctx.drive(DRIVER, payload)
@@ -178,8 +183,8 @@ def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray,
     expect_true(reply.get("out") is not None, what, case,
                 f"forward should return a torch.Tensor, got {reply.get('out_type')}")
     expect_true(not reply.get("x_changed"), what, case,
-                "forward modified its input x in place; inputs are never modified (use x = x + ..., not x += ...)")
-    return reply["out"]
+                "forward modified its input x in place; the course's convention is that inputs are never modified")
+    return reply
 
 
 def _case(ctx: Context, config, x, mask_note: str = "") -> str:
@@ -198,9 +203,9 @@ def _compare(ctx: Context, config, state, x, mask, want, what, mask_note="") -> 
 # --------------------------------------------------------------------------- checks
 
 @check("hw5.transformer.EncoderLayer.submodules", hint=(
-    "The contract names the submodules: q_proj, k_proj, v_proj, out_proj (nn.Linear(d_model, d_model)), "
-    "linear1 (nn.Linear(d_model, dim_feedforward)), linear2 (nn.Linear(dim_feedforward, d_model)), all with "
-    "bias, and norm1, norm2 (nn.LayerNorm(d_model, eps=1e-5)). Create them in __init__."))
+    "The contract names the submodules: q_proj, k_proj, v_proj, out_proj and linear1, linear2 (nn.Linear with "
+    "bias, of the contract's sizes) and norm1, norm2 (nn.LayerNorm(d_model) with eps 1e-5), created with the "
+    "layer."))
 def encoder_submodules(ctx: Context) -> None:
     for config in ((8, 2, 16), (12, 3, 20)):
         d, nhead, ff = config
@@ -228,8 +233,8 @@ def encoder_submodules(ctx: Context) -> None:
 
 
 @check("hw5.transformer.EncoderLayer.no_builtin_attention", hint=(
-    "Write the attention yourself from q_proj, k_proj, v_proj, out_proj: nn.MultiheadAttention and "
-    "nn.TransformerEncoderLayer (or F.multi_head_attention_forward) may not be used anywhere in the layer."))
+    "The contract: the attention is built from q_proj, k_proj, v_proj and out_proj, so nn.MultiheadAttention and "
+    "nn.TransformerEncoderLayer (or torch's functional multi-head attention) may not do the work."))
 def encoder_no_builtin_attention(ctx: Context) -> None:
     rng = np.random.default_rng(3)
     config = (8, 2, 16)
@@ -245,6 +250,24 @@ def encoder_matches_torch_small(ctx: Context) -> None:
     state, x = _weights(rng, 8, 16), _x(rng, 8, 2, 4)
     want = _torch_layer(state, x, 2, 16)
     _compare(ctx, config, state, x, None, want, "EncoderLayer(8, 2, 16) against nn.TransformerEncoderLayer")
+
+
+@check("hw5.transformer.EncoderLayer.train_and_eval_agree", hint=(
+    "The contract's layer has no dropout: after model.train() it computes exactly what it computes after "
+    "model.eval(). Lecture part 5's layer is attention, feed-forward, residuals and LayerNorm, nothing random."))
+def encoder_train_and_eval_agree(ctx: Context) -> None:
+    rng = np.random.default_rng(2025)  # a fixed case: the same for every student and every run
+    config = (8, 2, 16)
+    state, x = _weights(rng, 8, 16), _x(rng, 8, 3, 5)
+    want = _torch_layer(state, x, 2, 16)
+    case = _case(ctx, config, x) + "; forward after model.eval(), then twice after model.train()"
+    reply = _reply(ctx, config, state, x, None, "EncoderLayer(8, 2, 16)", case, train_passes=2)
+    expect_array(reply["out"], want, "EncoderLayer(8, 2, 16) after model.eval() against nn.TransformerEncoderLayer",
+                 case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_alternatives(state, x, 2, None))
+    for i, out in enumerate(reply.get("train_out") or [None, None]):
+        expect_true(out is not None, "EncoderLayer after model.train()", case, "forward should return a torch.Tensor")
+        expect_array(out, want, f"EncoderLayer(8, 2, 16) after model.train(), pass {i + 1} of 2 (no dropout: the "
+                     "same output as in eval mode)", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw5.transformer.EncoderLayer.matches_torch", hint=HINT_LAYER)
@@ -289,9 +312,8 @@ def encoder_padding_mask(ctx: Context) -> None:
 
 
 @check("hw5.transformer.EncoderLayer.fully_masked_rows", hint=(
-    "A general (N, T, T) mask applies to every head. A query whose keys are all masked gets all-zero "
-    "attention weights (not NaN from a softmax over only -inf): its attention output is out_proj's bias, "
-    "followed as usual by the residual and norm1."))
+    "The contract: a query whose keys are all masked gets all-zero attention weights, not NaN, so its attention "
+    "output is out_proj's bias, followed as usual by the residual and norm1."))
 def encoder_fully_masked_rows(ctx: Context) -> None:
     for _ in range(2):
         config = _config(ctx.rng)

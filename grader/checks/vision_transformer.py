@@ -9,7 +9,9 @@ import numpy as np
 
 from ..compare import as_bool_array, expect_array, expect_true, shapes
 from ..context import Context
+from ..errors import StudentCodeStopped
 from ..registry import check
+from .common import FLOAT32_HINT
 
 # Pure rearrangements copy numbers without arithmetic: they must be exact.
 EXACT = dict(rtol=0.0, atol=0.0)
@@ -18,22 +20,22 @@ RTOL64, ATOL64 = 1e-10, 1e-10
 # float32 results of sums over C*p*p <= 48 products of O(1) numbers: ~1e-6, so 1e-5 leaves room.
 RTOL32, ATOL32 = 1e-5, 1e-5
 
-HINT_PATCHIFY = ("Lecture part 5, 图像分块 (Image Patch Embedding): patches go left to right, then top to "
-                 "bottom, and each patch is flattened channel by channel, (C, p, p), as a Conv2d with "
-                 "kernel = stride = p sees it. reshape to (N, C, H/p, p, W/p, p), then move the axes.")
-HINT_EMBED = ("Lecture part 5: the patch embedding is one shared linear layer applied to every flattened "
-              "patch, patchify(images) @ W + b, which is exactly a Conv2d with kernel = stride = p.")
+HINT_PATCHIFY = ("Lecture part 5 (图像分块, Image Patch Embedding): patches go left to right, then top to bottom, and "
+                 "each patch is flattened channel by channel, (C, p, p), as a Conv2d with kernel = stride = p "
+                 "sees it.")
+HINT_EMBED = ("Lecture part 5 (图像分块): the patch embedding is one linear layer shared by every flattened patch, "
+              "patchify(images) W + b, the same as a Conv2d with kernel = stride = p.")
 HINT_CLS = ("Lecture part 5 (ViT): the [CLS] token goes in front of the patch tokens (position 0), and the "
             "position embedding is added to every token, the class token included (pos_embed row 0).")
-HINT_PARTITION = ("Lecture part 5, Swin 窗口自注意力: cut each image's map into ws x ws windows; list the "
-                  "windows of image 0 first, row by row (left to right, then down), then image 1.")
-HINT_REVERSE = ("window_reverse must undo window_partition exactly: the same window order (image by image, "
-                "row-major), and N recovered from the number of windows.")
-HINT_SHIFT = ("Lecture part 5, 移位窗口: the map is rolled up and left by shift (toward smaller indices) "
-              "along H and along W, like np.roll(x, (-shift, -shift), axis=(1, 2)).")
-HINT_MASK = ("Swin's shifted-window mask: label the H x W map by the slices [0, H-ws), [H-ws, H-shift), "
-             "[H-shift, H) of the rows and likewise of the columns (up to 9 regions), cut the label map "
-             "into windows like window_partition, and let two tokens attend iff their labels are equal.")
+HINT_PARTITION = ("Lecture part 5 (Swin, 窗口自注意力): each image's map is cut into ws x ws windows, listed image by "
+                  "image and, within an image, row by row from left to right.")
+HINT_REVERSE = ("Lecture part 5 (Swin, 窗口自注意力): window_reverse undoes window_partition exactly, with the same "
+                "window order and N recovered from the number of windows.")
+HINT_SHIFT = ("Lecture part 5 (移位窗口): the map is rolled cyclically by shift toward smaller indices along H and "
+              "along W, what leaves at the top and left coming back at the bottom and right.")
+HINT_MASK = ("Lecture part 5 (移位窗口): the shifted map splits into up to nine regions by the slices [0, H-ws), "
+             "[H-ws, H-shift), [H-shift, H) of the rows and likewise of the columns, and two tokens of a window "
+             "may attend to each other iff they come from the same region.")
 
 
 # --------------------------------------------------------------------------- oracles (from the definitions)
@@ -103,11 +105,13 @@ def patchify_lecture_example(ctx: Context) -> None:
                       [8, 9, 12, 13, 24, 25, 28, 29],      # bottom-left
                       [10, 11, 14, 15, 26, 27, 30, 31]]],  # bottom-right
                     dtype=np.float64)
-    got = ctx.call(images, 2)
-    expect_array(got, want, "patchify(np.arange(32.).reshape(1, 2, 4, 4), 2)",
-                 "a 4x4 image with 2 channels cut into four 2x2 patches", **EXACT,
-                 hint_on={"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
-                          _patches(images, 2, channel_last=True)})
+    alternatives = {"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
+                    _patches(images, 2, channel_last=True)}
+    for dtype in (np.float64, np.float32):
+        got = ctx.call_unchanged(images.astype(dtype), 2)
+        expect_array(got, want, f"patchify(np.arange(32.).reshape(1, 2, 4, 4), 2), {np.dtype(dtype).name}",
+                     "a 4x4 image with 2 channels cut into four 2x2 patches", **EXACT, dtype=dtype,
+                     hint_on=alternatives)
 
 
 @check("hw5.vision_transformer.patchify.matches_unfold", hint=HINT_PATCHIFY)
@@ -149,27 +153,69 @@ def _embed_inputs(ctx: Context, dtype=np.float64, general: bool = True):
     return images, p, W, b
 
 
+def _expect_tokens(ctx: Context, got, images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray, what: str,
+                   case: str, rtol: float, atol: float, dtype) -> None:
+    """patch_embed's tokens against the Conv2d view, or against the student's own patchify.
+
+    The contract defines patch_embed as patchify(images) @ W + b: a patchify bug is charged by
+    patchify's checks, so a patch_embed built on that patchify is judged with it (charged once).
+    """
+    want = _conv_tokens(images, p, W, b)
+    if not _matches(got, want, rtol, atol):
+        own = _own_patchify(ctx, images, p)
+        if own is not None and not _matches(own, _patches(images, p), 0.0, 0.0):
+            with_own = own.astype(np.float64) @ W.astype(np.float64) + b
+            if _matches(got, with_own, rtol, atol):
+                want = with_own
+    expect_array(got, want, what, case, rtol=rtol, atol=atol, dtype=dtype,
+                 hint_on={"the tokens without the bias b": want - b,
+                          "patches flattened channel-last, (p, p, C)":
+                              _patches(images, p, True).astype(np.float64) @ W + b})
+
+
+def _matches(got, want: np.ndarray, rtol: float, atol: float) -> bool:
+    return (isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind == "f"
+            and bool(np.all(np.abs(got.astype(np.float64) - want) <= atol + rtol * np.abs(want))))
+
+
+def _own_patchify(ctx: Context, images: np.ndarray, p: int) -> np.ndarray | None:
+    try:
+        own = ctx.call_named("patchify", images, p)
+    except StudentCodeStopped:  # not attempted or broken: patch_embed is judged on its own
+        return None
+    return own if isinstance(own, np.ndarray) else None
+
+
+@check("hw5.vision_transformer.patch_embed.small_example", hint=HINT_EMBED)
+def patch_embed_small_example(ctx: Context) -> None:
+    images = np.arange(32, dtype=np.float64).reshape(1, 2, 4, 4) / 8  # the patchify example, scaled
+    W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 0.0], [0.0, -0.5, 1.0], [1.0, 1.0, 0.0],
+                  [0.0, 0.0, 0.5], [-1.0, 0.5, 0.0], [0.25, 0.0, 1.0], [0.0, 2.0, -0.5]])
+    b = np.array([0.5, -1.0, 0.25])
+    case = "images = np.arange(32.).reshape(1, 2, 4, 4) / 8, patch_size = 2, W (8, 3), b = [0.5, -1, 0.25]"
+    for dtype in (np.float64, np.float32):
+        args = [a.astype(dtype) for a in (images, W, b)]
+        call = ctx.call_unchanged if dtype == np.float64 else ctx.call
+        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        _expect_tokens(ctx, call(args[0], 2, args[1], args[2]), *args[:1], 2, *args[1:],
+                       f"patch_embed ({np.dtype(dtype).name})", case, rtol, atol, dtype)
+
+
 @check("hw5.vision_transformer.patch_embed.matches_conv2d", hint=HINT_EMBED)
 def patch_embed_matches_conv2d(ctx: Context) -> None:
     for i in range(3):
         images, p, W, b = _embed_inputs(ctx, general=i == 0)
-        want = _conv_tokens(images, p, W, b)
         got = ctx.call_unchanged(images, p, W, b)
-        expect_array(got, want, "patch_embed against a Conv2d(C, D, p, stride=p) with the same weights",
-                     f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
-                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                     hint_on={"the tokens without the bias b": want - b,
-                              "patches flattened channel-last, (p, p, C)": _patches(images, p, True) @ W + b})
+        _expect_tokens(ctx, got, images, p, W, b, "patch_embed against a Conv2d(C, D, p, stride=p) with the same "
+                       "weights", f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
+                       RTOL64, ATOL64, np.float64)
 
 
-@check("hw5.vision_transformer.patch_embed.float32", hint="float32 in, float32 out: build no float64 arrays "
-       "from the inputs.")
+@check("hw5.vision_transformer.patch_embed.float32", hint=FLOAT32_HINT)
 def patch_embed_float32(ctx: Context) -> None:
     images, p, W, b = _embed_inputs(ctx, np.float32)
-    got = ctx.call(images, p, W, b)
-    expect_array(got, _conv_tokens(images, p, W, b), "patch_embed with float32 inputs",
-                 f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
-                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+    _expect_tokens(ctx, ctx.call(images, p, W, b), images, p, W, b, "patch_embed with float32 inputs",
+                   f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}", RTOL32, ATOL32, np.float32)
 
 
 # --------------------------------------------------------------------------- add_cls_and_position
@@ -202,10 +248,11 @@ def add_cls_class_token_first(ctx: Context) -> None:
     cls = np.array([10.0, 20.0])
     pos = np.array([[0.5, 0.5], [0.25, 0.25], [0.125, 0.125]])
     want = np.array([[[10.5, 20.5], [1.25, 2.25], [3.125, 4.125]]])
-    got = ctx.call(tokens, cls, pos)
-    expect_array(got, want, "add_cls_and_position", "tokens [[[1,2],[3,4]]], cls_token [10,20], "
-                 "pos_embed [[.5,.5],[.25,.25],[.125,.125]]", rtol=0, atol=1e-12,
-                 hint_on=_cls_alternatives(tokens, cls, pos))
+    case = "tokens [[[1,2],[3,4]]], cls_token [10,20], pos_embed [[.5,.5],[.25,.25],[.125,.125]]"
+    for dtype in (np.float64, np.float32):  # every value is exact in both dtypes
+        got = ctx.call_unchanged(*(a.astype(dtype) for a in (tokens, cls, pos)))
+        expect_array(got, want, f"add_cls_and_position ({np.dtype(dtype).name})", case, rtol=0, atol=1e-12,
+                     dtype=dtype, hint_on=_cls_alternatives(tokens, cls, pos))
 
 
 @check("hw5.vision_transformer.add_cls_and_position.random", hint=HINT_CLS)
@@ -218,7 +265,7 @@ def add_cls_random(ctx: Context) -> None:
                      rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=_cls_alternatives(tokens, cls, pos))
 
 
-@check("hw5.vision_transformer.add_cls_and_position.float32", hint="float32 in, float32 out.")
+@check("hw5.vision_transformer.add_cls_and_position.float32", hint=FLOAT32_HINT)
 def add_cls_float32(ctx: Context) -> None:
     tokens, cls, pos = _cls_inputs(ctx, np.float32)
     got = ctx.call(tokens, cls, pos)
@@ -244,9 +291,9 @@ def window_partition_layout(ctx: Context) -> None:
     x = np.arange(16, dtype=np.float64).reshape(2, 2, 4, 1)
     want = np.array([[[0, 1], [4, 5]], [[2, 3], [6, 7]],
                      [[8, 9], [12, 13]], [[10, 11], [14, 15]]], dtype=np.float64)[..., None]
-    got = ctx.call(x, 2)
-    expect_array(got, want, "window_partition(np.arange(16.).reshape(2, 2, 4, 1), 2)",
-                 "two 2x4 maps, two windows each", **EXACT)
+    got = ctx.call_unchanged(x.astype(np.float32), 2)
+    expect_array(got, want, "window_partition(np.arange(16.).reshape(2, 2, 4, 1), 2), float32",
+                 "two 2x4 maps, two windows each", **EXACT, dtype=np.float32)
 
 
 @check("hw5.vision_transformer.window_partition.random", hint=HINT_PARTITION)
@@ -265,10 +312,11 @@ def window_reverse_round_trip(ctx: Context) -> None:
     got = ctx.call(_windows(x, 2), 2, 2, 4)
     expect_array(got, x, "window_reverse(window_partition(x, 2), 2, 2, 4)",
                  "x = np.arange(48.).reshape(2, 2, 4, 3); the windows are made by the judge", **EXACT)
-    x = np.arange(36, dtype=np.float64).reshape(1, 6, 6, 1)
-    got = ctx.call(_windows(x, 3), 3, 6, 6)
-    expect_array(got, x, "window_reverse(window_partition(x, 3), 3, 6, 6)",
-                 "x = np.arange(36.).reshape(1, 6, 6, 1); the windows are made by the judge", **EXACT)
+    x = np.arange(36, dtype=np.float32).reshape(1, 6, 6, 1)
+    got = ctx.call_unchanged(_windows(x, 3), 3, 6, 6)
+    expect_array(got, x, "window_reverse(window_partition(x, 3), 3, 6, 6), float32",
+                 "x = np.arange(36.).reshape(1, 6, 6, 1) float32; the windows are made by the judge", **EXACT,
+                 dtype=np.float32)
 
 
 @check("hw5.vision_transformer.window_reverse.random", hint=HINT_REVERSE)
@@ -288,10 +336,11 @@ def cyclic_shift_small_example(ctx: Context) -> None:
     x = np.arange(9, dtype=np.float64).reshape(1, 3, 3, 1)
     want = np.array([[4, 5, 3], [7, 8, 6], [1, 2, 0]], dtype=np.float64).reshape(1, 3, 3, 1)
     wrong_way = np.array([[8, 6, 7], [2, 0, 1], [5, 3, 4]], dtype=np.float64).reshape(1, 3, 3, 1)
-    got = ctx.call(x, 1)
-    expect_array(got, want, "cyclic_shift(np.arange(9.).reshape(1, 3, 3, 1), 1)",
-                 "map [[0,1,2],[3,4,5],[6,7,8]]", **EXACT,
-                 hint_on={"the map rolled by +shift (down and right)": wrong_way})
+    for dtype in (np.float64, np.float32):
+        got = ctx.call_unchanged(x.astype(dtype), 1)
+        expect_array(got, want, f"cyclic_shift(np.arange(9.).reshape(1, 3, 3, 1), 1), {np.dtype(dtype).name}",
+                     "map [[0,1,2],[3,4,5],[6,7,8]]", **EXACT, dtype=dtype,
+                     hint_on={"the map rolled by +shift (down and right)": wrong_way})
 
 
 @check("hw5.vision_transformer.cyclic_shift.matches_torch_roll", hint=HINT_SHIFT)
@@ -326,8 +375,8 @@ def _expect_mask(got, want: np.ndarray, H: int, W: int, ws: int, shift: int, cas
 
 
 @check("hw5.vision_transformer.shifted_window_mask.no_shift_all_true", hint=(
-    "With shift = 0 nothing wraps around: every window holds one region, so every entry is True. "
-    "The shape is (nW, ws*ws, ws*ws) with nW = (H/ws) * (W/ws)."))
+    "Lecture part 5 (移位窗口): with shift = 0 nothing wraps around, so every window holds one region and every entry "
+    "is True, in shape (nW, ws*ws, ws*ws)."))
 def mask_no_shift_all_true(ctx: Context) -> None:
     for H, W, ws in ((4, 4, 2), (6, 3, 3), (2, 8, 2)):
         want = np.ones(((H // ws) * (W // ws), ws * ws, ws * ws), dtype=bool)

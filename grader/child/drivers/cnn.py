@@ -27,8 +27,9 @@ def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int) -> Iterator[np
 
 
 def alexnet(module: Any, payload: dict) -> dict:
-    """payload: kwargs for build_alexnet, input (N,3,H,W) or None, weights_seed or None,
-    train_passes (forward passes in training mode, for Dropout), seed for torch.manual_seed."""
+    """payload: kwargs for build_alexnet, input (N,3,H,W) or None, inputs (more batches of other
+    sizes, run in eval mode after input), weights_seed or None, train_passes (forward passes in
+    training mode, for Dropout), seed for torch.manual_seed."""
     import torch
 
     torch.manual_seed(int(payload.get("seed", 0)))
@@ -55,6 +56,13 @@ def alexnet(module: Any, payload: dict) -> dict:
     x = torch.from_numpy(np.ascontiguousarray(payload["input"], dtype=np.float32))
     model.eval()
     result["output"] = _forward(model, x)
+    # Other input sizes on the same model: an exception there is an answer, reported as data.
+    result["outputs"] = []
+    for other in payload.get("inputs") or []:
+        try:
+            result["outputs"].append(_forward(model, torch.from_numpy(np.ascontiguousarray(other, dtype=np.float32))))
+        except Exception as exc:  # e.g. a Linear(9216, ...) fed another size without the adaptive pool
+            result["outputs"].append({"raised": f"{type(exc).__name__}: {exc}"[:500]})
     passes = int(payload.get("train_passes") or 0)
     if passes:
         model.train()

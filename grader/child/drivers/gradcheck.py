@@ -9,7 +9,8 @@ and a gradient for ``gradient_check`` as {"kind": "grad", "of": <f spec>, "scale
 s * (the exact gradient) + o, so a deliberately wrong gradient is s != 1 or o != 0.
 Functions evaluate in float64 and return a Python float. Only the student's answer and what the
 driver saw come back: how often f and grad_f were called, the shapes and dtypes f received, the
-points a scalar f was evaluated at, and whether x was left unchanged. The judge judges.
+points a scalar f was evaluated at, and whether x was left unchanged; for ``gradient_check``, on
+request, also the student's own ``numerical_gradient`` at the same point. The judge judges.
 """
 from __future__ import annotations
 
@@ -91,9 +92,10 @@ def run(module: Any, payload: dict) -> dict:
         args.append(grad_f)
     x = payload["x"]
     before = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
-    value = getattr(module, name)(*args, x, **(payload.get("kwargs") or {}))
+    kwargs = payload.get("kwargs") or {}
+    value = getattr(module, name)(*args, x, **kwargs)
     unchanged = bool(np.array_equal(before, x)) if isinstance(x, np.ndarray) else True
-    return {
+    answer = {
         "value": value,
         "calls": f.calls,
         "shapes": [list(s) for s in f.shapes],
@@ -102,3 +104,13 @@ def run(module: Any, payload: dict) -> dict:
         "grad_calls": grad_f.calls if grad_f is not None else 0,
         "x_unchanged": unchanged,
     }
+    if name == "gradient_check" and payload.get("own_numerical"):
+        # The student's own numerical_gradient at the same point and step, so that the judge can
+        # tell a gradient_check bug from a numerical_gradient bug (charged in its own checks).
+        step = {"h": kwargs["h"]} if "h" in kwargs else {}
+        try:
+            answer["own_numerical"] = module.numerical_gradient(_Recorded(_value(payload["f"])),
+                                                                np.array(before, copy=True), **step)
+        except Exception:  # missing or broken: the judge then uses its own numbers only
+            answer["own_numerical"] = None
+    return answer

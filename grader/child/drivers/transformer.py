@@ -1,9 +1,10 @@
 """Child-side driver for transformer.EncoderLayer: build it, describe it, load weights, run forward.
 
 The judge sends the constructor arguments, and optionally a state dict (name -> array), the
-input ``x`` and a boolean ``mask``. Only plain data comes back: the submodules' names, types and
-parameter shapes, the torch classes the layer contains or calls, any weight-name mismatch, and
-the output as a numpy array. The judge decides what is right.
+input ``x``, a boolean ``mask`` and a number of forward passes to repeat in training mode. Only
+plain data comes back: the submodules' names, types and parameter shapes, the torch classes the
+layer contains or calls, any weight-name mismatch, and the outputs as numpy arrays. The judge
+decides what is right.
 """
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def encoder_layer(module: Any, payload: dict) -> dict:
     result["x_changed"] = not torch.equal(x, x_before)
     result["out_type"] = type(out).__module__ + "." + type(out).__qualname__
     result["out"] = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else None
+    # The same forward after model.train() (payload train_passes): dropout would show here.
+    passes = int(payload.get("train_passes") or 0)
+    if passes:
+        model.train()
+        with torch.no_grad():
+            outs = [model(x.clone()) if mask is None else model(x.clone(), torch.from_numpy(
+                np.asarray(mask, dtype=bool))) for _ in range(passes)]
+        result["train_out"] = [o.detach().cpu().numpy() if isinstance(o, torch.Tensor) else None for o in outs]
     return result
 
 
