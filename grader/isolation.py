@@ -81,12 +81,16 @@ class Mode:
 
 # --------------------------------------------------------------------------- detection
 def detect(unsandboxed: bool = False) -> Mode:
-    """The strongest mode this machine allows (cached per process and environment)."""
-    return _detect(unsandboxed, bool(os.environ.get("DLGRADE_NO_NAMESPACES")), os.geteuid() == 0)
+    """The strongest mode this machine allows (cached per process and environment).
+
+    ``DLGRADE_NO_NAMESPACES=1`` and ``DLGRADE_NO_LANDLOCK=1`` leave those layers out, to see (and
+    test) what grading does on a machine without them."""
+    return _detect(unsandboxed, bool(os.environ.get("DLGRADE_NO_NAMESPACES")), os.geteuid() == 0,
+                   bool(os.environ.get("DLGRADE_NO_LANDLOCK")))
 
 
 @functools.lru_cache(maxsize=None)
-def _detect(unsandboxed: bool, no_namespaces: bool, root: bool) -> Mode:
+def _detect(unsandboxed: bool, no_namespaces: bool, root: bool, no_landlock: bool = False) -> Mode:
     if unsandboxed:
         return Mode("unsandboxed", root, why=("--unsandboxed was given",))
     if sys.platform != "linux":
@@ -94,7 +98,7 @@ def _detect(unsandboxed: bool, no_namespaces: bool, root: bool) -> Mode:
                                  "machine, or pass --unsandboxed to run submissions with your own rights")
     from .child import confine
 
-    abi = confine.landlock_abi()
+    abi = 0 if no_landlock else confine.landlock_abi()
     why: list[str] = []
     if no_namespaces:
         why.append("namespaces: switched off (DLGRADE_NO_NAMESPACES)")
@@ -112,12 +116,13 @@ def _detect(unsandboxed: bool, no_namespaces: bool, root: bool) -> Mode:
             why.append(f"dropped uid: the Python installation is not readable by other users ({unreadable})")
             raise SandboxUnavailable(_refusal(why, root))
         if not abi:
-            why.append("landlock: not in this kernel (file permissions protect the course instead: checked)")
+            why.append("landlock: not in this kernel" + (" (switched off)" if no_landlock else "")
+                       + "; file permissions protect the course instead (checked in every child)")
         return _with_promises(Mode("dropped-uid", root, abi, why=tuple(why)))
     if abi >= LANDLOCK_MIN_ABI_USER:
         return _with_promises(Mode("landlock", root, abi, why=tuple(why)))
     why.append(f"landlock: ABI {abi} (needs {LANDLOCK_MIN_ABI_USER}, Linux 6.12 or newer)" if abi
-               else "landlock: not in this kernel")
+               else "landlock: not in this kernel" + (" (switched off: DLGRADE_NO_LANDLOCK)" if no_landlock else ""))
     raise SandboxUnavailable(_refusal(why, root))
 
 
@@ -265,9 +270,9 @@ def covered(hidden: list[Path]) -> list[Path]:
     return sorted(set(out))
 
 
-def template_config(mode: Mode, uid: int | None) -> dict[str, Any]:
+def template_config(mode: Mode) -> dict[str, Any]:
     """What the template itself needs to know: whom it dies with, how it sweeps leftovers."""
-    config: dict[str, Any] = {"parent": None if mode.namespaces else os.getpid(), "uid": uid}
+    config: dict[str, Any] = {"parent": None if mode.namespaces else os.getpid()}
     if mode.name == "dropped-uid":
         config["sweep"] = "uid"
     elif mode.name in ("landlock", "unsandboxed"):
@@ -292,7 +297,7 @@ def fork_plan(mode: Mode, *, token: str, submission: Path, run_dir: Path, limits
                         "scratch": list(SCRATCH), "hide": [VIEW["cgroup"]]}
         if not mode.root:
             plan["uid"] = plan["gid"] = 65534  # in the user namespace: owner of its tmpfs
-            plan["keep_uid"] = True
+            plan["own_user_namespace"] = True
         return plan
     work = run_dir / f"work-{token}"
     plan["work_dir"] = str(work)
@@ -371,7 +376,11 @@ def _hex(fields: list[str]) -> int:
 
 
 def _outer_uid(observed: dict[str, Any], mode: Mode) -> int | None:
-    """The uid the kernel charges the child's files and processes to, outside any user namespace."""
+    """The uid the kernel charges the child's files and processes to, outside any user namespace:
+    as the judge read it from /proc (a user namespace may nest another: bwrap's does), else from
+    the child's own uid map."""
+    if isinstance(observed.get("uid_seen_by_judge"), int):
+        return observed["uid_seen_by_judge"]
     try:
         inner = int((observed.get("status") or {}).get("Uid", [None])[0])
     except (TypeError, ValueError):
@@ -433,10 +442,10 @@ def layers(observed: dict[str, Any], mode: Mode, limits_kind: str) -> dict[str, 
 
 # --------------------------------------------------------------------------- dedicated uids
 class UidLease:
-    """A uid no one else on the machine uses, held (by a lock file) while this judge lives.
+    """A uid no one else on the machine uses, held (by a lock file) for one child.
 
-    Every concurrent worker gets its own, so limits counted per uid (processes, keyrings) are
-    counted per child, and no child can signal, read or write another's processes or files."""
+    Every child gets its own, so limits counted per uid (processes, keyrings) are counted per
+    child, and no child can signal, read or write another's processes or files."""
 
     def __init__(self) -> None:
         self.uid = -1

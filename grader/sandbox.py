@@ -140,6 +140,7 @@ class _Child:
     out_r: int
     observed: dict[str, Any]
     cgroup: str | None = None
+    lease: isolation.UidLease | None = None
     loaded: set[str] = field(default_factory=set)
 
     def kill(self) -> None:
@@ -171,8 +172,6 @@ class Template:
         self.inbox = self.run_dir / "inbox"
         self.inbox.mkdir(mode=0o711)
         os.chmod(self.inbox, 0o711)
-        self.lease = isolation.UidLease() if mode.dedicated_uid else None
-        self.uid = self.lease.uid if self.lease else None
         self.cgroups = ChildCgroups(limits.memory_bytes, limits.processes) if mode.name != "unsandboxed" \
             else None
         self.limits_kind = self.cgroups.kind if self.cgroups and self.cgroups.active else "rlimit"
@@ -190,7 +189,7 @@ class Template:
     # ------------------------------------------------------------------ start and stop
     def _start(self, child_end: socket.socket) -> None:
         fd = child_end.fileno()
-        config = isolation.template_config(self.mode, self.uid)
+        config = isolation.template_config(self.mode)
         python = [sys.executable, "-I", "-B", "-c", _BOOT,
                   isolation.VIEW["runtime"] if self.mode.namespaces else str(self.runtime),
                   str(fd), json.dumps(config)]
@@ -234,8 +233,6 @@ class Template:
         self._control.close()
         if self.cgroups is not None:
             self.cgroups.close()
-        if self.lease is not None:
-            self.lease.release()
         log = getattr(self, "_log", None)
         if log is not None:
             log.close()
@@ -266,13 +263,17 @@ class Template:
         with self._lock:
             child_token = f"{token}-{self.forks}"
             self.forks += 1
+            # Every child its own uid (a root judge): nothing counted per uid is shared between
+            # two children, even two of this template running at once.
+            lease = isolation.UidLease() if self.mode.dedicated_uid else None
             cgroup, cgroup_procs = None, []
             if self.cgroups is not None and self.cgroups.active:
                 cgroup = self.cgroups.new_child()
                 cgroup_procs = [f"{isolation.VIEW['cgroup']}/{i}/{cgroup}/cgroup.procs" if self.mode.namespaces
                                 else str(p) for i, p in enumerate(self.cgroups.procs_files(cgroup))]
             plan = isolation.fork_plan(self.mode, token=child_token, submission=self.inbox / token,
-                                       run_dir=self.run_dir, limits=self.limits.as_dict(), uid=self.uid,
+                                       run_dir=self.run_dir, limits=self.limits.as_dict(),
+                                       uid=lease.uid if lease else None,
                                        unreachable=unreachable, cgroup_procs=cgroup_procs)
             if self.mode.namespaces:
                 plan["submission"] = f"{isolation.VIEW['inbox']}/{token}"
@@ -287,6 +288,8 @@ class Template:
                     os.close(fd)
                 if cgroup is not None:
                     self.cgroups.release(cgroup)
+                if lease is not None:
+                    lease.release()
                 self._dead = True
                 raise TemplateDied(f"the grading sandbox's template stopped ({exc})" + self._log_tail()) from None
             finally:
@@ -297,17 +300,21 @@ class Template:
                     os.close(fd)
                 if cgroup is not None:
                     self.cgroups.release(cgroup)
+                if lease is not None:
+                    lease.release()
                 self._dead = answer is None
                 raise (TemplateDied if answer is None else SandboxBroken)(f"the template could not fork a child ({answer})" + self._log_tail())
             os.set_blocking(req_w, False)  # a child that stops reading must not block the judge
             pidfd = fds[0]
-            child = _Child(child_token, pidfd, _pid_of(pidfd), req_w, resp_r, out_r, {}, cgroup)
+            child = _Child(child_token, pidfd, _pid_of(pidfd), req_w, resp_r, out_r, {}, cgroup, lease)
         first = _first_answer(child)
         if first.get("status") != "ok":
             self.finish(child, kill=True)
             raise SandboxBroken("the sandbox could not be entered: " + str(first.get("message", first))[:800])
         child.observed = first.get("observed") or {}
-        problems = isolation.verify(child.observed, self.mode, self.uid, self.hello.get("namespaces") or {})
+        child.observed["uid_seen_by_judge"] = _uid_of(child.pid)
+        problems = isolation.verify(child.observed, self.mode, lease.uid if lease else None,
+                                    self.hello.get("namespaces") or {})
         if problems:
             self.finish(child, kill=True)
             raise SandboxBroken(f"the child is not what the '{self.mode.name}' sandbox promises: "
@@ -321,6 +328,7 @@ class Template:
         with self._lock:
             try:
                 self._send({"op": "wait", "token": child.token, "timeout": 5.0,
+                            "uid": child.lease.uid if child.lease else None,
                             "work_dir": str(self.run_dir / f"work-{child.token}")
                             if not self.mode.namespaces else None})
                 answer, _ = self._receive(30.0)
@@ -328,6 +336,8 @@ class Template:
                 answer = None
         if child.cgroup is not None and self.cgroups is not None:
             self.cgroups.release(child.cgroup)
+        if child.lease is not None:
+            child.lease.release()  # after the sweep: no process of that uid is left
         child.close_fds()
         return None if answer is None else answer.get("code")
 
@@ -365,6 +375,18 @@ def _pid_of(pidfd: int) -> int:
     except (OSError, ValueError):
         pass
     return -1
+
+
+def _uid_of(pid: int) -> int | None:
+    """The uid the kernel charges a process to, as the judge (outside every namespace) sees it."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _first_answer(child: _Child) -> dict:

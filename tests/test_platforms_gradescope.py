@@ -5,8 +5,10 @@ once as root, then <root>/run_autograder (a copy of the zip's) per submission, w
 One substitution: the venv that setup.sh would create with ``python3 -m venv`` is created here
 with ``--system-site-packages`` from the test interpreter, so torch and the other packages are
 already there and nothing is downloaded; setup.sh then runs as written (its pip steps find
-everything installed, and it installs the course from the zip into that venv). Namespaces are off
-(DLGRADE_NO_NAMESPACES=1), as in Gradescope's containers.
+everything installed, and it installs the course from the zip into that venv). run_autograder
+runs as in Gradescope's containers: as root, where namespaces cannot be created and the Python is
+world-readable (tests/modes.py root-no-namespaces), so the sandbox drops each child to a dedicated
+uid.
 """
 from __future__ import annotations
 
@@ -27,8 +29,11 @@ from grader.notebooks import write_notebooks
 from helpers import ROOT, course
 from test_notebooks import filled, save
 
+MODES = Path(__file__).parent / "modes.py"
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope's setting (root in a container) needs root")
 HW1 = [m.name for m in course().manifest.assignment("hw1").modules]
 HW1_POINTS = course().manifest.assignment("hw1").max_score
+HW1_CHECKS = sum(len(m.checks) for m in course().manifest.assignment("hw1").modules)
 
 # Gradescope's results.json, from its "Autograder Specifications" (output format): the fields
 # dlgrade writes, their types and the allowed values; unknown fields are refused so a typo shows.
@@ -74,14 +79,15 @@ def autograder(tmp_path_factory) -> Path:
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=_env(root), capture_output=True,
                            text=True, timeout=300)
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert "dlgrade autograder ready: hw1: 48 checks, 72 points" in setup.stdout
+    checks = len([c for m in course().manifest.assignment("hw1").modules for c in m.checks])
+    assert f"dlgrade autograder ready: hw1: {checks} checks, 72 points" in setup.stdout
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope does
     return root
 
 
 def _env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DLGRADE_")}
-    env.update(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_NO_NAMESPACES="1")
+    env.update(DLGRADE_AUTOGRADER_ROOT=str(root))
     return env
 
 
@@ -94,7 +100,8 @@ def run_autograder(root: Path, fill) -> dict:
     fill(root / "submission")
     # Gradescope runs it from /autograder and keeps its output in results/stdout.
     with open(root / "results" / "stdout", "w") as stdout:
-        done = subprocess.run([str(root / "run_autograder")], cwd=root, env=_env(root), stdout=stdout,
+        done = subprocess.run([sys.executable, str(MODES), "root-no-namespaces", "--", str(root / "run_autograder")],
+                              cwd=root, env=_env(root), stdout=stdout,
                               stderr=subprocess.STDOUT, timeout=300)
     assert done.returncode == 0, (root / "results" / "stdout").read_text()
     data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
@@ -154,7 +161,7 @@ def test_notebook_submission(autograder, tmp_path):
 
 def test_empty_submission_scores_zero_and_says_what_to_hand_in(autograder):
     data = run_autograder(autograder, lambda sub: None)
-    assert data["score"] == 0 and len(data["tests"]) == 48
+    assert data["score"] == 0 and len(data["tests"]) == HW1_CHECKS
     assert all(t["status"] == "failed" and t["output"] for t in data["tests"])
     assert "No module or notebook of this assignment was found" in data["output"]
     assert "mlp.py" in data["output"] and "hw1.ipynb" in data["output"]

@@ -120,6 +120,16 @@ def remount_readonly(path: str) -> None:
     mount(None, path, None, flags)
 
 
+def _map_self(uid: int, gid: int) -> None:
+    """In a fresh user namespace: the same uid and gid as outside, and nothing else."""
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1")
+
+
 def build_view(plan: dict[str, Any]) -> None:
     """The child's view, built from the template's (which holds only system folders, Python, the
     child runtime and the inbox): its submission read-only, private tmpfs, the inbox hidden.
@@ -147,8 +157,17 @@ def build_view(plan: dict[str, Any]) -> None:
 
 def enter_namespaces(plan: dict[str, Any], keep_fds: list[int]) -> None:
     """Called in the fork: new namespaces; the caller becomes a waiting parent, the grandchild
-    (PID 1 of the new PID namespace) returns to build its view and run the student's code."""
-    unshare(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID)
+    (PID 1 of the new PID namespace) returns to build its view and run the student's code.
+
+    Where the uid is shared (a normal user's judge), the fork also takes its own user namespace:
+    the kernel then counts its processes apart from every other child's."""
+    flags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID
+    if plan.get("own_user_namespace"):
+        uid, gid = os.getuid(), os.getgid()
+        unshare(flags | CLONE_NEWUSER)
+        _map_self(uid, gid)
+    else:
+        unshare(flags)
     # Read now: the grandchild mounts its own /proc in the mount namespace both share, after which
     # /proc/self means nothing to this process.
     privileges = _privileges()

@@ -86,6 +86,8 @@ class Template:
                 os.close(fd)
             self._send({"error": f"fork needs 3 file descriptors, got {len(fds)}"})
             return
+        if self.config.get("sweep") == "uid" and plan.get("uid") is not None:
+            kill_uid(int(plan["uid"]))  # leftovers of an earlier judge that died with this uid leased
         if plan.get("work_dir"):
             _fresh_folder(plan["work_dir"], plan.get("uid"), plan.get("gid"), plan.get("work_writable", True))
         sys.stdout.flush()
@@ -139,8 +141,8 @@ class Template:
         killed: by uid where the child had a dedicated one, else as the template's descendants
         (the template is a child subreaper, so orphans are reparented to it)."""
         sweep = self.config.get("sweep")
-        if sweep == "uid":
-            kill_uid(int(self.config["uid"]))
+        if sweep == "uid" and message.get("uid") is not None:
+            kill_uid(int(message["uid"]))
         elif sweep == "descendants":
             kill_descendants(os.getpid(), keep=set(self.children.values()), reap=self._reap)
         work = message.get("work_dir")
@@ -228,8 +230,8 @@ def _max_fd() -> int:
 
 # --------------------------------------------------------------------------- leftovers
 def kill_uid(uid: int) -> None:
-    """Kill every process of ``uid`` (a uid only this template's children use). A helper drops to
-    that uid and signals -1: the kernel then reaches exactly the processes that uid owns."""
+    """Kill every process of ``uid`` (a uid leased to one child). A helper drops to that uid and
+    signals -1: the kernel then reaches exactly the processes that uid owns."""
     for _ in range(50):
         pid = os.fork()
         if pid == 0:
@@ -313,8 +315,6 @@ def main(argv: list[str]) -> None:
         confine.die_with_parent(int(config["parent"]))
     if config.get("subreaper"):
         confine._prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
-    if config.get("sweep") == "uid":
-        kill_uid(int(config["uid"]))  # leftovers of an earlier judge that died with this uid in use
     started = time.perf_counter()
     modules = preload()
     template = Template(control, config)
