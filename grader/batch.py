@@ -209,7 +209,12 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
     """
     # The roster, the options and the sandbox are checked before grading: a typo (or a machine
     # that cannot sandbox) must not cost a whole batch.
-    isolation.detect(unsandboxed)
+    mode = isolation.detect(unsandboxed)
+    if workers > 1 and mode.name == "dropped-uid" and not mode.private_scratch:
+        # Two children at once could pass files through /tmp: one student at a time here.
+        (progress or _stderr_progress)(f"note: the '{mode.name}' sandbox without Landlock cannot keep two "
+                                       "children's /tmp apart; grading one student at a time\n")
+        workers = 1
     if missing not in ("empty", "zero"):
         raise HarnessError(f"--missing {missing!r}: use 'empty' or 'zero'")
     class_roster = read_roster(roster) if roster is not None else None

@@ -78,6 +78,11 @@ class Mode:
     def uses_landlock(self) -> bool:
         return self.name in ("dropped-uid", "landlock") and self.landlock_abi > 0
 
+    @property
+    def private_scratch(self) -> bool:
+        """Can two children running at once not reach each other's files in /tmp?"""
+        return self.namespaces or self.uses_landlock
+
 
 # --------------------------------------------------------------------------- detection
 def detect(unsandboxed: bool = False) -> Mode:

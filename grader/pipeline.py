@@ -258,8 +258,9 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
 def hidden_paths(course: Course, extra: Iterable[Path] = ()) -> tuple[Path, ...]:
     """What the child must not see: solutions, check code, tests, examples, other students.
 
-    The child's root is an allowlist (isolation.wrap), so these matter only where they lie inside
-    something it binds, such as a non-editable install of the checks in site-packages.
+    Every child checks from inside that it cannot read any of these (isolation.verify). In the
+    namespaces mode its root is an allowlist, so they matter only where they lie inside something
+    it binds, such as a non-editable install of the checks in site-packages, which is covered.
     """
     root = course.root
     return (root, root / "reference", root / "grader", root / "tests", root / "examples", root / "bench",
@@ -286,7 +287,7 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
         isolation.detect(unsandboxed)  # no sandbox here: refuse before anything is staged
     staged = stage_submission(submission, course.manifest)
     if runner_factory is None:
-        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, [Path(submission), *hidden]),
+        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, hidden),
                                        unsandboxed=unsandboxed)
     else:
         runner = runner_factory(staged.folder)

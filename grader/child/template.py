@@ -143,6 +143,7 @@ class Template:
         sweep = self.config.get("sweep")
         if sweep == "uid" and message.get("uid") is not None:
             kill_uid(int(message["uid"]))
+            remove_files_of(int(message["uid"]))
         elif sweep == "descendants":
             kill_descendants(os.getpid(), keep=set(self.children.values()), reap=self._reap)
         work = message.get("work_dir")
@@ -247,6 +248,27 @@ def kill_uid(uid: int) -> None:
         if not _pids(lambda st: st.st_uid == uid):
             return
         time.sleep(0.01)
+
+
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+
+
+def remove_files_of(uid: int) -> None:
+    """Without a mount namespace (and without Landlock) a child can write the machine's shared
+    scratch folders: whatever its uid left there goes with it."""
+    for folder in SHARED_WRITABLE:
+        for path, dirs, files in os.walk(folder, topdown=False):
+            for name in files + dirs:
+                full = os.path.join(path, name)
+                try:
+                    if os.lstat(full).st_uid != uid:
+                        continue
+                    if os.path.isdir(full) and not os.path.islink(full):
+                        shutil.rmtree(full, ignore_errors=True)
+                    else:
+                        os.unlink(full)
+                except OSError:
+                    continue
 
 
 def kill_descendants(root: int, keep: set[int], reap: Any) -> None:
