@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 
 from . import isolation
 from .errors import HarnessError, SubmissionError
-from .pipeline import Course, grade, load_course, new_seed
+from .pipeline import Course, grade, load_course, new_seed, warm_judge
 from .report import write_reports
 from .results import write_json_atomic, write_text_atomic
 from .sandbox import SandboxBroken
@@ -169,10 +169,7 @@ def _warm_worker(course_root: str, unsandboxed: bool = False) -> None:
 
     course = _worker_course(Path(course_root))
     start_template(hidden_paths(course), unsandboxed)
-    import numpy  # noqa: F401
-    import torch  # noqa: F401
-
-    torch.set_num_threads(1)
+    warm_judge()
 
 
 # --------------------------------------------------------------------------- the batch

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import __version__, isolation
 from .errors import HarnessError
 from .i18n import LANGUAGES, translator
-from .pipeline import Course, find_course_root, grade, load_course
+from .pipeline import Course, find_course_root, grade, load_course, warm_judge
 from .report import terminal_summary, write_reports
 
 
@@ -32,6 +32,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     submission = Path(args.submission)
     _start_sandbox(args.unsandboxed)
     course = _course(args, Path.cwd())
+    warm_judge()
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
                     visible_only=args.visible_only, unsandboxed=args.unsandboxed)
     paths = write_reports(results, Path(args.out), args.lang)

@@ -47,6 +47,15 @@ def find_course_root(start: Path) -> Path:
                        "inside the course folder or pass --course DIR")
 
 
+def warm_judge() -> None:
+    """Import what the judge's oracles use, once per process, while the sandbox's template imports
+    the same in its own process: a check never pays for an import on the critical path."""
+    import torch
+    import torch.nn.functional  # noqa: F401
+
+    torch.set_num_threads(1)  # two cores: one for the judge, one for the child
+
+
 def load_course(root: Path) -> Course:
     manifest = load_manifest(root / MANIFEST_NAME)
     checks = all_checks()

@@ -204,13 +204,19 @@ class Template:
             command, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, pass_fds=(fd,),
             cwd="/", env=env, start_new_session=True, close_fds=True))
         child_end.close()  # the template holds the only other end: its death reads as end of file
-        hello, _ = self._receive(TEMPLATE_START_S)
-        if hello is None or not hello.get("hello"):
-            raise SandboxBroken("the grading sandbox did not start" + self._log_tail())
-        if hello.get("threads") != 1:
-            raise SandboxBroken(f"the template runs {hello.get('threads')} threads after its imports; "
-                                "forking it would not be safe")
-        self.hello = hello
+
+    def ready(self) -> dict[str, Any]:
+        """Wait for the template's imports (started in the background: the judge loads meanwhile)."""
+        if not self.hello:
+            hello, _ = self._receive(TEMPLATE_START_S)
+            if hello is None or not hello.get("hello"):
+                self._dead = True
+                raise TemplateDied("the grading sandbox did not start" + self._log_tail())
+            if hello.get("threads") != 1:
+                raise SandboxBroken(f"the template runs {hello.get('threads')} threads after its imports; "
+                                    "forking it would not be safe")
+            self.hello = hello
+        return self.hello
 
     def alive(self) -> bool:
         proc = getattr(self, "proc", None)
@@ -261,6 +267,7 @@ class Template:
     def fork(self, token: str, unreachable: list[str]) -> _Child:
         """A new child for the submission staged as ``token``, confined and verified."""
         with self._lock:
+            self.ready()
             child_token = f"{token}-{self.forks}"
             self.forks += 1
             # Every child its own uid (a root judge): nothing counted per uid is shared between

@@ -8,13 +8,15 @@ the driver loads into the student's model.
 """
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..child.drivers.cnn import seeded_parameters
 from ..compare import (as_array, as_sequence, describe, expect_array, expect_equal, expect_true, shapes)
-from ..context import Context
+from ..context import Context, check_seed
 from ..errors import CheckFailed, StudentCodeStopped
 from ..gradients import expect_gradient, torch_vjp
 from ..registry import check
@@ -188,13 +190,15 @@ def _alexnet_param_shapes(num_classes: int) -> list[tuple[int, ...]]:
     return shapes_
 
 
-def _alexnet_forward(x: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
-    """AlexNet in eval mode (Dropout is the identity) from the math, float32 like the model."""
+def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None) -> np.ndarray:
+    """AlexNet from the math, float32 like the model. Eval mode: Dropout is the identity. Training
+    mode: the two Dropout(0.5) layers draw their masks from torch's generator seeded with
+    ``train_seed``, in the contract's order, as the student's model does after the same seed."""
     import torch
     import torch.nn.functional as F
 
-    p = [torch.from_numpy(a) for a in params]
-    with torch.no_grad():
+    p = params
+    with torch.no_grad(), torch.random.fork_rng():
         h = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
         conv = [(4, 2, True), (1, 2, True), (1, 1, False), (1, 1, False), (1, 1, True)]
         for i, (stride, padding, pool) in enumerate(conv):
@@ -202,9 +206,22 @@ def _alexnet_forward(x: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
             if pool:
                 h = F.max_pool2d(h, 3, 2)
         h = torch.flatten(F.adaptive_avg_pool2d(h, (6, 6)), 1)
-        h = F.relu(F.linear(h, p[10], p[11]))
-        h = F.relu(F.linear(h, p[12], p[13]))
+        training = train_seed is not None
+        if training:
+            torch.manual_seed(train_seed)
+        h = F.relu(F.linear(F.dropout(h, 0.5, training), p[10], p[11]))
+        h = F.relu(F.linear(F.dropout(h, 0.5, training), p[12], p[13]))
         return F.linear(h, p[14], p[15]).numpy()
+
+
+@functools.lru_cache(maxsize=8)
+def _alexnet_expected(weights_seed: int, inputs: tuple[tuple[bytes, tuple[int, ...]], ...],
+                      train_seeds: tuple[int | None, ...]) -> tuple[np.ndarray, ...]:
+    """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
+    same plan (it depends on the run seed only), so the second student's costs nothing here."""
+    params = list(seeded_parameters(_alexnet_param_shapes(1000), weights_seed))
+    xs = [np.frombuffer(data, dtype=np.float32).reshape(shape).copy() for data, shape in inputs]
+    return tuple(_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds))
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -743,17 +760,62 @@ def alexnet_shapes_other_sizes(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- build_alexnet
-def _drive_alexnet(ctx: Context, num_classes: int | None, x: np.ndarray | None = None, **extra: Any) -> dict:
-    kwargs = {} if num_classes is None else {"num_classes": num_classes}
-    report = ctx.drive("cnn.alexnet", {"kwargs": kwargs, "input": x, "seed": 0, **extra})
-    shown = f"build_alexnet({'' if num_classes is None else f'num_classes={num_classes}'})"
-    expect_true(isinstance(report, dict) and report.get("is_module") is True, shown, "",
-                f"expected a torch.nn.Module, got a {report.get('type') if isinstance(report, dict) else '?'}")
-    return report
+# Every AlexNet check answers from one request that builds the student's model once (and once more
+# with num_classes=10): the plan depends on the run seed only, so all four checks send the same.
+SMALL = (1, 3, 63, 97)  # the contract's smallest height: any H, W >= 63 works
 
 
-def _expect_output(report: dict, key: str, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
-    out = report[key]
+@dataclass(frozen=True)
+class AlexNetPlan:
+    x: np.ndarray          # (1, 3, 224, 224)
+    other: np.ndarray      # H <= 100, W >= 230: the adaptive pool both pads rows up and pools columns down
+    small: np.ndarray      # (1, 3, 63, 97)
+    weights_seed: int
+    train_seeds: tuple[int, int]
+
+    def payload(self) -> dict:
+        return {"builds": [
+            {"kwargs": {}, "weights_seed": self.weights_seed, "evals": [self.x, self.other, self.small],
+             "trains": [[self.small, s] for s in self.train_seeds]},
+            {"kwargs": {"num_classes": 10}, "weights_seed": None, "evals": [self.small]},
+        ]}
+
+    def expected(self) -> tuple[np.ndarray, ...]:
+        """The judge's outputs: eval at x, other, small; training mode at small with each seed."""
+        inputs = (self.x, self.other, self.small, self.small, self.small)
+        key = tuple((np.ascontiguousarray(a).tobytes(), a.shape) for a in inputs)
+        return _alexnet_expected(self.weights_seed, key, (None, None, None, *self.train_seeds))
+
+
+def _alexnet_plan(ctx: Context) -> AlexNetPlan:
+    rng = np.random.default_rng(check_seed(ctx.run_seed, "hw3.cnn.build_alexnet"))
+    x = rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
+    other = rng.normal(size=(1, 3, int(rng.integers(63, 101)), int(rng.integers(230, 321)))).astype(np.float32)
+    small = rng.normal(size=SMALL).astype(np.float32)
+    seeds = rng.integers(2**31, size=3)
+    return AlexNetPlan(x, other, small, int(seeds[0]), (int(seeds[1]), int(seeds[2])))
+
+
+def _alexnet_build(ctx: Context, plan: AlexNetPlan, index: int) -> dict:
+    report = ctx.drive("cnn.alexnet", plan.payload(), shared=True)
+    shown = "build_alexnet(num_classes=10)" if index else "build_alexnet()"
+    builds = report.get("builds") if isinstance(report, dict) else None
+    build = builds[index] if isinstance(builds, list) and len(builds) > index else None
+    if not isinstance(build, dict):
+        raise CheckFailed(f"{shown}: the driver returned no result")
+    expect_true(build.get("is_module") is True, shown, "",
+                f"expected a torch.nn.Module, got a {build.get('type', '?')}")
+    return build
+
+
+def _shapes_of(build: dict) -> list[tuple[int, ...]]:
+    shapes_ = build.get("param_shapes")
+    if not isinstance(shapes_, list) or not all(isinstance(s, list) for s in shapes_):
+        raise CheckFailed("build_alexnet(): the model's parameter shapes did not come back as lists of sizes")
+    return [tuple(int(v) for v in s) for s in shapes_]
+
+
+def _expect_output(out: Any, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
     if isinstance(out, dict) and "raised" in out:
         raise CheckFailed(f"{what}: the forward pass raised {out['raised']}\n  case: {case}")
     if isinstance(out, dict):
@@ -762,78 +824,76 @@ def _expect_output(report: dict, key: str, shape: tuple[int, ...], what: str, ca
     return as_array(out, what, case, shape=shape)
 
 
-def _other_size(report: dict, index: int, x: np.ndarray, num_classes: int, what: str) -> np.ndarray:
-    """The output for the index-th extra input: the contract's any H, W >= 63 (adaptive pool)."""
-    case = (f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
+def _output(build: dict, key: str, index: int, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
+    outs = build.get(key)
+    if not isinstance(outs, list) or len(outs) <= index:
+        raise CheckFailed(f"{what}: no output came back\n  case: {case}")
+    return _expect_output(outs[index], shape, what, case)
+
+
+def _small_case(x: np.ndarray) -> str:
+    return (f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
             "turns any feature map into 6x6")
-    return _expect_output({"out": report["outputs"][index]}, "out", (x.shape[0], num_classes), what, case)
 
 
 @check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
     " That is 61,100,840 parameters for 1000 classes, and any input of at least 63x63 works."))
 def build_alexnet_params_and_output(ctx: Context) -> None:
-    x = ctx.rng.normal(size=(2, 3, 224, 224)).astype(np.float32)
-    small = ctx.rng.normal(size=(1, 3, 63, 97)).astype(np.float32)  # the contract's smallest height
-    report = _drive_alexnet(ctx, None, x, inputs=[small])
-    _expect_output(report, "output", (2, 1000), "build_alexnet() output in eval mode", "input (2, 3, 224, 224)")
-    _other_size(report, 0, small, 1000, "build_alexnet() output in eval mode")
-    expect_equal(report["param_count"], ALEXNET_PARAMS, "build_alexnet() parameter count",
-                 "sum(p.numel() for p in model.parameters())")
+    plan = _alexnet_plan(ctx)
+    build = _alexnet_build(ctx, plan, 0)
+    _output(build, "outputs", 0, (1, 1000), "build_alexnet() output in eval mode", "input (1, 3, 224, 224)")
+    _output(build, "outputs", 2, (1, 1000), "build_alexnet() output in eval mode", _small_case(plan.small))
+    count = sum(int(np.prod(s)) for s in _shapes_of(build))  # counted by the judge from the shapes
+    expect_equal(count, ALEXNET_PARAMS, "build_alexnet() parameter count",
+                 "the sum of the sizes of model.parameters()")
 
 
 @check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear layer only.")
 def build_alexnet_num_classes(ctx: Context) -> None:
-    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
-    report = _drive_alexnet(ctx, 10, x)
-    _expect_output(report, "output", (1, 10), "build_alexnet(num_classes=10) output", "input (1, 3, 224, 224)")
+    plan = _alexnet_plan(ctx)
+    build = _alexnet_build(ctx, plan, 1)
+    _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", _small_case(plan.small))
     want = sum(int(np.prod(s)) for s in _alexnet_param_shapes(10))  # 57,044,810
-    expect_equal(report["param_count"], want, "build_alexnet(num_classes=10) parameter count",
-                 "sum(p.numel() for p in model.parameters())")
+    expect_equal(sum(int(np.prod(s)) for s in _shapes_of(build)), want,
+                 "build_alexnet(num_classes=10) parameter count", "the sum of the sizes of model.parameters()")
 
 
 @check("hw3.cnn.build_alexnet.layout", hint=HINT_BUILD_ALEXNET)
 def build_alexnet_layout(ctx: Context) -> None:
-    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
-    report = _drive_alexnet(ctx, 1000, x, train_passes=2)
-    got = [tuple(s) for s in report["param_shapes"]]
-    want = _alexnet_param_shapes(1000)
+    plan = _alexnet_plan(ctx)
+    build = _alexnet_build(ctx, plan, 0)
+    got, want = _shapes_of(build), _alexnet_param_shapes(1000)
     if got != want:
         raise CheckFailed("build_alexnet(): the parameter shapes, in registration order, differ from "
                           f"torchvision's AlexNet\n  expected {want}\n  got      {got}\n"
-                          f"  your leaf modules: {report['module_types']}")
-    outs = [_expect_output({"out": o}, "out", (1, 1000), "build_alexnet() output in training mode",
-                           "input (1, 3, 224, 224)") for o in report["train_outputs"]]
-    expect_true(not np.array_equal(outs[0], outs[1]), "build_alexnet() in training mode (model.train())",
-                f"input (1, 3, 224, 224); your leaf modules: {report['module_types']}",
-                "two forward passes on the same input gave identical outputs: the classifier's Dropout layers "
-                "(AlexNet's novelty against overfitting) are missing or inactive")
-    expect_equal(report.get("dropout_p"), [0.5, 0.5], "build_alexnet(): the drop probability p of each Dropout",
-                 f"your leaf modules: {report['module_types']}")
+                          f"  your leaf modules: {build.get('module_types')}")
+    expected = plan.expected()
+    for i, seed in enumerate(plan.train_seeds):
+        case = (f"{ctx.seed_note}, input {plan.small.shape}, model.train(), torch.manual_seed({seed}) before the "
+                f"forward pass, weights seeded {plan.weights_seed}; your leaf modules: {build.get('module_types')}")
+        out = _output(build, "train_outputs", i, (1, 1000), "build_alexnet() output in training mode", case)
+        # The judge replays the contract's two Dropout(0.5) layers with the same seed: the masks are
+        # the same bits, so only float32 summation order differs (see forward_matches).
+        scale = float(np.max(np.abs(expected[3 + i]))) or 1.0
+        expect_array(out, expected[3 + i], "build_alexnet() in training mode against the judge's AlexNet with "
+                     "Dropout(0.5) before the first two Linear layers", case, rtol=1e-3, atol=1e-3 * scale)
 
 
 @check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (
     " The judge runs its own AlexNet on the same weights at 224x224 and at another size."))
 def build_alexnet_forward_matches(ctx: Context) -> None:
-    x = ctx.rng.normal(size=(1, 3, 224, 224)).astype(np.float32)
-    # A second size on the same model, where the adaptive pool matters: H <= 100 gives a pool5 map of
-    # at most 2 rows (pooled up to 6), W >= 230 one of at least 7 columns (pooled down to 6), so a
-    # missing pool, a fixed pool or an adaptive MAX pool all show.
-    other = ctx.rng.normal(size=(1, 3, int(ctx.rng.integers(63, 101)), int(ctx.rng.integers(230, 321))))
-    other = other.astype(np.float32)
-    weights_seed = int(ctx.rng.integers(2**31))
-    report = _drive_alexnet(ctx, 1000, x, weights_seed=weights_seed, inputs=[other])
-    shapes_ = _alexnet_param_shapes(1000)
-    expect_equal([tuple(s) for s in report["param_shapes"]], shapes_,
+    plan = _alexnet_plan(ctx)
+    build = _alexnet_build(ctx, plan, 0)
+    expect_equal(_shapes_of(build), _alexnet_param_shapes(1000),
                  "build_alexnet() parameter shapes (needed to load the same weights)", "")
-    params = list(seeded_parameters(shapes_, weights_seed))
-    outputs = [(_expect_output(report, "output", (1, 1000), "build_alexnet() output", ""), x),
-               (_other_size(report, 0, other, 1000, "build_alexnet() output"), other)]
-    for got, inp in outputs:
-        want = _alexnet_forward(inp, params)
+    expected = plan.expected()
+    for i, x in enumerate((plan.x, plan.other)):
+        case = (f"{ctx.seed_note}, input {x.shape}, weights seeded {plan.weights_seed} (He-scaled normal)"
+                + ("" if i == 0 else "; " + _small_case(x)))
+        got = _output(build, "outputs", i, (1, 1000), "build_alexnet() output", case)
         # Both sides compute in float32 with different summation orders over up to 9216 terms per
         # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
         # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
-        scale = float(np.max(np.abs(want)))
-        expect_array(got, want, "build_alexnet() eval-mode output against the judge's AlexNet with the same "
-                     "weights", f"{ctx.seed_note}, input {inp.shape}, weights seeded {weights_seed} (He-scaled "
-                     "normal)", rtol=1e-3, atol=1e-3 * scale)
+        scale = float(np.max(np.abs(expected[i]))) or 1.0
+        expect_array(got, expected[i], "build_alexnet() eval-mode output against the judge's AlexNet with the same "
+                     "weights", case, rtol=1e-3, atol=1e-3 * scale)

@@ -351,6 +351,35 @@ def _gan_payload(rng: np.random.Generator, dtype, momentum: float, sizes: list[t
             "batches": batches}
 
 
+class _SGD:
+    """torch.optim.SGD's update (no dampening, no Nesterov, no weight decay), written out: the judge
+    then never constructs a torch optimiser, whose first construction imports torch._dynamo (1 s)."""
+
+    def __init__(self, params, lr: float, momentum: float) -> None:
+        self.params, self.lr, self.momentum = list(params), lr, momentum
+        self.buffers: list = [None] * len(self.params)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for i, p in enumerate(self.params):
+                if p.grad is None:
+                    continue
+                step = p.grad
+                if self.momentum:
+                    if self.buffers[i] is None:
+                        self.buffers[i] = p.grad.clone()
+                    else:
+                        self.buffers[i].mul_(self.momentum).add_(p.grad)
+                    step = self.buffers[i]
+                p.add_(step, alpha=-self.lr)
+
+
 def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, dict]:
     """The contract's step in judge-side torch: one D step on L_D with G(z) detached, then one G step on
     L_G through the updated D, whose gradient is taken with respect to G's parameters only."""
@@ -368,8 +397,7 @@ def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, 
         nets[name] = net
     G, D = nets["G"], nets["D"]
     lr, momentum = payload["optimizer"]["lr"], payload["optimizer"]["momentum"]
-    opt_G = torch.optim.SGD(G.parameters(), lr=lr, momentum=momentum)
-    opt_D = torch.optim.SGD(D.parameters(), lr=lr, momentum=momentum)
+    opt_G, opt_D = _SGD(G.parameters(), lr, momentum), _SGD(D.parameters(), lr, momentum)
     losses = []
     for batch in payload["batches"]:
         real, z = torch.tensor(batch["real"], dtype=dtype), torch.tensor(batch["z"], dtype=dtype)

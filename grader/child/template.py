@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -28,25 +29,54 @@ from typing import Any
 MAX_MESSAGE = 1 << 20
 
 
-def preload() -> list[str]:
-    """Everything a child may need that is slow to import, imported once here."""
-    import numpy  # noqa: F401
-    import torch  # noqa: F401
-    import torch._dynamo  # noqa: F401  (a first optimizer step would import it: 1.3 s)
-    import torch.nn.functional  # noqa: F401
-    import torch.optim  # noqa: F401
+# What a child may need that is slow to import, in the order it is needed. The first stage (numpy,
+# the worker, the drivers) is imported before the template says hello; the others (torch, 1 s, and
+# torch._dynamo, which constructing a torch optimiser imports, another 1 s) while the template is
+# idle, when the judge asks for it (a batch worker). A child forked before a stage was imported
+# imports it itself, on a thread, while the judge works: a single grade never waits for them.
+STAGES = (
+    ("numpy", "dlgrade_child.worker", "dlgrade_child.drivers", "pyseccomp"),
+    ("torch", "torch.nn.functional", "torch.optim"),
+    ("torch._dynamo",),
+)
 
+
+def import_stage(stage: tuple[str, ...]) -> None:
     import importlib
     import pkgutil
 
-    from . import drivers, worker  # noqa: F401
-    for info in pkgutil.iter_modules(drivers.__path__):
-        importlib.import_module(f"{drivers.__name__}.{info.name}")
-    try:
-        import pyseccomp  # noqa: F401
-    except (ImportError, RuntimeError, OSError):
-        pass  # the judge asks for seccomp only where it found libseccomp
-    return sorted(sys.modules)
+    for name in stage:
+        name = name.replace("dlgrade_child", __package__)
+        try:
+            module = importlib.import_module(name)
+        except (ImportError, RuntimeError, OSError):
+            continue  # pyseccomp without libseccomp: the judge asks for seccomp only where it works
+        if name.endswith(".drivers"):
+            for info in pkgutil.iter_modules(module.__path__):
+                importlib.import_module(f"{name}.{info.name}")
+
+
+def stage_done(stage: tuple[str, ...]) -> bool:
+    return all(name.replace("dlgrade_child", __package__) in sys.modules for name in stage)
+
+
+def import_missing_stages_in_background() -> None:
+    """In a child forked before the template had imported everything: the rest, on a thread."""
+    missing = [stage for stage in STAGES if not stage_done(stage)]
+    if missing:
+        import threading
+
+        from . import worker
+
+        def run() -> None:
+            worker.TRUSTED_THREADS.add(threading.get_ident())  # its imports are ours, not the student's
+            try:
+                for stage in missing:
+                    import_stage(stage)
+            finally:
+                worker.TRUSTED_THREADS.discard(threading.get_ident())
+
+        threading.Thread(target=run, name="dlgrade-imports", daemon=True).start()
 
 
 def thread_count() -> int:
@@ -57,11 +87,16 @@ class Template:
     def __init__(self, control: socket.socket, config: dict[str, Any]) -> None:
         self.control = control
         self.config = config
+        self.preload = bool(config.get("preload"))
+        self.stages_left = [st for st in STAGES if not stage_done(st)]
         self.children: dict[str, int] = {}   # token -> pid of the fork
         self.ended: dict[int, int] = {}      # pid -> exit code (negative: killed by that signal)
 
     def serve(self) -> None:
         while True:
+            if self.preload_pending() and not select.select([self.control], [], [], 0)[0]:
+                import_stage(self.stages_left.pop(0))  # idle: the next stage
+                continue
             message, fds = self._receive()
             if message is None:
                 return
@@ -70,6 +105,8 @@ class Template:
                 self._fork(message, fds)
             elif op == "wait":
                 self._send({"token": message.get("token"), "code": self._wait(message)})
+            elif op == "preload":
+                self.preload = True
             elif op == "exit":
                 return
             else:
@@ -77,10 +114,18 @@ class Template:
                     os.close(fd)
                 self._send({"error": f"unknown op {op!r}"})
 
+    def preload_pending(self) -> bool:
+        return self.preload and bool(self.stages_left)
+
     # ------------------------------------------------------------------ fork
     def _fork(self, message: dict, fds: list[int]) -> None:
         self._reap()
         plan = dict(message["plan"], template_pid=os.getpid())
+        if thread_count() != 1:  # forking a threaded process is unsafe: refuse rather than risk it
+            for fd in fds:
+                os.close(fd)
+            self._send({"error": f"the template runs {thread_count()} threads; it cannot fork safely"})
+            return
         if len(fds) != 3:
             for fd in fds:
                 os.close(fd)
@@ -203,6 +248,7 @@ def _child(plan: dict, fds: list[int], control: int) -> None:
             write(answers, {"status": "confine_error", "message": f"{type(exc).__name__}: {exc}"[:500]})
             os._exit(71)
         write(answers, {"status": "ok", "observed": confine.observe(plan.get("unreachable", []))})
+        import_missing_stages_in_background()
         from .worker import Worker
 
         sys.path.insert(0, plan["view"]["submission"])
@@ -338,10 +384,10 @@ def main(argv: list[str]) -> None:
     if config.get("subreaper"):
         confine._prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
     started = time.perf_counter()
-    modules = preload()
+    import_stage(STAGES[0])
     template = Template(control, config)
     template._send({"hello": True, "pid": os.getpid(), "threads": thread_count(),
-                    "import_s": round(time.perf_counter() - started, 3), "modules": len(modules),
+                    "import_s": round(time.perf_counter() - started, 3), "modules": len(sys.modules),
                     "python": sys.version.split()[0], "landlock_abi": confine.landlock_abi(),
                     "namespaces": confine.observe([])["namespaces"]})
     template.serve()
