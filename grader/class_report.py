@@ -23,7 +23,9 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
     for p in percents:
         bins[min(int(p // 10), 9)] += 1
     per_check: dict[str, dict[str, Any]] = {}
-    failures: Counter[tuple[str, str]] = Counter()
+    # (function, message) -> the students who got it: one student failing several checks with the
+    # same message counts once, since the column answers "how many students hit this".
+    failures: dict[tuple[str, str], set[str]] = {}
     trouble = []
     for r in graded:
         statuses = Counter()
@@ -35,7 +37,7 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
             statuses[c["status"]] += 1
             if c["status"] in ("failed", "error", "timeout"):
                 first = (c.get("message") or "").splitlines()[0] if c.get("message") else c["status"]
-                failures[(c["function"], _NUMBERS.sub("#", first)[:160])] += 1
+                failures.setdefault((c["function"], _NUMBERS.sub("#", first)[:160]), set()).add(r["student"])
         if statuses["timeout"] or statuses["error"] or statuses["internal_error"]:
             trouble.append({"student": r["student"], "timeout": statuses["timeout"],
                             "error": statuses["error"], "internal_error": statuses["internal_error"]})
@@ -47,7 +49,8 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
     return {
         "students": class_data, "graded": len(graded), "max_score": max_score, "bins": bins,
         "checks": sorted(per_check.values(), key=lambda r: (r["attempted"] == 0, r["rate"], r["id"])),
-        "failures": [{"function": f, "message": m, "count": n} for (f, m), n in failures.most_common(15)],
+        "failures": [{"function": f, "message": m, "count": len(who)} for (f, m), who in
+                     sorted(failures.items(), key=lambda item: (-len(item[1]), item[0]))[:15]],
         "trouble": trouble, "invalid": invalid,
         "mean": sum(percents) / len(percents) if percents else 0.0,
     }
