@@ -42,7 +42,7 @@ def build_bundle(course: Course, out: Path) -> dict[str, int]:
     manifest = course.manifest
     hidden = {c.id for c in manifest.checks if c.visibility == "hidden"}
     visible = {c.id for c in manifest.checks if c.visibility == "visible"}
-    stubs = release(course.root, manifest, out / "exercises")
+    stubs = release(course.root, manifest, out / "exercises", record=False)
     notebooks = write_notebooks(course.root, manifest, out / "notebooks")
     (out / MANIFEST_NAME).write_text(student_manifest((course.root / MANIFEST_NAME).read_text(encoding="utf-8")),
                                      encoding="utf-8")

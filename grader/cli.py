@@ -18,6 +18,23 @@ def _course(args: argparse.Namespace, start: Path) -> Course:
     return load_course(root)
 
 
+def _lang(args: argparse.Namespace, course: Course | None = None) -> str:
+    """--lang, else the course's language (assignments.yaml), else English."""
+    return args.lang or (course.manifest.language if course is not None else "en")
+
+
+def _instructor_course(args: argparse.Namespace, command: str) -> Course:
+    """The course, for a command that needs the instructor's files (reference/, examples/)."""
+    from .bundle import MARKER
+
+    course = _course(args, Path.cwd())
+    if (course.root / MARKER).is_file() or not (course.root / "reference").is_dir():
+        raise HarnessError(f"`dlgrade {command}` is an instructor command: it needs the course's reference/ "
+                           f"folder, which {course.root} does not have (a student bundle has only the "
+                           "exercises and the visible checks). Run `dlgrade check` on your work instead.")
+    return course
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from .formats import write_format
 
@@ -25,12 +42,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args, Path.cwd())
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
                     visible_only=args.visible_only)
-    paths = write_reports(results, Path(args.out), args.lang)
-    extra = [write_format(results, fmt, Path(args.out), args.lang) for fmt in args.format or ()]
+    paths = write_reports(results, Path(args.out), _lang(args, course))
+    extra = [write_format(results, fmt, Path(args.out), _lang(args, course)) for fmt in args.format or ()]
     if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(extra[args.format.index("markdown")].read_text(encoding="utf-8"))
-    print(terminal_summary(results, details=False, lang=args.lang), end="")
+    print(terminal_summary(results, details=False, lang=_lang(args, course)), end="")
     print(f"\nwrote {', '.join(str(p) for p in [*paths.values(), *extra])}")
     return _fail_under(results.score, results.max_score, args.fail_under)
 
@@ -51,7 +68,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     course = _course(args, Path.cwd())
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
                         assignment_ids=args.assignment or None, force=args.force, executor=args.executor,
-                        scheduler=args.scheduler, lang=args.lang)
+                        scheduler=args.scheduler, lang=_lang(args, course))
     _print_batch(summary, Path(args.out))
     return 0
 
@@ -70,10 +87,10 @@ def _print_batch(summary: dict, out: Path) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    course = _course(args, Path.cwd())
+    course = _instructor_course(args, "demo")
     submissions = course.root / "examples" / "class"
     out = Path(args.out)
-    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=args.lang)
+    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=_lang(args, course))
     _print_batch(summary, out)
     return 0
 
@@ -89,15 +106,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     course = _course(args, start)
     results = grade(course, folder, assignment_ids=args.assignment or None, seed=0, visible_only=True,
                     label=str(folder))
-    print(terminal_summary(results, details=True, lang=args.lang), end="")
-    print("\n" + translator(args.lang)("visible_only"))
+    print(terminal_summary(results, details=True, lang=_lang(args, course)), end="")
+    print("\n" + translator(_lang(args, course))("visible_only"))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate_course
 
-    course = _course(args, Path.cwd())
+    course = _instructor_course(args, "validate")
     problems = validate_course(course, seed=args.seed, report=print)
     for p in problems:
         print(f"PROBLEM: {p}")
@@ -108,7 +125,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from .release import release
 
-    course = _course(args, Path.cwd())
+    course = _instructor_course(args, "release")
     if args.student:
         from .bundle import build_bundle
 
@@ -120,7 +137,7 @@ def cmd_release(args: argparse.Namespace) -> int:
               "hidden checks left out)")
         return 0
     out = Path(args.out) if args.out else course.root / "exercises"
-    stubs = release(course.root, course.manifest, out)
+    stubs = release(course.root, course.manifest, out, force=args.force)
     print(f"wrote {len(stubs)} stub modules to {out}")
     return 0
 
@@ -128,7 +145,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
-    course = _course(args, Path.cwd())
+    course = _instructor_course(args, "notebooks")
     paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)
     print(f"wrote {', '.join(p.name for p in paths)} to {args.out}")
     return 0
@@ -139,7 +156,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 
     from . import mutants
 
-    course = _course(args, Path.cwd())
+    course = _instructor_course(args, "mutants")
     names = [m.name for _, m in course.manifest.modules]
     unknown = [n for n in args.module or () if n not in names]
     if unknown:
@@ -148,7 +165,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     allowlist = mutants.load_allowlist(course.root / mutants.ALLOWLIST_NAME)
     started = time.monotonic()
     results = mutants.run_mutants(course.root, selected, seed=args.seed, workers=args.workers, allowlist=allowlist)
-    out = Path(args.out) if args.out else course.root / "docs" / "mutants.md"
+    out = Path(args.out) if args.out else _mutants_report(course.root, selected, names)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(mutants.render_report(results, seed=args.seed, min_kill=args.min_kill,
                                          seconds=time.monotonic() - started), encoding="utf-8")
@@ -157,14 +174,31 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     return 1 if any(r.total()["rate"] < args.min_kill for r in results) else 0
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--course", default=default, help="course folder holding assignments.yaml (default: "
+                        "found by looking upwards from the current folder)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=default, help="language of reports and terminal "
+                        "output (default: the course's language in assignments.yaml)")
+
+
+def _mutants_report(root: Path, selected: list[str], names: list[str]) -> Path:
+    """docs/mutants.md for the whole course; a run over some modules never replaces it."""
+    if selected == names:
+        return root / "docs" / "mutants.md"
+    return root / "docs" / f"mutants-{'-'.join(selected)}.md"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograder for the deep-learning course.")
     parser.add_argument("--version", action="version", version=f"dlgrade {__version__}")
-    parser.add_argument("--course", help="course folder holding assignments.yaml (default: found "
-                                         "by looking upwards from the current folder)")
+    _global_options(parser, None)
+    # The same options after the subcommand (dlgrade check --course X): SUPPRESS keeps a subparser
+    # from resetting a value given before the subcommand when it is not repeated after it.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("grade", help="grade a submission folder; writes results.json, report.md, report.html")
+    p = sub.add_parser("grade", parents=[common], help="grade a submission folder; writes results.json, report.md, report.html")
     p.add_argument("submission", help="folder holding the student's modules (or notebooks), or a notebook")
     p.add_argument("--out", required=True, help="folder for the reports")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
@@ -173,10 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write junit.xml, gradescope_results.json or summary.md (repeatable)")
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
     p.add_argument("--visible-only", action="store_true", help="only the visible checks (student CI)")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("batch", help="grade a class: one folder, .zip or notebook per student")
+    p = sub.add_parser("batch", parents=[common], help="grade a class: one folder, .zip or notebook per student")
     p.add_argument("submissions", help="folder with one entry per student (the entry name is the id)")
     p.add_argument("--out", required=True, help="folder for per-student reports, gradebook.csv, class report")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
@@ -188,43 +221,42 @@ def build_parser() -> argparse.ArgumentParser:
                         "on a Dask distributed cluster (needs the 'dask' extra and a shared file system)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler, e.g. "
                    "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_batch)
 
-    p = sub.add_parser("demo", help="grade the bundled example class and show where the report is")
+    p = sub.add_parser("demo", parents=[common], help="grade the bundled example class and show where the report is")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("check", help="run the visible checks on your own work")
+    p = sub.add_parser("check", parents=[common], help="run the visible checks on your own work")
     p.add_argument("folder", nargs="?", default=".", help="your exercises folder or notebook (default: .)")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of reports and summaries")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("release", help="instructor: generate exercises/ (stubs) from reference/")
+    p = sub.add_parser("release", parents=[common], help="instructor: generate exercises/ (stubs) from reference/")
     p.add_argument("--out", help="folder for the stubs (default: exercises/ of the course)")
     p.add_argument("--student", action="store_true", help="write the whole student bundle into --out: stubs, "
                    "notebooks, visible checks, grader, README")
+    p.add_argument("--force", action="store_true", help="overwrite stubs that were edited since the last release")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("notebooks", help="instructor: write one Jupyter notebook per assignment")
+    p = sub.add_parser("notebooks", parents=[common], help="instructor: write one Jupyter notebook per assignment")
     p.add_argument("--out", required=True, help="folder for the notebooks")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("mutants", help="instructor: how strong are the checks? grade mutants of the reference")
+    p = sub.add_parser("mutants", parents=[common], help="instructor: how strong are the checks? grade mutants of the reference")
     p.add_argument("--module", action="append", metavar="NAME", help="only this module (repeatable)")
-    p.add_argument("--out", help="the Markdown report (default: docs/mutants.md of the course)")
+    p.add_argument("--out", help="the Markdown report (default: docs/mutants.md of the course, or "
+                   "docs/mutants-NAME.md with --module)")
     p.add_argument("--min-kill", type=float, default=95.0, metavar="PERCENT",
                    help="exit 1 when a module kills fewer of its non-equivalent mutants (default: 95)")
     p.add_argument("--seed", type=int, default=1, help="seed of the hidden checks' random inputs (default: 1)")
     p.add_argument("--workers", type=int, default=2, help="grading processes (default: 2)")
     p.set_defaults(func=cmd_mutants)
 
-    p = sub.add_parser("validate", help="instructor: reference full marks, stubs zero, every function checked")
+    p = sub.add_parser("validate", parents=[common], help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)
     p.set_defaults(func=cmd_validate)
     return parser

@@ -210,3 +210,41 @@ def test_helpers_only_hidden_checks_used_are_left_out(tmp_path):
     _drop_unused(tmp_path, [path])
     text = path.read_text()
     assert "_oracle" not in text and "TABLE" not in text and "def _shared" in text and "def visible" in text
+
+
+def _course_copy(tmp_path):
+    shutil.copytree(ROOT / "reference", tmp_path / "reference")
+    shutil.copyfile(ROOT / "assignments.yaml", tmp_path / "assignments.yaml")
+    return load_manifest(tmp_path / "assignments.yaml")
+
+
+def test_release_refuses_to_overwrite_an_edited_stub(tmp_path):
+    manifest = _course_copy(tmp_path)
+    release(tmp_path, manifest)
+    stub = tmp_path / "exercises" / "mlp.py"
+    stub.write_text(stub.read_text() + "\n# my notes\n")
+    with pytest.raises(HarnessError, match=r"mlp\.py changed since `dlgrade release` wrote it.*--force"):
+        release(tmp_path, manifest)
+    assert stub.read_text().endswith("# my notes\n")
+    release(tmp_path, manifest, force=True)
+    assert "# my notes" not in stub.read_text()
+
+
+def test_release_replaces_a_stub_it_wrote_when_the_reference_changed(tmp_path):
+    manifest = _course_copy(tmp_path)
+    release(tmp_path, manifest)
+    reference = tmp_path / "reference" / "mlp.py"
+    reference.write_text(reference.read_text().replace('"""', '"""Changed. ', 1))
+    release(tmp_path, manifest)  # the old stub is the one it wrote: replaced without --force
+    assert "Changed. " in (tmp_path / "exercises" / "mlp.py").read_text()
+    (tmp_path / "exercises" / ".dlgrade-release.json").unlink()
+    reference.write_text(reference.read_text().replace("Changed. ", "Again. ", 1))
+    with pytest.raises(HarnessError, match="mlp.py"):  # no record of what it wrote: a difference is an edit
+        release(tmp_path, manifest)
+
+
+def test_instructor_commands_in_the_bundle_say_so(bundle):
+    for args in (["release"], ["mutants", "--module", "mlp"], ["validate"]):
+        run = in_bundle(bundle, *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert "instructor command" in run.stderr and "Traceback" not in run.stderr, run.stderr
