@@ -7,10 +7,13 @@
     pyproject.toml      so that ``pip install -e .`` gives the ``dlgrade`` command
     README.md
 
-No reference code goes in, and no hidden check: neither its code (removed with ast, together
-with the helpers only hidden checks used) nor its id. ``build_bundle`` verifies that no hidden
-check id is left in any file and that the bundle's own course loads (visible checks declared ==
-implemented) in a fresh interpreter before it returns.
+No reference code goes in, no hidden check (neither its code, removed with ast together with the
+helpers only hidden checks used, nor its id), and no oracle: each ``@oracle`` function (see
+oracles.py) is replaced by the recording of its calls in the visible checks, run against the
+reference at release. ``build_bundle`` verifies that no hidden check id is left in any file, that
+the bundle's own course loads (visible checks declared == implemented) in a fresh interpreter,
+and that there its visible checks give the reference and the stubs the same statuses and messages
+as the full grader does.
 """
 from __future__ import annotations
 
@@ -29,7 +32,9 @@ import yaml
 from . import __version__
 from .errors import HarnessError
 from .notebooks import write_notebooks
+from .oracles import RECORDING_NAME, write_recording
 from .pipeline import MANIFEST_NAME, Course
+from .recording import record_visible_checks, verdicts
 from .release import release
 
 MARKER = ".dlgrade-student-bundle"
@@ -46,7 +51,9 @@ def build_bundle(course: Course, out: Path) -> dict[str, int]:
     notebooks = write_notebooks(course.root, manifest, out / "notebooks")
     (out / MANIFEST_NAME).write_text(student_manifest((course.root / MANIFEST_NAME).read_text(encoding="utf-8")),
                                      encoding="utf-8")
+    calls = record_visible_checks(course)
     copy_grader(out / "grader", hidden)
+    write_recording(out / "grader" / "checks" / RECORDING_NAME, calls)
     (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
     (out / "README.md").write_text(_readme(course), encoding="utf-8")
     (out / MARKER).write_text("made by `dlgrade release --student`; the next run replaces this folder\n",
@@ -54,10 +61,13 @@ def build_bundle(course: Course, out: Path) -> dict[str, int]:
     leaks = find_ids(out, hidden)
     if leaks:
         raise HarnessError("hidden check ids would reach students:\n  " + "\n  ".join(leaks))
-    loaded = _load_in_bundle(out)
+    inside = _load_in_bundle(out, course.root / "reference")
+    loaded = set(inside["checks"])
     if loaded != visible:
         raise HarnessError(f"the bundle's course has checks {sorted(loaded ^ visible)} that differ from "
                            "the course's visible checks")
+    for label, folder in (("reference", course.root / "reference"), ("stubs", out / "exercises")):
+        _same_verdicts(label, verdicts(course, folder), inside[label])
     return {"stubs": len(stubs), "notebooks": len(notebooks), "visible_checks": len(visible),
             "hidden_checks_left_out": len(hidden)}
 
@@ -90,8 +100,9 @@ def copy_grader(dest: Path, hidden: set[str]) -> None:
     shutil.copytree(Path(__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     check_files = sorted((dest / "checks").glob("*.py"))
     for path in check_files:
-        source = path.read_text(encoding="utf-8")
-        path.write_text(strip_hidden_checks(source, hidden, f"grader/checks/{path.name}"), encoding="utf-8")
+        where = f"grader/checks/{path.name}"
+        source = strip_hidden_checks(path.read_text(encoding="utf-8"), hidden, where)
+        path.write_text(replace_oracles(source, path.stem, where), encoding="utf-8")
     _drop_unused(dest, check_files)
 
 
@@ -126,6 +137,28 @@ def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check modu
     for start, end in reversed(spans):
         del lines[start:end]
     return re.sub(r"\n{4,}", "\n\n\n", "".join(lines))
+
+
+def _is_oracle(node: ast.AST) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        (getattr(d, "id", None) or getattr(d, "attr", None)) == "oracle" for d in node.decorator_list)
+
+
+def replace_oracles(source: str, module: str, where: str = "<check module>") -> str:
+    """The check module with each @oracle function replaced by the replay of its recorded calls."""
+    tree = ast.parse(source)
+    top = set(map(id, tree.body))
+    for node in ast.walk(tree):
+        if _is_oracle(node) and id(node) not in top:
+            raise HarnessError(f"{where}:{node.lineno}: @oracle marks only module-level functions; "
+                               f"{node.name} is nested in a class or function, so it cannot be replaced by its "
+                               "recording in the student bundle")
+    lines = source.splitlines(keepends=True)
+    for node in reversed(tree.body):
+        if _is_oracle(node):
+            start = min(d.lineno for d in node.decorator_list) - 1
+            lines[start:node.end_lineno] = [f'{node.name} = oracle.replay("{module}.{node.name}")\n']
+    return "".join(lines)
 
 
 def _used_names(package: Path) -> set[str]:
@@ -187,19 +220,32 @@ def find_ids(folder: Path, ids: set[str]) -> list[str]:
     return hits
 
 
-def _load_in_bundle(out: Path) -> set[str]:
-    """The check ids the bundle's own grader implements and declares, loaded in a fresh interpreter."""
-    code = ("import json, grader; from pathlib import Path; from grader.pipeline import load_course; "
-            "c = load_course(Path.cwd()); print(json.dumps({'grader': grader.__file__, 'checks': sorted(c.checks)}))")
+def _load_in_bundle(out: Path, reference: Path) -> dict:
+    """In a fresh interpreter, with the bundle's grader: its check ids, and the verdicts of its visible
+    checks on the reference and on the stubs."""
+    code = ("import json, sys, grader; from pathlib import Path; from grader.pipeline import load_course; "
+            "from grader.recording import verdicts; c = load_course(Path.cwd()); "
+            "print(json.dumps({'grader': grader.__file__, 'checks': sorted(c.checks), "
+            "'reference': verdicts(c, Path(sys.argv[1])), 'stubs': verdicts(c, Path('exercises'))}))")
     env = {**os.environ, "PYTHONPATH": str(out.resolve()), "PYTHONNOUSERSITE": "1"}
-    run = subprocess.run([sys.executable, "-c", code], cwd=out, env=env, capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run([sys.executable, "-c", code, str(reference.resolve())], cwd=out, env=env,
+                         capture_output=True, text=True, timeout=600)
     if run.returncode != 0:
         raise HarnessError(f"the student bundle's course does not load:\n{run.stderr[-3000:]}")
     data = json.loads(run.stdout.strip().splitlines()[-1])
     if not Path(data["grader"]).resolve().is_relative_to(out.resolve()):
         raise HarnessError(f"checking the bundle imported the grader from {data['grader']}, not from {out}")
-    return set(data["checks"])
+    return data
+
+
+def _same_verdicts(label: str, full: dict[str, list[str]], bundle: dict[str, list[str]]) -> None:
+    differ = [f"{i}: the full grader says {full[i][0]}, the bundle {bundle.get(i, ['nothing'])[0]}"
+              + (f"\n    full:   {full[i][1][:300]}\n    bundle: {bundle.get(i, ['', ''])[1][:300]}"
+                 if full[i][1] != bundle.get(i, ["", ""])[1] else "")
+              for i in sorted(full) if bundle.get(i) != full[i]]
+    if differ:
+        raise HarnessError(f"the bundle's visible checks judge the {label} differently from the full grader:\n  "
+                           + "\n  ".join(differ))
 
 
 # --------------------------------------------------------------------------- texts
@@ -232,7 +278,7 @@ dlgrade = "grader.cli:main"
 include = ["grader*"]
 
 [tool.setuptools.package-data]
-grader = ["templates/*.j2", "*.yaml"]
+grader = ["templates/*.j2", "*.yaml", "checks/*.bin"]
 """
 
 

@@ -20,6 +20,7 @@ from . import __version__
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
+from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
 from .sandbox import SandboxRunner
@@ -204,7 +205,7 @@ def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) ->
 
 
 def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) -> CheckResult:
-    ctx = Context(spec, runner, seed)
+    ctx = Context(spec, runner, case_seed(seed))
     started = time.perf_counter()
     try:
         definition.func(ctx)
@@ -213,6 +214,8 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) ->
         status, message = "failed", exc.message
     except StudentCodeStopped as exc:
         status, message = exc.status, exc.message
+    except OracleUnavailable as exc:  # a student bundle without the recorded case: not the student's fault
+        status, message = "internal_error", str(exc)
     except Exception:  # a bug in the check itself: never the student's fault
         status = "internal_error"
         message = ("internal error in this check (not your fault; please tell the instructor):\n"

@@ -17,6 +17,7 @@ from ..compare import (as_array, as_sequence, describe, expect_array, expect_equ
 from ..context import Context
 from ..errors import CheckFailed
 from ..gradients import expect_gradient, torch_vjp
+from ..oracles import oracle
 from ..registry import check
 
 # ----------------------------------------------------------------------------- lecture data
@@ -78,6 +79,7 @@ HINT_BUILD_ALEXNET = ("torchvision's AlexNet: features = 5 Conv2d each followed 
 
 
 # ----------------------------------------------------------------------------- oracles
+@oracle
 def _convolve_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Y[i,j] = sum_u,v k[u,v] * x[i + kh-1-u, j + kw-1-v]: the lecture's formula, 0-based, valid part."""
     kh, kw = k.shape
@@ -89,6 +91,7 @@ def _convolve_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
+@oracle
 def _xcorr_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Y[i,j] = sum_u,v k[u,v] * x[i+u, j+v]: cross-correlation, the kernel not flipped."""
     kh, kw = k.shape
@@ -106,12 +109,14 @@ def _t(a: np.ndarray):
     return torch.from_numpy(np.array(a, dtype=np.float64))
 
 
+@oracle
 def _torch_conv2d(x, w, b, stride: int = 1, padding: int = 0) -> np.ndarray:
     import torch.nn.functional as F
 
     return F.conv2d(_t(x), _t(w), _t(b), stride=stride, padding=padding).numpy()
 
 
+@oracle
 def _torch_pool(kind: str, x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     import torch.nn.functional as F
 
@@ -119,6 +124,7 @@ def _torch_pool(kind: str, x: np.ndarray, kernel: int, stride: int) -> np.ndarra
     return pool(_t(x), kernel, stride).numpy()
 
 
+@oracle
 def _torch_pool_grad(kind: str, x: np.ndarray, dout: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     import torch.nn.functional as F
 
@@ -126,6 +132,7 @@ def _torch_pool_grad(kind: str, x: np.ndarray, dout: np.ndarray, kernel: int, st
     return torch_vjp(lambda x: pool(x, kernel, stride), {"x": x}, dout)[1]["x"]
 
 
+@oracle
 def _max_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
                             rule: str = "first") -> np.ndarray:
     """dx of max pooling by the contract's tie rule ("first" maximum in row-major order).
@@ -148,6 +155,7 @@ def _max_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride
     return dx
 
 
+@oracle
 def _avg_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
                             area: float | None = None) -> np.ndarray:
     area = kernel * kernel if area is None else area
@@ -160,12 +168,14 @@ def _avg_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride
     return dx
 
 
+@oracle
 def _count_positions(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """Output length by counting where the window may start: no formula to share a mistake with."""
     span = dilation * (k - 1) + 1
     return len(range(0, n + 2 * padding - span + 1, stride))
 
 
+@oracle
 def _alexnet_expected_shapes(c: int, h: int, w: int) -> list[tuple[str, tuple[int, int, int]]]:
     out = []
     for name, filters, k, stride, padding in ALEXNET_LAYERS:
@@ -175,6 +185,7 @@ def _alexnet_expected_shapes(c: int, h: int, w: int) -> list[tuple[str, tuple[in
     return out
 
 
+@oracle
 def _alexnet_param_shapes(num_classes: int) -> list[tuple[int, ...]]:
     """Parameter shapes of torchvision's AlexNet, in registration order."""
     shapes_, channels = [], 3
@@ -187,6 +198,7 @@ def _alexnet_param_shapes(num_classes: int) -> list[tuple[int, ...]]:
     return shapes_
 
 
+@oracle
 def _alexnet_forward(x: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
     """AlexNet in eval mode (Dropout is the identity) from the math, float32 like the model."""
     import torch
@@ -222,6 +234,7 @@ def _pool_input(rng: np.random.Generator, kernel: int) -> np.ndarray:
     return rng.normal(size=(n, c, h, w))
 
 
+@oracle
 def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
     return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
 
@@ -418,6 +431,7 @@ def conv2d_float32(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- conv2d_backward
+@oracle
 def _conv_grads(x, w, b, dout, stride: int, padding: int) -> dict[str, np.ndarray]:
     import torch.nn.functional as F
 
@@ -542,6 +556,7 @@ def avg_pool2d_matches_torch(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- pooling backward
+@oracle
 def _max_tie_alternatives(x, dout, kernel, stride) -> dict[str, np.ndarray]:
     return {"the gradient sent to the LAST maximum of a tie (the contract says the first, in row-major "
             "order)": _max_pool_backward_loop(x, dout, kernel, stride, "last"),

@@ -18,6 +18,7 @@ import numpy as np
 from ..compare import as_array, as_sequence, expect_array, shapes
 from ..context import Context
 from ..gradients import expect_gradient
+from ..oracles import oracle
 from ..registry import check
 
 # Sums of a few products of O(1) numbers through tanh/sigmoid: float64 rounding stays near 1e-15,
@@ -43,14 +44,17 @@ HINT_S2C = ("Lecture part 4 (序列到类别模式): summarise the sequence by i
 
 # --------------------------------------------------------------------------- judge-side math
 
+@oracle
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # exact identity, overflow-free
 
 
+@oracle
 def _rnn_step(x, h, Wx, Wh, b):
     return np.tanh(x @ Wx + h @ Wh + b)
 
 
+@oracle
 def _rnn_forward(xs, h0, Wx, Wh, b):
     h, out = h0, []
     for t in range(xs.shape[1]):
@@ -59,6 +63,7 @@ def _rnn_forward(xs, h0, Wx, Wh, b):
     return np.stack(out, axis=1)
 
 
+@oracle
 def _lstm(x, h, c, Wx, Wh, b, order="ifgo"):
     """The LSTM step reading the four chunks in ``order`` (the contract's is i, f, g, o)."""
     gates = dict(zip(order, np.split(x @ Wx + h @ Wh + b, 4, axis=1)))
@@ -66,6 +71,7 @@ def _lstm(x, h, c, Wx, Wh, b, order="ifgo"):
     return _sigmoid(gates["o"]) * np.tanh(c_next), c_next
 
 
+@oracle
 def _gru(x, h, Wx, Wh, bx, bh, reset_before_product=False):
     xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
     hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
@@ -224,6 +230,7 @@ def rnn_forward_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- rnn_backward
 
+@oracle
 def _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b):
     """(dxs, dh0, dWx, dWh, db) by torch autograd through the unrolled recurrence."""
     import torch
@@ -264,6 +271,7 @@ def rnn_backward_single_step(ctx: Context) -> None:
                      hint_on={"the gradient without the tanh derivative (1 - h^2)": alt})
 
 
+@oracle
 def _one_step_grads(da, xs, h0, Wx, Wh):
     """(dxs, dh0, dWx, dWh, db) of one step given the gradient da at the pre-activation."""
     return da[:, None] @ Wx.T[None], da @ Wh.T, xs[:, 0].T @ da, h0.T @ da, da.sum(axis=0)
@@ -392,6 +400,7 @@ def gru_step_small_example(ctx: Context) -> None:
                      "z * n + (1 - z) * h (the update gate's roles swapped)": _swapped_z(x, h, Wx, Wh, bx, bh)})
 
 
+@oracle
 def _swapped_z(x, h, Wx, Wh, bx, bh):
     xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
     hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
