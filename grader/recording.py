@@ -20,7 +20,7 @@ import numpy as np
 from .errors import HarnessError
 from .inprocess import InProcessRunner
 from .oracles import RECORD_SEED, RecordingError, call_key, check_plain, oracle, round_trip
-from .pipeline import Course, grade, plan, run_one, stage_submission
+from .pipeline import Course, PlannedModule, plan, run_checks, run_one, stage_submission
 
 
 class _FromStudent(np.ndarray):
@@ -179,7 +179,17 @@ def record_visible_checks(course: Course) -> dict[str, list[tuple[list, dict, An
     return recorder.calls
 
 
-def verdicts(course: Course, submission: Path) -> dict[str, list[str]]:
-    """[status, message] of every visible check of ``submission``, graded in process."""
-    results = grade(course, submission, seed=RECORD_SEED, visible_only=True, runner_factory=InProcessRunner)
-    return {c.id: [c.status, c.message] for c in results.checks}
+def verdicts(course: Course, submission: Path, modules: list[str] | None = None,
+             function: str | None = None) -> dict[str, list[str]]:
+    """[status, message] of every visible check (of ``modules``, of ``function``) of ``submission``,
+    graded in process."""
+    planned = [PlannedModule(pm.assignment, pm.module, tuple(c for c in pm.checks if function in (None, c.function)))
+               for pm in plan(course.manifest, None, visible_only=True, modules=modules)]
+    staged = stage_submission(submission, course.manifest)
+    runner = InProcessRunner(staged.folder)
+    try:
+        results = run_checks(course, [pm for pm in planned if pm.checks], staged, runner, RECORD_SEED)
+    finally:
+        runner.close()
+        staged.cleanup()
+    return {c.id: [c.status, c.message] for c in results}

@@ -38,16 +38,6 @@ def in_bundle(bundle, *args, timeout=600):
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundle") / "student"
-    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", "--student", "--out", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    assert "wrote the student bundle" in run.stdout
-    return out
-
-
 def hidden_ids() -> set[str]:
     return {c.id for c in course().manifest.checks if c.visibility == "hidden"}
 

@@ -1,0 +1,68 @@
+"""The student bundle's visible checks: recorded cases instead of oracle code, judged as the full
+grader judges, and nothing in the bundle that earns a hidden-check point."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.recording import verdicts
+from helpers import ROOT, course, submission_with
+
+BUNDLE_VERDICTS = """\
+import json, sys
+from pathlib import Path
+from grader.pipeline import load_course
+from grader.recording import verdicts
+course = load_course(Path.cwd())
+cases = json.loads(Path(sys.argv[1]).read_text())
+print(json.dumps({key: verdicts(course, Path(folder), *rest) for key, (folder, *rest) in cases.items()}))
+"""
+
+
+def wrong_implementations():
+    """(module, function, flaw, source) of every deliberate mistake in tests/test_<module>.py."""
+    for _, module in course().manifest.modules:
+        table = getattr(importlib.import_module(f"test_{module.name}"), "WRONG", {})
+        for key, value in table.items():
+            if isinstance(value, dict):
+                for flaw, source in value.items():
+                    yield module.name, key, flaw, source
+            else:  # one contract function (transformer.EncoderLayer): {flaw: source}
+                assert len(module.functions) == 1, f"test_{module.name}.WRONG names no function for {key}"
+                yield module.name, module.functions[0], key, value
+
+
+def in_bundle_verdicts(bundle: Path, cases: dict, tmp_path: Path) -> subprocess.Popen:
+    """The bundle's grader judging ``cases`` in another process (read its JSON with ``result``)."""
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    env = {**os.environ, "PYTHONPATH": str(bundle), "PYTHONNOUSERSITE": "1"}
+    return subprocess.Popen([sys.executable, "-c", BUNDLE_VERDICTS, str(tmp_path / "cases.json")], cwd=bundle,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def result(process: subprocess.Popen) -> dict:
+    out, err = process.communicate(timeout=900)
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_the_bundle_judges_like_the_full_grader(bundle, tmp_path):
+    cases = {"reference": [str(ROOT / "reference")], "stubs": [str(bundle / "exercises")]}
+    for i, (module, function, flaw, source) in enumerate(wrong_implementations()):
+        folder = submission_with(tmp_path / f"wrong{i}", module, source)
+        # The checks of the wrong function: its module's other checks see the reference, as above.
+        cases[f"{module}.{function}: {flaw}"] = [str(folder), [module], function]
+    assert len(cases) > 100
+    running = in_bundle_verdicts(bundle, cases, tmp_path)  # meanwhile, the full grader here
+    full = {key: verdicts(course(), Path(folder), *rest) for key, (folder, *rest) in cases.items()}
+    inside = result(running)
+    differ = [f"{key} / {check}: full grader {want[0]}, bundle {inside[key].get(check, ['nothing'])[0]}\n"
+              f"  full:   {want[1][:400]}\n  bundle: {inside[key].get(check, ['', ''])[1][:400]}"
+              for key in cases for check, want in full[key].items() if inside[key].get(check) != want]
+    assert not differ, "\n".join(differ)
+    caught = sum(any(s != "passed" for s, _ in full[key].values()) for key in cases if ":" in key)
+    print(f"{len(cases) - 2} wrong implementations, {caught} of them caught by a visible check")
