@@ -38,6 +38,9 @@ from .recording import record_visible_checks, verdicts
 from .release import release
 
 MARKER = ".dlgrade-student-bundle"
+# Judge-side helpers the checks import: what only hidden checks used goes too (finite_difference is a
+# working numerical_gradient, for one).
+JUDGE_LIBRARIES = ("compare.py", "gradients.py")
 
 
 def build_bundle(course: Course, out: Path) -> dict[str, int]:
@@ -103,7 +106,7 @@ def copy_grader(dest: Path, hidden: set[str]) -> None:
         where = f"grader/checks/{path.name}"
         source = strip_hidden_checks(path.read_text(encoding="utf-8"), hidden, where)
         path.write_text(replace_oracles(source, path.stem, where), encoding="utf-8")
-    _drop_unused(dest, check_files)
+    _drop_unused(dest, check_files + [dest / name for name in JUDGE_LIBRARIES])
 
 
 def _check_id(node: ast.stmt, where: str) -> str | None:
@@ -174,27 +177,48 @@ def _used_names(package: Path) -> set[str]:
     return names
 
 
-def _drop_unused(package: Path, check_files: list[Path]) -> None:
-    """Drop top-level helpers and constants of check modules that nothing uses any more.
+def _drop_unused(package: Path, files: list[Path]) -> None:
+    """Drop top-level helpers, constants and imported names of ``files`` that nothing uses any more.
 
-    They served hidden checks only: judge-side oracles and input tables. Repeated until stable,
-    since a dropped helper may have been the last user of another.
+    They served hidden checks only: judge-side oracles, input tables, helpers. Repeated until
+    stable, since a dropped helper may have been the last user of another.
     """
     while True:
         used = _used_names(package)
         changed = False
-        for path in check_files:
+        for path in files:
             source = path.read_text(encoding="utf-8")
+            tree = ast.parse(source)
+            here = _used_names_in(tree)
             lines = source.splitlines(keepends=True)
-            spans = [(node.lineno - 1, node.end_lineno) for node in ast.parse(source).body
-                     if _unused(node, used)]
-            for start, end in reversed(spans):
-                del lines[start:end]
-            if spans:
+            edits = []
+            for node in tree.body:
+                if _unused(node, used):
+                    edits.append((node.lineno - 1, node.end_lineno, []))
+                elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                    kept = [a for a in node.names if (a.asname or a.name) in here]
+                    if len(kept) < len(node.names):
+                        text = f"from {'.' * node.level}{node.module or ''} import " + ", ".join(
+                            a.name + (f" as {a.asname}" if a.asname else "") for a in kept) + "\n"
+                        edits.append((node.lineno - 1, node.end_lineno, [text] if kept else []))
+            for start, end, replacement in reversed(edits):
+                lines[start:end] = replacement
+            if edits:
                 path.write_text(re.sub(r"\n{4,}", "\n\n\n", "".join(lines)), encoding="utf-8")
                 changed = True
         if not changed:
             return
+
+
+def _used_names_in(tree: ast.AST) -> set[str]:
+    """Names a module reads (not the ones its imports bind)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+    return names
 
 
 def _unused(node: ast.stmt, used: set[str]) -> bool:

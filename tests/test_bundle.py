@@ -66,3 +66,36 @@ def test_the_bundle_judges_like_the_full_grader(bundle, tmp_path):
     assert not differ, "\n".join(differ)
     caught = sum(any(s != "passed" for s, _ in full[key].values()) for key in cases if ":" in key)
     print(f"{len(cases) - 2} wrong implementations, {caught} of them caught by a visible check")
+
+
+def test_no_function_in_the_bundle_earns_a_hidden_point(bundle, tmp_path):
+    # tests/mining.py: every function of the bundle outside exercises/ as every contract function it fits,
+    # graded by the full grader on that function's hidden checks (in its own process: see there why).
+    out = tmp_path / "mining.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}  # fork-safe: no thread pools
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "mining.py"), str(bundle), str(out)], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(out.read_text())
+    print({k: v for k, v in report.items() if k not in ("leaks", "problems")}, *report["problems"], sep="\n")
+    assert report["candidates"] > 500 and report["pairs"] > 5000, report
+    assert not report["leaks"], "\n".join(report["leaks"])
+
+
+def test_the_miner_finds_a_planted_solution(bundle, tmp_path):
+    # The mining test must be able to fail: a copy of the bundle with the reference's sign in a helper module.
+    import shutil
+
+    planted = tmp_path / "planted"
+    shutil.copytree(bundle, planted, ignore=shutil.ignore_patterns("notebooks", "exercises"))
+    (planted / "grader" / "planted.py").write_text("import numpy as np\n\n\ndef _helper(z):\n"
+                                                   "    return np.where(z >= 0, 1.0, -1.0).astype(z.dtype)\n")
+    sys.path.insert(0, str(ROOT / "tests"))
+    import mining
+
+    found = [c for c in mining.candidates(planted) if c.label.startswith("grader/planted.py")]
+    assert [c.label for c in found] == ["grader/planted.py:4 _helper"]
+    target = next(t for t in mining.targets(course()) if (t.module, t.function) == ("perceptron", "sign"))
+    shutil.copytree(ROOT / "reference", tmp_path / "reference")
+    grader = mining.Grader(course(), tmp_path / "reference")
+    assert grader.hidden_points(found[0], target) == ["hw1.perceptron.sign.random"]
