@@ -15,7 +15,11 @@ from .results import write_text_atomic
 _NUMBERS = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 
 
-def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any]:
+def _message(record: dict[str, Any], lang: str) -> str:
+    return (record.get("message_zh") or record.get("message") or "") if lang == "zh" else record.get("message") or ""
+
+
+def summarize(class_data: list[dict[str, Any]], course: Course, lang: str = "en") -> dict[str, Any]:
     graded = [r for r in class_data if r.get("status", "graded") == "graded"]
     max_score = max((r.get("max_score", 0.0) for r in graded), default=0.0)
     percents = [100.0 * r["score"] / r["max_score"] for r in graded if r.get("max_score")]
@@ -36,7 +40,8 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
             row["attempted"] += c["status"] != "not_attempted"
             statuses[c["status"]] += 1
             if c["status"] in ("failed", "error", "timeout"):
-                first = (c.get("message") or "").splitlines()[0] if c.get("message") else c["status"]
+                message = _message(c, lang)
+                first = message.splitlines()[0] if message else translator(lang)(c["status"])
                 failures.setdefault((c["function"], _NUMBERS.sub("#", first)[:160]), set()).add(r["student"])
         if statuses["timeout"] or statuses["error"] or statuses["internal_error"]:
             trouble.append({"student": r["student"], "timeout": statuses["timeout"],
@@ -44,7 +49,7 @@ def summarize(class_data: list[dict[str, Any]], course: Course) -> dict[str, Any
     for row in per_check.values():
         # Among students who tried: a check nobody attempted says nothing about its difficulty.
         row["rate"] = row["passed"] / row["attempted"] if row["attempted"] else 0.0
-    invalid = [{"student": r["student"], "message": r.get("message", "")} for r in class_data
+    invalid = [{"student": r["student"], "message": _message(r, lang)} for r in class_data
                if r.get("status", "graded") != "graded"]
     return {
         "students": class_data, "graded": len(graded), "max_score": max_score, "bins": bins,
@@ -65,7 +70,7 @@ def histogram_svg(bins: list[int]) -> dict[str, Any]:
 
 
 def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course, lang: str = "en") -> None:
-    summary = summarize(class_data, course)
+    summary = summarize(class_data, course, lang)
     html = environment().get_template("class_report.html.j2").render(
         s=summary, hist=histogram_svg(summary["bins"]), t=translator(lang), lang=lang)
     write_text_atomic(path, html)

@@ -8,19 +8,30 @@ from pathlib import Path
 
 from . import __version__
 from .errors import HarnessError
-from .i18n import LANGUAGES, translator
+from .i18n import LANGUAGES, Text, tr, translator
+from .oracles import RECORD_SEED
 from .pipeline import Course, find_course_root, grade, load_course
 from .report import terminal_summary, write_reports
+from .text import strip_control
+
+
+_LANG: list[str] = []  # the language in force once known (for errors raised before a course is loaded)
 
 
 def _course(args: argparse.Namespace, start: Path) -> Course:
     root = Path(args.course) if args.course else find_course_root(start)
-    return load_course(root)
+    course = load_course(root)
+    _LANG[:] = [_lang(args, course)]
+    return course
 
 
 def _lang(args: argparse.Namespace, course: Course | None = None) -> str:
     """--lang, else the course's language (assignments.yaml), else English."""
     return args.lang or (course.manifest.language if course is not None else "en")
+
+
+def _say(args: argparse.Namespace, course: Course, key: str, **fields: object) -> None:
+    print(translator(_lang(args, course))(key, **fields))
 
 
 def _instructor_course(args: argparse.Namespace, command: str) -> Course:
@@ -29,9 +40,7 @@ def _instructor_course(args: argparse.Namespace, command: str) -> Course:
 
     course = _course(args, Path.cwd())
     if (course.root / MARKER).is_file() or not (course.root / "reference").is_dir():
-        raise HarnessError(f"`dlgrade {command}` is an instructor command: it needs the course's reference/ "
-                           f"folder, which {course.root} does not have (a student bundle has only the "
-                           "exercises and the visible checks). Run `dlgrade check` on your work instead.")
+        raise HarnessError(tr("instructor_only", command=command, root=course.root))
     return course
 
 
@@ -40,24 +49,26 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     submission = Path(args.submission)
     course = _course(args, Path.cwd())
+    lang = _lang(args, course)
     results = grade(course, submission, assignment_ids=args.assignment or None, seed=args.seed,
                     visible_only=args.visible_only)
-    paths = write_reports(results, Path(args.out), _lang(args, course))
-    extra = [write_format(results, fmt, Path(args.out), _lang(args, course)) for fmt in args.format or ()]
+    paths = write_reports(results, Path(args.out), lang)
+    extra = [write_format(results, fmt, Path(args.out), lang) for fmt in args.format or ()]
     if "markdown" in (args.format or ()) and os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(extra[args.format.index("markdown")].read_text(encoding="utf-8"))
-    print(terminal_summary(results, details=False, lang=_lang(args, course)), end="")
-    print(f"\nwrote {', '.join(str(p) for p in [*paths.values(), *extra])}")
-    return _fail_under(results.score, results.max_score, args.fail_under)
+    print(terminal_summary(results, details=False, lang=lang), end="")
+    print()
+    _say(args, course, "wrote", paths=", ".join(str(p) for p in [*paths.values(), *extra]))
+    return _fail_under(results.score, results.max_score, args.fail_under, lang)
 
 
-def _fail_under(score: float, max_score: float, percent: float | None) -> int:
+def _fail_under(score: float, max_score: float, percent: float | None, lang: str = "en") -> int:
     if percent is None or max_score == 0:
         return 0
     got = 100.0 * score / max_score
     if got < percent:
-        print(f"score {got:.1f}% is under --fail-under {percent:g}%", file=sys.stderr)
+        print(translator(lang)("fail_under", got=f"{got:.1f}", percent=f"{percent:g}"), file=sys.stderr)
         return 1
     return 0
 
@@ -69,19 +80,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
                         assignment_ids=args.assignment or None, force=args.force, executor=args.executor,
                         scheduler=args.scheduler, lang=_lang(args, course))
-    _print_batch(summary, Path(args.out))
+    _print_batch(summary, Path(args.out), _lang(args, course))
     return 0
 
 
-def _print_batch(summary: dict, out: Path) -> None:
-    print(f"{summary['students']} students: {summary['graded_now']} graded now, "
-          f"{summary['skipped']} already graded (seed {summary['seed']})")
+def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
+    t = translator(lang)
+    print(t("batch_head", students=summary["students"], now=summary["graded_now"], skipped=summary["skipped"],
+            seed=summary["seed"]))
     for row in summary["class"]:
         status = row.get("status", "graded")
-        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else status
-        print(f"  {row['student']:<24} {score}")
-    print(f"gradebook: {out / 'gradebook.csv'}")
-    print(f"class report: {out / 'class_report.html'}")
+        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else t(status)
+        print(f"  {strip_control(row['student'], '?'):<24} {score}")
+    print(t("gradebook", path=out / "gradebook.csv"))
+    print(t("class_report_at", path=out / "class_report.html"))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -90,8 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     course = _instructor_course(args, "demo")
     submissions = course.root / "examples" / "class"
     out = Path(args.out)
-    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=_lang(args, course))
-    _print_batch(summary, out)
+    lang = _lang(args, course)
+    summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=lang)
+    _print_batch(summary, out, lang)
     return 0
 
 
@@ -104,10 +117,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         except HarnessError:
             pass
     course = _course(args, start)
-    results = grade(course, folder, assignment_ids=args.assignment or None, seed=0, visible_only=True,
+    results = grade(course, folder, assignment_ids=args.assignment or None, seed=RECORD_SEED, visible_only=True,
                     label=str(folder))
-    print(terminal_summary(results, details=True, lang=_lang(args, course)), end="")
-    print("\n" + translator(_lang(args, course))("visible_only"))
+    lang = _lang(args, course)
+    print(terminal_summary(results, details=True, lang=lang), end="")
+    print("\n" + translator(lang)("visible_only"))
     return 0
 
 
@@ -117,8 +131,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     course = _instructor_course(args, "validate")
     problems = validate_course(course, seed=args.seed, report=print)
     for p in problems:
-        print(f"PROBLEM: {p}")
-    print("validate: OK" if not problems else f"validate: {len(problems)} problem(s)")
+        _say(args, course, "problem", text=p)
+    if problems:
+        _say(args, course, "validate_problems", n=len(problems))
+    else:
+        _say(args, course, "validate_ok")
     return 0 if not problems else 1
 
 
@@ -132,13 +149,12 @@ def cmd_release(args: argparse.Namespace) -> int:
         if not args.out:
             raise HarnessError("release --student needs --out DIR: the folder for the student bundle")
         counts = build_bundle(course, Path(args.out))
-        print(f"wrote the student bundle to {args.out}: {counts['stubs']} stub modules, {counts['notebooks']} "
-              f"notebooks, {counts['visible_checks']} visible checks ({counts['hidden_checks_left_out']} "
-              "hidden checks left out)")
+        _say(args, course, "bundle_written", out=args.out, stubs=counts["stubs"], notebooks=counts["notebooks"],
+             visible=counts["visible_checks"], hidden=counts["hidden_checks_left_out"])
         return 0
     out = Path(args.out) if args.out else course.root / "exercises"
     stubs = release(course.root, course.manifest, out, force=args.force)
-    print(f"wrote {len(stubs)} stub modules to {out}")
+    _say(args, course, "stubs_written", n=len(stubs), out=out)
     return 0
 
 
@@ -147,7 +163,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
     course = _instructor_course(args, "notebooks")
     paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)
-    print(f"wrote {', '.join(p.name for p in paths)} to {args.out}")
+    _say(args, course, "notebooks_written", names=", ".join(p.name for p in paths), out=args.out)
     return 0
 
 
@@ -170,15 +186,8 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     out.write_text(mutants.render_report(results, seed=args.seed, min_kill=args.min_kill,
                                          seconds=time.monotonic() - started), encoding="utf-8")
     print("\n".join(mutants.summary_lines(results, args.min_kill)))
-    print(f"wrote {out}")
+    _say(args, course, "wrote", paths=out)
     return 1 if any(r.total()["rate"] < args.min_kill for r in results) else 0
-
-
-def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
-    parser.add_argument("--course", default=default, help="course folder holding assignments.yaml (default: "
-                        "found by looking upwards from the current folder)")
-    parser.add_argument("--lang", choices=LANGUAGES, default=default, help="language of reports and terminal "
-                        "output (default: the course's language in assignments.yaml)")
 
 
 def _mutants_report(root: Path, selected: list[str], names: list[str]) -> Path:
@@ -186,6 +195,13 @@ def _mutants_report(root: Path, selected: list[str], names: list[str]) -> Path:
     if selected == names:
         return root / "docs" / "mutants.md"
     return root / "docs" / f"mutants-{'-'.join(selected)}.md"
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--course", default=default, help="course folder holding assignments.yaml (default: "
+                        "found by looking upwards from the current folder)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=default, help="language of reports and terminal "
+                        "output (default: the course's language in assignments.yaml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,14 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _LANG.clear()
     try:
         return args.func(args)
     except HarnessError as exc:
-        print(f"dlgrade: {exc}", file=sys.stderr)
+        _complain(exc.text, args)
         return 2
     except KeyboardInterrupt:
-        print("dlgrade: interrupted; reports already written are complete", file=sys.stderr)
+        _complain(tr("interrupted"), args)
         return 130
+
+
+def _complain(message: Text, args: argparse.Namespace) -> None:
+    """``dlgrade: ...`` on stderr, in the language in force; both (Chinese first) before one is known."""
+    lang = args.lang or (_LANG[0] if _LANG else None)
+    if lang is not None or message.zh == message.en:
+        print(f"dlgrade: {message.get(lang or 'en')}", file=sys.stderr)
+    else:
+        print(f"dlgrade: {message.zh}\ndlgrade: {message.en}", file=sys.stderr)
 
 
 def run() -> None:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .i18n import translator
-from .report import environment, plain
+from .report import environment, groups, marks, plain
 from .results import Results, write_json_atomic, write_text_atomic
 
 FORMATS = ("junit", "gradescope", "markdown")
@@ -20,11 +20,12 @@ def xml_text(text: object) -> str:
     return _XML_BAD.sub("", plain(text))
 
 
-def gradescope(results: Results) -> dict:
+def gradescope(results: Results, lang: str = "en") -> dict:
     """Gradescope's autograder results.json: score, and one test per check."""
     tests = []
+    t = translator(lang)
     for number, c in enumerate(results.checks, start=1):
-        output = c.message + (f"\nHint: {c.hint}" if c.hint else "")
+        output = c.text("message", lang) + (f"\n{t('hint_label')}{c.text('hint', lang)}" if c.hint else "")
         tests.append({"name": c.id, "number": str(number), "score": c.score, "max_score": c.max_score,
                       "status": "passed" if c.status == "passed" else "failed",
                       "visibility": _GRADESCOPE_VISIBILITY[c.visibility],
@@ -36,12 +37,12 @@ def gradescope(results: Results) -> dict:
 def write_format(results: Results, fmt: str, out: Path, lang: str = "en") -> Path:
     path = Path(out) / FILE_NAMES[fmt]
     if fmt == "gradescope":
-        write_json_atomic(path, gradescope(results))
+        write_json_atomic(path, gradescope(results, lang))
         return path
     env = environment()
     env.filters["xml_text"] = xml_text
     template = {"junit": "junit.xml.j2", "markdown": "summary.md.j2"}[fmt]
     text = env.get_template(template).render(r=results, functions=results.by_function(), t=translator(lang),
-                                             lang=lang)
+                                             lang=lang, groups=groups(results.checks), mark=marks(lang))
     write_text_atomic(path, text)
     return path

@@ -67,7 +67,7 @@ def test_markdown_summary_for_a_step_summary(tmp_path):
 def test_fail_under_sets_the_exit_status(tmp_path):
     sub = submission_with(tmp_path / "sub", "mlp", WRONG_MLP)
     base = [sys.executable, "-m", "grader.cli", "grade", str(sub), "--assignment", "hw1", "--seed", "1",
-            "--format", "markdown"]
+            "--format", "markdown", "--lang", "en"]
     low = subprocess.run([*base, "--out", str(tmp_path / "a"), "--fail-under", "90"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin",
                                                                            "GITHUB_STEP_SUMMARY": str(tmp_path / "sum.md")})

@@ -121,7 +121,7 @@ def test_the_search_would_find_a_leak(bundle, tmp_path):
 
 
 def test_check_runs_inside_the_bundle_with_its_own_grader(bundle):
-    run = in_bundle(bundle, "check", "exercises", "--assignment", "hw1")
+    run = in_bundle(bundle, "check", "exercises", "--assignment", "hw1", "--lang", "en")
     assert run.returncode == 0, run.stderr
     visible = sum(c.points for c in course().manifest.assignment("hw1").checks if c.visibility == "visible")
     assert f"TOTAL 0 / {visible:g}" in run.stdout and "visible checks only" in run.stdout
@@ -143,7 +143,7 @@ def test_the_bundles_visible_checks_pass_the_reference(bundle, tmp_path):
 
 
 def test_a_notebook_is_checked_inside_the_bundle(bundle):
-    run = in_bundle(bundle, "check", "notebooks/hw1.ipynb", "--assignment", "hw1")
+    run = in_bundle(bundle, "check", "notebooks/hw1.ipynb", "--assignment", "hw1", "--lang", "en")
     assert run.returncode == 0, run.stderr
     assert "TOTAL 0 /" in run.stdout and "(not attempted)" in run.stdout
 
@@ -237,4 +237,6 @@ def test_instructor_commands_in_the_bundle_say_so(bundle):
     for args in (["release"], ["mutants", "--module", "mlp"], ["validate"]):
         run = in_bundle(bundle, *args)
         assert run.returncode == 2, (args, run.stderr)
-        assert "instructor command" in run.stderr and "Traceback" not in run.stderr, run.stderr
+        assert "教师命令" in run.stderr and "Traceback" not in run.stderr, run.stderr  # the course's language
+    run = in_bundle(bundle, "--lang", "en", "release")
+    assert run.returncode == 2 and "is an instructor command" in run.stderr and "dlgrade check" in run.stderr
