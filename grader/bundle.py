@@ -273,6 +273,22 @@ def _same_verdicts(label: str, full: dict[str, list[str]], bundle: dict[str, lis
 
 
 # --------------------------------------------------------------------------- texts
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+NOTEBOOK_EXTRA = ["notebook>=7", "ipykernel>=6"]
+# A new venv made by following the bundle README on the course machines (Linux x86-64, Python 3.11),
+# measured with `du -sh .venv` by bench/student_install.py; see README_SIZES there.
+INSTALL_SIZES = {"plain": "1.1 GB", "notebook": "1.2 GB"}
+
+
+def _torch_pin() -> str:
+    """The torch the instructor's course runs on (its CPU build's version without the +cpu label)."""
+    try:
+        version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        raise HarnessError("torch is not installed; the bundle pins the version the course runs on") from None
+    return f"torch=={version.split('+')[0]}"
+
+
 def _pyproject() -> str:
     try:
         requires = metadata.requires("dlgrade") or []
@@ -280,7 +296,11 @@ def _pyproject() -> str:
     except metadata.PackageNotFoundError:
         raise HarnessError("dlgrade is not installed (pip install -e . in the course repository); "
                            "the bundle's pyproject.toml takes its dependencies from it") from None
-    dependencies = "".join(f"    {json.dumps(r)},\n" for r in requires if "extra ==" not in r)
+    # torch pinned to the course's version, from PyPI's index for pip (the README installs the CPU build
+    # first) and from PyTorch's CPU index for uv: the default Linux wheel pulls ~3 GB of CUDA libraries.
+    plain = [r for r in requires if "extra ==" not in r and not r.replace(" ", "").startswith("torch")]
+    dependencies = "".join(f"    {json.dumps(r)},\n" for r in [*plain, _torch_pin()])
+    notebook = ", ".join(json.dumps(r) for r in NOTEBOOK_EXTRA)
     return f"""\
 [build-system]
 requires = ["setuptools>=64"]
@@ -295,6 +315,10 @@ requires-python = "{python}"
 dependencies = [
 {dependencies}]
 
+[project.optional-dependencies]
+# pip install -e '.[notebook]': Jupyter and the Python kernel, to work in notebooks/
+notebook = [{notebook}]
+
 [project.scripts]
 dlgrade = "grader.cli:main"
 
@@ -303,55 +327,93 @@ include = ["grader*"]
 
 [tool.setuptools.package-data]
 grader = ["templates/*.j2", "*.yaml", "checks/*.bin"]
+
+# uv (uv pip install -e . / uv sync) takes torch from PyTorch's CPU index on its own.
+[[tool.uv.index]]
+name = "pytorch-cpu"
+url = "{TORCH_CPU_INDEX}"
+explicit = true
+
+[tool.uv.sources]
+torch = {{ index = "pytorch-cpu" }}
 """
 
 
 def _readme(course: Course) -> str:
-    rows = "\n".join(f"| `{a.id}` | {a.title_en} ({a.title_zh}) | {', '.join(f'`{m.name}`' for m in a.modules)} |"
+    rows = "\n".join(f"| `{a.id}` | {a.title_zh}（{a.title_en}） | {', '.join(f'`{m.name}`' for m in a.modules)} |"
                      for a in course.manifest.assignments)
+    torch = _torch_pin()
     return f"""\
-# Deep learning: exercises and visible checks (深度学习：练习与公开检查)
+# 深度学习：练习与公开检查（Deep learning: exercises and visible checks）
 
-| assignment | topic | modules |
+| 作业 assignment | 主题 topic | 模块 modules |
 | --- | --- | --- |
 {rows}
 
-## Install (安装)
+## 安装（Install）
+
+需要 Python 3.10 或更新版本。在本文件夹中运行：
 
 Python 3.10 or newer. In this folder:
 
     python -m venv .venv
     source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
-    pip install torch                # the CPU build is enough
-    pip install -e .
+    pip install {torch} --index-url {TORCH_CPU_INDEX}
+    pip install -e .                 # 用笔记本 / for notebooks: pip install -e '.[notebook]'
 
-This gives you the `dlgrade` command.
+第三行安装 PyTorch 的 CPU 版本（练习不需要 GPU）；不加 `--index-url` 时，Linux 上的 pip 会下载约 3 GB 的 CUDA 库。
+按以上步骤新建的虚拟环境约 {INSTALL_SIZES["plain"]}（含 Jupyter 时约 {INSTALL_SIZES["notebook"]}）。之后就可以使用
+`dlgrade` 命令了。用 uv 的话，`uv pip install -e .` 会自动从 CPU 源安装 torch。
 
-## Work in .py files (在 .py 文件中完成)
+The third line installs PyTorch's CPU build (the exercises need no GPU); without `--index-url`, pip
+on Linux downloads about 3 GB of CUDA libraries. A new venv made this way takes about
+{INSTALL_SIZES["plain"]} ({INSTALL_SIZES["notebook"]} with Jupyter). This gives you the `dlgrade` command. With uv,
+`uv pip install -e .` takes torch from the CPU index by itself.
 
-Each module in `exercises/` has one stub per function: replace each
-`raise NotImplementedError(...)` with your code. Keep the names and signatures. Then:
+## 在 .py 文件中完成（Work in .py files）
+
+`exercises/` 中每个模块的每个函数都有一个待完成的存根：把 `raise NotImplementedError(...)` 换成你的代码，
+保持函数名和签名不变。然后：
+
+Each module in `exercises/` has one stub per function: replace each `raise NotImplementedError(...)`
+with your code. Keep the names and signatures. Then:
 
     cd exercises
-    dlgrade check                    # every assignment
-    dlgrade check --assignment hw1   # one assignment
+    dlgrade check                    # 所有作业 / every assignment
+    dlgrade check --assignment hw1   # 一个作业 / one assignment
 
-## Or work in a notebook (或在笔记本中完成)
+文件名必须与上表完全一致（`mlp.py`，不是 `MLP.py` 或 `mlp (1).py`）；名字相近的文件会在结果的开头提示。
 
-Open `notebooks/hw1.ipynb` (one notebook per assignment) and write each function in its cell,
-keeping the cell's first line, such as `# dlgrade: mlp.xor_params`. Cells starting with
-`# dlgrade: skip` are not graded; code cells without a `# dlgrade:` line go into every module of
-the assignment. Save the notebook, then run its last cell, or in a terminal:
+File names must be exactly those above (`mlp.py`, not `MLP.py` or `mlp (1).py`); a file with a close
+name is pointed out at the top of the results.
+
+## 或在笔记本中完成（Or work in a notebook）
+
+用 `pip install -e '.[notebook]'` 安装后运行 `jupyter notebook`，打开 `notebooks/hw1.ipynb`（每个作业一个笔记本），
+在每个函数自己的单元格里编写代码，并保留单元格的第一行（例如 `# dlgrade: mlp.xor_params`）。保存笔记本后运行
+最后一个单元格即可运行公开检查；笔记本放在任何文件夹中都可以。也可以在终端中运行：
+
+After `pip install -e '.[notebook]'`, run `jupyter notebook` and open `notebooks/hw1.ipynb` (one
+notebook per assignment); write each function in its cell, keeping the cell's first line, such as
+`# dlgrade: mlp.xor_params`. Save the notebook, then run its last cell to run the visible checks; the
+notebook may be in any folder. Or, in a terminal:
 
     dlgrade check notebooks/hw1.ipynb --assignment hw1
 
-## What the checks tell you (检查结果)
+## 检查结果（What the checks tell you）
 
-`dlgrade check` runs the visible checks: the lecture's worked examples and simple cases. When
-you hand in, hidden checks on random inputs run as well, so passing every visible check is
-necessary, not sufficient. A failed check says what was expected and gives a hint from the lecture.
+`dlgrade check` 运行公开检查：课堂上的例题和简单情形。提交后还会在随机输入上运行隐藏检查，所以通过全部公开检查
+是必要条件，而不是充分条件。未通过的检查会给出期望值、实际值和一条与课堂内容相关的提示。输出默认为中文，
+`--lang en` 改为英文。
 
-## Hand in (提交)
+`dlgrade check` runs the visible checks: the lecture's worked examples and simple cases. When you
+hand in, hidden checks on random inputs run as well, so passing every visible check is necessary,
+not sufficient. A failed check says what was expected, what it got, and gives a hint from the
+lecture. Output is in Chinese by default; `--lang en` gives English.
+
+## 提交（Hand in）
+
+提交你的 `exercises/` 模块（例如 `mlp.py`），或你的笔记本（`hw1.ipynb`）。
 
 Your `exercises/` modules (for example `mlp.py`), or your notebook (`hw1.ipynb`).
 """

@@ -25,6 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .child import wire
+from .i18n import Text, tr
 
 RECORD_SEED = 0  # the seed visible checks run with in the bundle (and in `dlgrade check`)
 RECORDING_NAME = "recorded_cases.bin"
@@ -37,6 +38,10 @@ MATCH_ATOL = 1e-12
 
 class OracleUnavailable(Exception):
     """In the bundle: an oracle was asked about a call that was never recorded."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.text = message
 
 
 class RecordingError(Exception):
@@ -163,9 +168,7 @@ class Recorded:
         if index is None:
             index = next((i for i, (a, k, _) in enumerate(calls) if _near([a, k], [list(args), kwargs])), None)
         if index is None:
-            raise OracleUnavailable(
-                f"the recorded cases of this visible check do not cover this call of {name} (recorded with "
-                f"numpy {self.numpy}, seed {self.seed}); your instructor's grader checks it when you hand in")
+            raise OracleUnavailable(tr("oracle_unavailable", name=name, numpy=self.numpy, seed=self.seed))
         return round_trip(calls[index][2])  # a fresh copy: a check may modify what it gets
 
 
@@ -196,7 +199,7 @@ def _near(a: Any, b: Any) -> bool:
 @functools.lru_cache(maxsize=1)
 def _recorded() -> Recorded:
     if not RECORDING.is_file():
-        raise OracleUnavailable(f"{RECORDING} is missing: reinstall the student bundle")
+        raise OracleUnavailable(Text(f"缺少 {RECORDING}：请重新安装学生包", f"{RECORDING} is missing: reinstall the student bundle"))
     return Recorded(decode(RECORDING.read_bytes()))
 
 

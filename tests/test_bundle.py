@@ -99,3 +99,32 @@ def test_the_miner_finds_a_planted_solution(bundle, tmp_path):
     shutil.copytree(ROOT / "reference", tmp_path / "reference")
     grader = mining.Grader(course(), tmp_path / "reference")
     assert grader.hidden_points(found[0], target) == ["hw1.perceptron.sign.random"]
+
+
+def test_an_unrecorded_call_is_an_internal_error_that_says_why(bundle):
+    # A visible check whose inputs differ from the recorded ones (another numpy's random stream, say):
+    # not the student's fault, and the message says what happened.
+    code = ("import json; from grader.oracles import oracle; from grader.pipeline import run_one, load_course; "
+            "from pathlib import Path; import numpy as np\n"
+            "lookup = oracle.replay('mlp._mlp')\n"
+            "try:\n    lookup(np.ones((2, 2)), [np.eye(2)], [np.zeros(2)], 'relu')\n"
+            "except Exception as exc:\n    print(json.dumps([type(exc).__name__, exc.text.en, exc.text.zh]))\n")
+    env = {**os.environ, "PYTHONPATH": str(bundle), "PYTHONNOUSERSITE": "1"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=bundle, env=env, capture_output=True, text=True, timeout=300)
+    name, en, zh = json.loads(run.stdout.strip().splitlines()[-1])
+    assert name == "OracleUnavailable" and "do not cover this call of mlp._mlp" in en and "记录用例" in zh
+
+
+def test_run_one_reports_an_unrecorded_call_as_an_internal_error():
+    from grader.i18n import Text, tr
+    from grader.oracles import OracleUnavailable
+    from grader.pipeline import run_one
+    from grader.registry import CheckDef
+
+    def unrecorded(ctx):
+        raise OracleUnavailable(tr("oracle_unavailable", name="mlp._mlp", numpy="2.4", seed=0))
+
+    spec = course().manifest.checks[0]
+    result = run_one(CheckDef(spec.id, unrecorded, Text("", ""), "here"), spec, None, 0)
+    assert result.status == "internal_error" and "do not cover this call of mlp._mlp" in result.message
+    assert "记录用例" in result.message_zh
