@@ -4,11 +4,13 @@ Layout of ``--out``:
     batch.json                     the batch's seed and selection (a resumed batch reuses them)
     students/<id>/results.json     written atomically; its presence means "graded"
     students/<id>/report.html
-    gradebook.csv                  one row per student (Canvas-style header)
+    gradebook.csv                  one row per student, in the columns Canvas imports
     class_report.html              histogram, pass rates, common failures, timeouts and errors
 
-A broken entry (unreadable, zip bomb, not a submission) gets a results.json with status
-``invalid`` and a message, and the batch goes on.
+A broken entry (unreadable, zip bomb, an archive without modules, a loose file that is not a
+submission) gets a results.json with status ``invalid`` and a message, and the batch goes on.
+With ``--roster`` (a Canvas export, see roster.py) the gradebook has one row per roster student,
+carrying the roster's IDs; folders that match nobody are listed, not imported.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from .errors import HarnessError, SubmissionError
 from .pipeline import Course, grade, load_course, new_seed
 from .report import write_reports
 from .results import write_json_atomic, write_text_atomic
+from .roster import Matching, Roster, assignment_columns, match, read_roster
+from .text import csv_text
 
 MAX_ZIP_BYTES = 64 << 20   # uncompressed: more than any honest set of course modules
 MAX_ZIP_FILES = 2000
@@ -43,17 +47,20 @@ class Entry:
 
 
 def discover(submissions: Path) -> list[Entry]:
-    """One entry per student: a folder, a .zip or a notebook; ids from the entry names."""
+    """One entry per student: a folder, a .zip or a notebook; ids from the entry names.
+
+    Anything else at that level (``notes.txt``, a ``mlp.py`` dropped next to the folders, a
+    dangling link) is an entry too, graded as ``invalid`` with a message, not skipped silently.
+    Hidden files (``.DS_Store``) are the only ones left out.
+    """
     if not submissions.is_dir():
         raise HarnessError(f"{submissions}: not a folder; pass the folder holding one entry per student")
     entries = []
     for path in sorted(submissions.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES or (path.is_symlink() and not path.exists()):
-            # A dangling link is kept: it is reported for that student instead of vanishing.
-            student = path.stem if path.suffix in SUBMISSION_SUFFIXES else path.name
-            entries.append(Entry(student, path))
+        is_submission = path.suffix in SUBMISSION_SUFFIXES and not path.is_dir()
+        entries.append(Entry(path.stem if is_submission else path.name, path))
     seen: dict[str, Path] = {}
     for e in entries:
         if e.student in seen:
@@ -105,8 +112,16 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
         submission = Path(path)
         if not submission.exists():
             raise SubmissionError(f"{submission.name}: the entry does not exist (a broken link?)")
-        if submission.suffix == ".zip":
+        if not submission.is_dir() and submission.suffix not in SUBMISSION_SUFFIXES:
+            raise SubmissionError(f"{submission.name}: a loose file next to the student folders, not a "
+                                  "submission; put each student's work in a folder, a .zip or a .ipynb "
+                                  "named after the student, or move this file out of the class folder")
+        if submission.suffix == ".zip" and not submission.is_dir():
             submission = unpack_zip(submission, tmp)
+            if not _has_code(submission):
+                raise SubmissionError(f"{Path(path).name}: no modules or notebooks in the archive "
+                                      "(no .py or .ipynb file); the student should hand in their "
+                                      "modules (mlp.py, ...) or notebook (hw1.ipynb) zipped")
         # Other students' entries and reports must not exist in this student's view.
         others = [Path(path).resolve().parent, Path(out_dir).resolve()]
         results = grade(course, submission, assignment_ids=assignment_ids, seed=seed, label=student,
@@ -125,6 +140,12 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
                 "seconds": time.perf_counter() - started}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _has_code(folder: Path) -> bool:
+    """Any .py or .ipynb in an unpacked archive. A misnamed module (MLP.py) still counts: staging
+    names it, while an archive of only a PDF or nothing at all is not a submission."""
+    return any(p.suffix in (".py", ".ipynb") and p.is_file() for p in folder.rglob("*"))
 
 
 _COURSE: Course | None = None
@@ -164,14 +185,29 @@ def batch_settings(out: Path, seed: int | None, assignment_ids: list[str] | None
 def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1, seed: int | None = None,
               assignment_ids: list[str] | None = None, force: bool = False,
               progress: Callable[[str], None] | None = None, executor: str = "local",
-              scheduler: str | None = None, lang: str = "en") -> dict[str, Any]:
+              scheduler: str | None = None, lang: str = "en", roster: Path | None = None,
+              roster_column: str | None = None, missing: str = "empty",
+              canvas_columns: dict[str, str] | None = None) -> dict[str, Any]:
     """Grade every entry of ``submissions`` not graded yet, then write the gradebook and class report.
+
+    With ``roster`` (a Canvas export) the gradebook has a row per roster student, matched by
+    ``roster_column`` or by SIS Login ID, ID, SIS User ID; ``missing`` ("empty" or "zero") is the
+    score of roster students without a submission; ``canvas_columns`` names assignment columns.
 
     ``executor="local"`` (the default) grades on this machine with ``workers`` processes;
     ``executor="dask"`` sends one task per student to the Dask scheduler at ``scheduler`` (or to a
     local cluster of ``workers`` processes when it is None). Every task grades with the same sandbox
     and writes the same per-student files; the driver writes the gradebook as for a local batch.
     """
+    # The roster and the options are read before grading: a typo must not cost a whole batch.
+    if missing not in ("empty", "zero"):
+        raise HarnessError(f"--missing {missing!r}: use 'empty' or 'zero'")
+    class_roster = read_roster(roster) if roster is not None else None
+    columns = assignment_columns(course.manifest, class_roster, canvas_columns)
+    if roster_column is not None and class_roster is None:
+        raise HarnessError("--roster-column needs --roster: the Canvas export to match folder names against")
+    if class_roster is not None:
+        match(class_roster, [], roster_column)  # an unknown column fails here, before any grading
     out.mkdir(parents=True, exist_ok=True)
     if force and (out / "batch.json").exists():
         (out / "batch.json").unlink()
@@ -200,12 +236,17 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
     if todo:
         show("\n")
     class_data = collect(out, entries, course)
-    write_gradebook(out / "gradebook.csv", class_data, course)
+    matching = match(class_roster, [e.student for e in entries], roster_column) if class_roster else None
+    write_gradebook(out / "gradebook.csv", class_data, course, columns, class_roster, matching, missing,
+                    settings["assignments"])
     from .class_report import write_class_report
 
-    write_class_report(out / "class_report.html", class_data, course, lang)
+    unmatched = matching.unmatched if matching else []
+    write_class_report(out / "class_report.html", class_data, course, lang, unmatched)
     return {"students": len(entries), "graded_now": len(todo), "skipped": len(entries) - len(todo),
-            "seed": settings["seed"], "class": class_data}
+            "seed": settings["seed"], "class": class_data, "unmatched": unmatched,
+            "roster_without_submission": (len(class_roster.students) - len(matching.by_entry)
+                                          if class_roster and matching else None)}
 
 
 # --------------------------------------------------------------------------- executors
@@ -301,17 +342,41 @@ def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, A
     return rows
 
 
-def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course) -> None:
-    """A CSV an LMS imports: Canvas's leading columns, one column per assignment, the total."""
-    assignment_ids = [a.id for a in course.manifest.assignments]
+def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course,
+                    columns: dict[str, str] | None = None, roster: Roster | None = None,
+                    matching: Matching | None = None, missing: str = "empty",
+                    assignment_ids: list[str] | None = None) -> None:
+    """A CSV that Canvas imports: identity columns, one column per assignment, the total.
+
+    Without a roster a row per submission, named after its folder. With a roster a row per roster
+    student in roster order, carrying the roster's identity columns; roster students without a
+    submission get an empty cell (Canvas then keeps what it had) or 0 (``missing="zero"``), and
+    invalid entries an empty one (someone has to look). The total is in "Final Points", a column
+    Canvas computes itself and ignores on import, so it never becomes an assignment. Text cells
+    pass through csv_text (formula injection); the numbers we write are left as numbers. Only the
+    graded assignments have a column: an empty column could clear grades Canvas already has.
+    """
+    assignment_ids = [a.id for a in course.manifest.select(assignment_ids)]
+    columns = columns or {a: a for a in assignment_ids}
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                     *[f"{a} ({course.manifest.assignment(a).max_score:g} pts)" for a in assignment_ids],
-                     "Total", "Status"])
-    for row in class_data:
-        scores = {a["id"]: a["score"] for a in row.get("assignments", [])}
-        writer.writerow([row["student"], row["student"], "", "", "",
-                         *[f"{scores[a]:g}" if a in scores else "" for a in assignment_ids],
-                         f"{row.get('score', 0.0):g}", row.get("status", "graded")])
+    # CRLF as RFC 4180 has it; also makes the writer quote a CR inside a cell, which "\n" does not.
+    writer = csv.writer(buf, lineterminator="\r\n")
+    identity = roster.identity if roster is not None else ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    writer.writerow([*identity, *[csv_text(columns[a]) for a in assignment_ids], "Final Points"])
+
+    def scores(row: dict[str, Any] | None) -> list[str]:
+        if row is None:
+            return ["0" if missing == "zero" else ""] * (len(assignment_ids) + 1)
+        if row.get("status", "graded") != "graded":
+            return [""] * (len(assignment_ids) + 1)
+        got = {a["id"]: a["score"] for a in row.get("assignments", [])}
+        return [*[f"{got[a]:g}" if a in got else "" for a in assignment_ids], f"{row.get('score', 0.0):g}"]
+
+    if roster is None or matching is None:
+        for row in class_data:
+            writer.writerow([csv_text(row["student"]), csv_text(row["student"]), "", "", "", *scores(row)])
+    else:
+        by_number = {matching.by_entry[r["student"]]: r for r in class_data if r["student"] in matching.by_entry}
+        for number, student in enumerate(roster.students):
+            writer.writerow([*[csv_text(student.get(c, "")) for c in identity], *scores(by_number.get(number))])
     write_text_atomic(path, buf.getvalue())

@@ -69,8 +69,12 @@ def histogram_svg(bins: list[int]) -> dict[str, Any]:
     return {"bars": bars, "top": top}
 
 
-def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course, lang: str = "en") -> None:
+def write_class_report(path: Path, class_data: list[dict[str, Any]], course: Course, lang: str = "en",
+                       unmatched: list[dict[str, str]] | None = None) -> None:
+    """``unmatched``: submissions that match no roster student (batch --roster), listed for the
+    instructor since their scores are not in the gradebook."""
     summary = summarize(class_data, course, lang)
+    summary["unmatched"] = list(unmatched or [])
     html = environment().get_template("class_report.html.j2").render(
         s=summary, hist=histogram_svg(summary["bins"]), t=translator(lang), lang=lang)
     write_text_atomic(path, html)

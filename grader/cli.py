@@ -75,11 +75,14 @@ def _fail_under(score: float, max_score: float, percent: float | None, lang: str
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
+    from .roster import parse_assignment_option
 
     course = _course(args, Path.cwd())
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
                         assignment_ids=args.assignment or None, force=args.force, executor=args.executor,
-                        scheduler=args.scheduler, lang=_lang(args, course))
+                        scheduler=args.scheduler, lang=_lang(args, course),
+                        roster=Path(args.roster) if args.roster else None, roster_column=args.roster_column,
+                        missing=args.missing, canvas_columns=parse_assignment_option(args.canvas_assignment))
     _print_batch(summary, Path(args.out), _lang(args, course))
     return 0
 
@@ -91,7 +94,17 @@ def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
     for row in summary["class"]:
         status = row.get("status", "graded")
         score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else t(status)
+        # Folder names are the students' text: no escape or bidi sequence reaches the terminal.
         print(f"  {strip_control(row['student'], '?'):<24} {score}")
+        message = (row.get("message_zh") or row.get("message")) if lang == "zh" else row.get("message")
+        if status != "graded" and message:
+            print(f"    {strip_control(message, '?')}")
+    for row in summary.get("unmatched", []):
+        if row is summary["unmatched"][0]:
+            print(t("unmatched_head", n=len(summary["unmatched"])))
+        print(f"  {strip_control(row['student'], '?'):<24} {strip_control(row['reason'], '?')}")
+    if summary.get("roster_without_submission"):
+        print(t("roster_without", n=summary["roster_without_submission"]))
     print(t("gradebook", path=out / "gradebook.csv"))
     print(t("class_report_at", path=out / "class_report.html"))
 
@@ -105,6 +118,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lang = _lang(args, course)
     summary = run_batch(course, submissions, out, workers=args.workers, seed=args.seed, force=True, lang=lang)
     _print_batch(summary, out, lang)
+    return 0
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from .gradescope import build_autograder
+
+    course = _course(args, Path.cwd())
+    path = build_autograder(course, args.assignment, Path(args.out), _lang(args, course))
+    points = sum(course.manifest.assignment(a).max_score for a in args.assignment)
+    print(f"wrote {path}: grades {', '.join(args.assignment)} ({points:g} points).\n"
+          "On Gradescope: create a Programming Assignment with that many points, open Configure "
+          "Autograder, upload this zip (base image: Ubuntu 22.04 or newer) and build; see docs/platforms.md.")
     return 0
 
 
@@ -237,7 +262,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "on a Dask distributed cluster (needs the 'dask' extra and a shared file system)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler, e.g. "
                    "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
+    p.add_argument("--roster", metavar="CSV", help="the gradebook exported from Canvas (Grades > Export): the "
+                   "gradebook then has a row per roster student with their IDs, matched to folder names")
+    p.add_argument("--roster-column", metavar="NAME", help="the roster column that folder names are "
+                   "(default: SIS Login ID, then ID, then SIS User ID)")
+    p.add_argument("--missing", choices=("empty", "zero"), default="empty", help="score of roster students "
+                   "without a submission: empty leaves Canvas's grade as it is (default), zero gives 0")
+    p.add_argument("--canvas-assignment", action="append", metavar="ID=COLUMN", help="the gradebook column "
+                   "of an assignment, as in your Canvas export, e.g. hw1='Homework 1 (104471)' (repeatable; "
+                   "default: the roster's matching column, else the id)")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("gradescope", parents=[common], help="instructor: write autograder.zip for a Gradescope "
+                       "assignment")
+    p.add_argument("--assignment", action="append", metavar="ID", required=True,
+                   help="the assignment it grades (repeatable: one Gradescope assignment for several)")
+    p.add_argument("--out", required=True, help="folder for autograder.zip")
+    p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("demo", parents=[common], help="grade the bundled example class and show where the report is")
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")

@@ -21,7 +21,12 @@ def xml_text(text: object) -> str:
 
 
 def gradescope(results: Results, lang: str = "en") -> dict:
-    """Gradescope's autograder results.json: score, and one test per check."""
+    """Gradescope's autograder results.json: score, and one test per check.
+
+    The top-level ``output`` (shown above the tests) gives the score per assignment and what
+    staging found: where the modules were, files left out, or that nothing gradable was there.
+    The autograder's stdout stays hidden from students: it is the instructor's debugging log.
+    """
     tests = []
     t = translator(lang)
     for number, c in enumerate(results.checks, start=1):
@@ -29,9 +34,27 @@ def gradescope(results: Results, lang: str = "en") -> dict:
         tests.append({"name": c.id, "number": str(number), "score": c.score, "max_score": c.max_score,
                       "status": "passed" if c.status == "passed" else "failed",
                       "visibility": _GRADESCOPE_VISIBILITY[c.visibility],
-                      "output": plain(output) or c.status, "tags": [c.assignment, c.module]})
-    return {"score": results.score, "output": f"dlgrade {results.grader_version}, seed {results.seed}",
+                      "output": plain(output) or t(c.status), "tags": [c.assignment, c.module]})
+    return {"score": results.score, "output": plain(_overview(results, lang)),
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def _overview(results: Results, lang: str) -> str:
+    t = translator(lang)
+    staging = results.staging or {}
+    lines = [t("near_miss", file=n["file"], expected=n["expected"]) for n in staging.get("near_misses") or []]
+    lines += [f"{a.id} {a.title if lang == 'en' else a.title_zh}: {a.score:g} / {a.max_score:g}"
+              for a in results.assignments]
+    lines += staging.get("notes", [])
+    if staging and not staging.get("modules"):
+        expected = sorted({f"{c.module}.py" for c in results.checks})
+        lines.append(t("nothing_staged").format(modules=", ".join(expected),
+                                                notebooks=", ".join(a.id + ".ipynb" for a in results.assignments)))
+    dropped = (staging.get("dropped_zh") if lang == "zh" else None) or staging.get("dropped")
+    if dropped:
+        lines.append(f"{t('not_graded')}{t('colon')} " + "; ".join(dropped))
+    lines.append(f"dlgrade {results.grader_version}, {t('seed')} {results.seed}")
+    return "\n".join(lines)
 
 
 def write_format(results: Results, fmt: str, out: Path, lang: str = "en") -> Path:

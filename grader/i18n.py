@@ -60,6 +60,8 @@ def text(value: object) -> Text:
 def tr(key: str, **fields: Any) -> Text:
     """The catalog's text ``key`` with its fields filled in, in both languages (a Text field in each)."""
     zh, en = CATALOG[key]
+    if not fields:  # a template some caller fills in later with str.format
+        return Text(zh, en)
     return Text(zh.format(**{k: in_lang(v, "zh") for k, v in fields.items()}),
                 en.format(**{k: in_lang(v, "en") for k, v in fields.items()}))
 
@@ -115,6 +117,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mark_passed": ("通过", "PASS"), "mark_failed": ("未通过", "FAIL"), "mark_error": ("出错", "ERROR"),
     "mark_timeout": ("超时", "TIMEOUT"), "mark_not_attempted": ("未作答", "TODO"),
     "mark_internal_error": ("内部错误", "INTERNAL"),
+    # Batch with a roster (platforms): submissions no roster row matches.
+    "unmatched": ("在花名册中找不到对应学生的提交", "Submissions that match no student on the roster"),
+    "unmatched_note": ("它们的报告在 students/ 中，但成绩没有写入 gradebook.csv：请把文件夹改名为该学生的 SIS Login ID"
+                       "（或用 --roster-column 指定列），再运行一次 batch。",
+                       "Their reports are in students/, but their scores are not in gradebook.csv: rename the folder "
+                       "to the student's SIS Login ID (or choose --roster-column) and run the batch again."),
+    "nothing_staged": ("提交中没有找到本作业的模块或笔记本。请提交 {modules}（放在最上层或同一个文件夹中），或提交笔记本 "
+                       "{notebooks}。",
+                       "No module or notebook of this assignment was found in the submission. Hand in {modules} (at "
+                       "the top, or in one folder), or the notebook {notebooks}."),
     # ---------------------------------------------------------------- submission mistakes, said first
     "near_misses": ("文件名问题", "File names"),
     "near_miss": ("{file}：是否应为 {expected}？该文件未评分：只有名称完全是 {expected} 的文件才会评分，请重命名。",
@@ -126,7 +138,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "fail_under": ("得分 {got}% 低于 --fail-under {percent}%", "score {got}% is under --fail-under {percent}%"),
     "batch_head": ("{students} 名学生：本次评分 {now} 名，{skipped} 名已评过（随机种子 {seed}）",
                    "{students} students: {now} graded now, {skipped} already graded (seed {seed})"),
-    "gradebook": ("成绩表：{path}", "gradebook: {path}"), "class_report_at": ("班级报告：{path}", "class report: {path}"),
+    "gradebook": ("成绩表：{path}", "gradebook: {path}"),
+    "unmatched_head": ("{n} 份提交在花名册中找不到对应学生（不在 gradebook.csv 中；见班级报告）：",
+                       "{n} submission(s) match no student on the roster (not in gradebook.csv; see the class report):"),
+    "roster_without": ("花名册中有 {n} 名学生没有提交", "{n} roster student(s) have no submission"), "class_report_at": ("班级报告：{path}", "class report: {path}"),
     "interrupted": ("已中断；已写出的报告是完整的", "interrupted; reports already written are complete"),
     "bundle_written": ("学生包已写入 {out}：{stubs} 个练习模块、{notebooks} 个笔记本、{visible} 项公开检查（未包含 "
                        "{hidden} 项隐藏检查）",

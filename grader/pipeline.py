@@ -16,7 +16,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .context import Context, Runner, format_exception
@@ -26,6 +26,7 @@ from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
+from .locate import locate_modules
 from .sandbox import SandboxRunner
 from .text import strip_control
 
@@ -70,6 +71,7 @@ class StagedSubmission:
     dropped: list[str | Text] = field(default_factory=list)  # a file name, or why something was left out
     # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
     missing_functions: dict[str, str | Text] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # where the modules were found, when not at the top
     # [{"file": "MLP.py", "expected": "mlp.py"}]: left out, but surely meant as that module
     near_misses: list[dict[str, str]] = field(default_factory=list)
     # module -> why it could not be imported (a syntax error with its line): said once, up front
@@ -90,13 +92,15 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     if not (source.is_dir() or is_notebook):
         raise SubmissionError(tr("not_a_submission", source=source))
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
+    where: list[str] = []
     try:
         if is_notebook:
             from .notebooks import stage_notebook
 
             present, dropped, notes = stage_notebook(source, manifest, folder)
         else:
-            present, dropped, notes = _stage_folder(source, manifest, folder)
+            found, where = locate_modules(source, manifest)
+            present, dropped, notes = _stage_folder(found, manifest, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -106,7 +110,8 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)
                else strip_control(d, "?") for d in dropped]
     near = near_misses([d for d in dropped if isinstance(d, str)], [m.name for _, m in manifest.modules], present)
-    return StagedSubmission(source, folder, present, dropped, missing, near)
+    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where],
+                            near_misses=near)
 
 
 # Copies and drafts people make of a file: "mlp (1)", "mlp copy", "mlp - Copy (2)", "mlp_final", "hw1_mlp".
@@ -289,7 +294,7 @@ def _result(spec: CheckSpec, status: str, message: str | Text, hint: str | Text)
 # --------------------------------------------------------------------------- stage 5
 def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[CheckResult],
           submission: str, seed: int, staged: StagedSubmission | None = None,
-          layers: dict[str, bool] | None = None) -> Results:
+          layers: dict[str, Any] | None = None) -> Results:
     assignments = []
     for a in manifest.select(assignment_ids):
         mine = [c for c in checks if c.assignment == a.id]
@@ -300,7 +305,8 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
     staging = {}
     if staged is not None:
         staging = {"modules": sorted(staged.present), "dropped": [text(d).en for d in staged.dropped],
-                   "dropped_zh": [text(d).zh for d in staged.dropped], "near_misses": staged.near_misses,
+                   "dropped_zh": [text(d).zh for d in staged.dropped], "notes": staged.notes,
+                   "near_misses": staged.near_misses,
                    "load_errors": [{"module": m, "message": strip_control(t.en), "message_zh": strip_control(t.zh)}
                                    for m, t in staged.load_errors.items()]}
     return Results(submission=submission, seed=seed, assignments=assignments, checks=checks,
@@ -337,8 +343,8 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
     try:
         planned = plan(course.manifest, assignment_ids, visible_only, modules)
         checks = run_checks(course, planned, staged, runner, seed, progress)
+        layers = getattr(runner, "layers", None)  # observed in a child, so before the runner closes
     finally:
         runner.close()
         staged.cleanup()
-    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged,
-                 getattr(runner, "layers", None))
+    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged, layers)

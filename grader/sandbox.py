@@ -1,37 +1,55 @@
 """Runners: where student code executes. The judge talks to a runner, never to student code.
 
-``SandboxRunner`` starts a child interpreter (``python -I -B``) in a private temporary directory
-with a scrubbed environment and resource limits, speaks ``wire`` frames over two pipes, enforces
-each request's wall-clock timeout by killing the child's whole process group, and starts a fresh
-child for the requests that follow. Student stdout/stderr are drained, capped and attributed to
-the request that produced them; they are shown in reports and never scored.
+``SandboxRunner`` serves one submission. Its children are forks of a *template* (one per judge
+process, shared by the submissions it grades one after another): an interpreter that imported
+numpy and torch once and never holds student code. Each fork enters the sandbox before it imports
+anything of the student's (``child/confine.py``; the mode is chosen in ``isolation.py``) and
+reports what it observed about itself; the judge checks that against the mode's promises and
+refuses to grade on any difference.
+
+The judge speaks ``wire`` frames with a child over two pipes, enforces each request's wall-clock
+timeout by killing the child (its whole PID namespace, or everything of its uid), and forks a
+fresh child for the requests that follow. Student stdout/stderr are drained, capped and
+attributed to the request that produced them; they are shown in reports and never scored.
 """
 from __future__ import annotations
 
+import atexit
+import json
 import os
-import resource
+import queue
+import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import isolation
+from .cgroups import ChildCgroups
 from .child import wire
+from .errors import HarnessError
 from .text import strip_control
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
+TEMPLATE_START_S = 180.0  # torch and torch._dynamo imports on a busy 2-core machine
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from dlgrade_child import worker; worker.main(sys.argv[2:])")
+         "from dlgrade_child import template; template.main(sys.argv[2:])")
 # Threads off in the child: deterministic reductions, and two cores shared fairly in batch runs.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 # Older OpenBLAS builds misdetect some CPUs; the machine sets these and the child must keep them.
 _KEPT_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
+
+
+class SandboxBroken(HarnessError):
+    """A child is not what its mode promised (or could not be made so): nothing of the student's ran."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,10 @@ class Limits:
     file_bytes: int = 16 << 20
     open_files: int = 256
     processes: int = 64
+
+    def as_dict(self) -> dict[str, int]:
+        return {"cpu_s": self.cpu_s, "memory_bytes": self.memory_bytes, "file_bytes": self.file_bytes,
+                "open_files": self.open_files, "processes": self.processes}
 
 
 @dataclass
@@ -64,47 +86,354 @@ class Reply:
         return self.status == "raised" and exc_name in self.bases
 
 
+# --------------------------------------------------------------------------- the template
+class _Keeper:
+    """Starts templates from one long-lived thread: a child's "die with the parent" is tied to the
+    thread that started it, and a grading thread that ends must not take the template with it."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        threading.Thread(target=self._serve, name="dlgrade-keeper", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            job, box, done = self._jobs.get()
+            try:
+                box["value"] = job()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                box["error"] = exc
+            done.set()
+
+    def run(self, job: Callable[[], Any]) -> Any:
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        self._jobs.put((job, box, done))
+        done.wait()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+
+_KEEPER: _Keeper | None = None
+_KEEPER_LOCK = threading.Lock()
+
+
+def _keeper() -> _Keeper:
+    global _KEEPER
+    with _KEEPER_LOCK:
+        if _KEEPER is None:
+            _KEEPER = _Keeper()
+        return _KEEPER
+
+
+@dataclass
 class _Child:
-    def __init__(self, proc: subprocess.Popen, req_w: int, resp_r: int, out_r: int) -> None:
-        self.proc, self.req_w, self.resp_r, self.out_r = proc, req_w, resp_r, out_r
-        self.loaded: set[str] = set()
+    token: str
+    pidfd: int
+    pid: int
+    req_w: int
+    resp_r: int
+    out_r: int
+    observed: dict[str, Any]
+    cgroup: str | None = None
+    loaded: set[str] = field(default_factory=set)
 
     def kill(self) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
             pass
-        self.proc.wait()
-        for fd in (self.req_w, self.resp_r, self.out_r):
+
+    def close_fds(self) -> None:
+        for fd in (self.req_w, self.resp_r, self.out_r, self.pidfd):
             try:
                 os.close(fd)
             except OSError:
                 pass
 
 
-class SandboxRunner:
-    """Runs requests in a child process; restarts it after a timeout or crash."""
+class Template:
+    """The judge's handle on one template process (see ``child/template.py``)."""
 
-    def __init__(self, submission_dir: Path, limits: Limits = Limits(), hidden: tuple[Path, ...] = ()) -> None:
-        self.limits = limits
-        self.hidden = tuple(hidden)
-        self.isolation = isolation.detect()
-        self._tmp = Path(tempfile.mkdtemp(prefix="dlgrade-run-"))
-        self._runtime = self._tmp / "runtime"
-        shutil.copytree(Path(__file__).parent / "child", self._runtime / "dlgrade_child",
+    def __init__(self, mode: isolation.Mode, limits: Limits, hidden: tuple[Path, ...] = ()) -> None:
+        self.mode, self.limits, self.hidden = mode, limits, hidden
+        self._lock = threading.Lock()
+        self.run_dir = Path(tempfile.mkdtemp(prefix="dlgrade-run-"))
+        os.chmod(self.run_dir, 0o711)  # a dropped uid may pass through, never list
+        self.runtime = self.run_dir / "runtime"
+        shutil.copytree(Path(__file__).parent / "child", self.runtime / "dlgrade_child",
                         ignore=shutil.ignore_patterns("__pycache__"))
-        # Everything the child may see lives in one folder: the namespace view keeps only that.
-        self.submission_dir = self._tmp / "submission"
-        shutil.copytree(submission_dir, self.submission_dir)
+        _open_up(self.runtime)
+        self.inbox = self.run_dir / "inbox"
+        self.inbox.mkdir(mode=0o711)
+        os.chmod(self.inbox, 0o711)
+        self.lease = isolation.UidLease() if mode.dedicated_uid else None
+        self.uid = self.lease.uid if self.lease else None
+        self.cgroups = ChildCgroups(limits.memory_bytes, limits.processes) if mode.name != "unsandboxed" \
+            else None
+        self.limits_kind = self.cgroups.kind if self.cgroups and self.cgroups.active else "rlimit"
+        self.hello: dict[str, Any] = {}
+        self.forks = 0
+        self._control, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._start(child_end)
+        except BaseException:
+            child_end.close()
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ start and stop
+    def _start(self, child_end: socket.socket) -> None:
+        fd = child_end.fileno()
+        config = isolation.template_config(self.mode, self.uid)
+        python = [sys.executable, "-I", "-B", "-c", _BOOT,
+                  isolation.VIEW["runtime"] if self.mode.namespaces else str(self.runtime),
+                  str(fd), json.dumps(config)]
+        cgroup_dirs = self.cgroups.dirs if self.cgroups and self.cgroups.active else []
+        command = isolation.template_command(self.mode, python, self.runtime, self.inbox,
+                                             list(self.hidden), cgroup_dirs)
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+               "MPLBACKEND": "Agg", **{v: "1" for v in _THREAD_VARS},
+               **{v: os.environ[v] for v in _KEPT_VARS if v in os.environ}}
+        self._log = open(self.run_dir / "template.log", "w+b")  # noqa: SIM115 - kept for errors
+        self.proc = _keeper().run(lambda: subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, pass_fds=(fd,),
+            cwd="/", env=env, start_new_session=True, close_fds=True))
+        child_end.close()  # the template holds the only other end: its death reads as end of file
+        hello, _ = self._receive(TEMPLATE_START_S)
+        if hello is None or not hello.get("hello"):
+            raise SandboxBroken("the grading sandbox did not start" + self._log_tail())
+        if hello.get("threads") != 1:
+            raise SandboxBroken(f"the template runs {hello.get('threads')} threads after its imports; "
+                                "forking it would not be safe")
+        self.hello = hello
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None if hasattr(self, "proc") else False
+
+    def close(self) -> None:
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            try:
+                self._send({"op": "exit"})
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                proc.wait()
+        self._control.close()
+        if self.cgroups is not None:
+            self.cgroups.close()
+        if self.lease is not None:
+            self.lease.release()
+        log = getattr(self, "_log", None)
+        if log is not None:
+            log.close()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def _log_tail(self) -> str:
+        try:
+            self._log.seek(0)
+            text = self._log.read().decode("utf-8", "replace").strip()
+        except (OSError, AttributeError, ValueError):
+            return ""
+        return (":\n" + "\n".join(text.splitlines()[-12:])) if text else ""
+
+    # ------------------------------------------------------------------ submissions
+    def stage(self, folder: Path) -> str:
+        """Copy a staged submission where this template's children can be given it."""
+        token = secrets.token_hex(16)
+        target = self.inbox / token
+        shutil.copytree(folder, target)
+        _open_up(target)
+        return token
+
+    def unstage(self, token: str) -> None:
+        shutil.rmtree(self.inbox / token, ignore_errors=True)
+
+    def fork(self, token: str, unreachable: list[str]) -> _Child:
+        """A new child for the submission staged as ``token``, confined and verified."""
+        with self._lock:
+            child_token = f"{token}-{self.forks}"
+            self.forks += 1
+            cgroup, cgroup_procs = None, []
+            if self.cgroups is not None and self.cgroups.active:
+                cgroup = self.cgroups.new_child()
+                cgroup_procs = [f"{isolation.VIEW['cgroup']}/{i}/{cgroup}/cgroup.procs" if self.mode.namespaces
+                                else str(p) for i, p in enumerate(self.cgroups.procs_files(cgroup))]
+            plan = isolation.fork_plan(self.mode, token=child_token, submission=self.inbox / token,
+                                       run_dir=self.run_dir, limits=self.limits.as_dict(), uid=self.uid,
+                                       unreachable=unreachable, cgroup_procs=cgroup_procs)
+            if self.mode.namespaces:
+                plan["submission"] = f"{isolation.VIEW['inbox']}/{token}"
+            req_r, req_w = os.pipe()
+            resp_r, resp_w = os.pipe()
+            out_r, out_w = os.pipe()
+            try:
+                self._send({"op": "fork", "token": child_token, "plan": plan}, [req_r, resp_w, out_w])
+                answer, fds = self._receive(30.0)
+            finally:
+                for fd in (req_r, resp_w, out_w):
+                    os.close(fd)
+            if answer is None or "pid" not in answer or len(fds) != 1:
+                for fd in (req_w, resp_r, out_r, *fds):
+                    os.close(fd)
+                if cgroup is not None:
+                    self.cgroups.release(cgroup)
+                raise SandboxBroken(f"the template could not fork a child ({answer})" + self._log_tail())
+            os.set_blocking(req_w, False)  # a child that stops reading must not block the judge
+            pidfd = fds[0]
+            child = _Child(child_token, pidfd, _pid_of(pidfd), req_w, resp_r, out_r, {}, cgroup)
+        first = _first_answer(child)
+        if first.get("status") != "ok":
+            self.finish(child, kill=True)
+            raise SandboxBroken("the sandbox could not be entered: " + str(first.get("message", first))[:800])
+        child.observed = first.get("observed") or {}
+        problems = isolation.verify(child.observed, self.mode, self.uid, self.hello.get("namespaces") or {})
+        if problems:
+            self.finish(child, kill=True)
+            raise SandboxBroken(f"the child is not what the '{self.mode.name}' sandbox promises: "
+                                + "; ".join(problems))
+        return child
+
+    def finish(self, child: _Child, kill: bool) -> int | None:
+        """End one child; returns its exit code (negative: the signal that killed it)."""
+        if kill:
+            child.kill()
+        with self._lock:
+            try:
+                self._send({"op": "wait", "token": child.token, "timeout": 5.0,
+                            "work_dir": str(self.run_dir / f"work-{child.token}")
+                            if not self.mode.namespaces else None})
+                answer, _ = self._receive(30.0)
+            except OSError:
+                answer = None
+        if child.cgroup is not None and self.cgroups is not None:
+            self.cgroups.release(child.cgroup)
+        child.close_fds()
+        return None if answer is None else answer.get("code")
+
+    # ------------------------------------------------------------------ control socket
+    def _send(self, message: dict, fds: list[int] = ()) -> None:
+        socket.send_fds(self._control, [json.dumps(message).encode("utf-8")], list(fds))
+
+    def _receive(self, timeout: float) -> tuple[dict | None, list[int]]:
+        ready, _, _ = select.select([self._control], [], [], timeout)
+        if not ready:
+            return None, []
+        try:
+            data, fds, _, _ = socket.recv_fds(self._control, 1 << 20, 4)
+        except OSError:
+            return None, []
+        if not data:
+            return None, fds
+        return json.loads(data.decode("utf-8")), fds
+
+
+def _open_up(folder: Path) -> None:
+    """Readable by the child's uid (a dropped uid reads its submission, never writes it)."""
+    for path, dirs, files in os.walk(folder):
+        os.chmod(path, 0o755)
+        for name in files:
+            os.chmod(os.path.join(path, name), 0o644)
+
+
+def _pid_of(pidfd: int) -> int:
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as f:
+            for line in f:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return -1
+
+
+def _first_answer(child: _Child) -> dict:
+    reader = wire.FrameReader()
+    deadline = time.perf_counter() + 30.0
+    output = bytearray()
+    while time.perf_counter() < deadline:
+        ready, _, _ = select.select([child.resp_r, child.out_r], [], [], max(0.0, deadline - time.perf_counter()))
+        if child.out_r in ready:
+            chunk = os.read(child.out_r, 65536)
+            if len(output) < OUTPUT_CAP:
+                output += chunk
+        if child.resp_r in ready:
+            chunk = os.read(child.resp_r, 1 << 20)
+            if not chunk:
+                _drain(child.out_r, output, time.perf_counter() + 1.0)
+                break
+            reader.feed(chunk)
+            message = reader.frame()
+            if isinstance(message, dict):
+                return message
+    return {"status": "confine_error", "message": "no report from the child"
+            + (f" ({bytes(output[-600:]).decode('utf-8', 'replace')})" if output else "")}
+
+
+_TEMPLATES: dict[tuple, Template] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def shared_template(mode: isolation.Mode, limits: Limits, hidden: tuple[Path, ...] = ()) -> Template:
+    """This process's template for ``mode`` and ``limits``, started on first use, restarted if it
+    died. ``hidden``: paths the child must not see; only those inside a bound Python home need
+    covering in the template's view, and they are part of the key."""
+    covered = tuple(isolation.covered(list(hidden))) if mode.namespaces else ()
+    key = (mode, limits, covered)
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(key)
+        if template is not None and not template.alive():
+            template.close()
+            template = None
+        if template is None:
+            template = _TEMPLATES[key] = Template(mode, limits, covered)
+        return template
+
+
+def shutdown() -> None:
+    """Stop every template of this process (also at exit)."""
+    with _TEMPLATES_LOCK:
+        for template in _TEMPLATES.values():
+            template.close()
+        _TEMPLATES.clear()
+
+
+atexit.register(shutdown)
+
+
+# --------------------------------------------------------------------------- the runner
+class SandboxRunner:
+    """Runs one submission's requests in sandboxed children; a fresh one after a timeout or crash."""
+
+    def __init__(self, submission_dir: Path, limits: Limits = Limits(), hidden: tuple[Path, ...] = (),
+                 unsandboxed: bool = False) -> None:
+        self.limits = limits
+        self.mode = isolation.detect(unsandboxed)
+        self.hidden = tuple(Path(h) for h in hidden)
+        self.template = shared_template(self.mode, limits, self.hidden)
+        self.submission_dir = Path(submission_dir)
+        self.token = self.template.stage(self.submission_dir)
         self._child: _Child | None = None
         self.children_started = 0
+        self.observed: dict[str, Any] = {}
 
     @property
-    def layers(self) -> dict[str, bool]:
-        """The isolation layers in force, for results.json."""
-        return {"separate_process": True, "isolated_interpreter": True, "scrubbed_environment": True,
-                "private_tmpdir": True, "resource_limits": True, "process_group_kill": True,
-                **self.isolation.layers}
+    def staged(self) -> Path:
+        """Where this submission is staged for the template's children."""
+        return self.template.inbox / self.token
+
+    @property
+    def layers(self) -> dict[str, Any]:
+        """The sandbox as observed in this submission's first child, for results.json."""
+        if not self.observed:
+            self._ensure_child()
+        return isolation.layers(self.observed, self.mode, self.template.limits_kind)
 
     # ------------------------------------------------------------------ public
     def load(self, module: str, timeout: float) -> Reply:
@@ -130,9 +459,9 @@ class SandboxRunner:
                 os.write(self._child.req_w, wire.dumps({"op": "exit"}))
             except OSError:
                 pass
-            self._child.kill()
+            self.template.finish(self._child, kill=True)
             self._child = None
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        self.template.unstage(self.token)
 
     def __enter__(self) -> "SandboxRunner":
         return self
@@ -151,36 +480,13 @@ class SandboxRunner:
         return self._request(request, timeout)
 
     def _ensure_child(self) -> _Child:
-        if self._child is None or self._child.proc.poll() is not None:
-            if self._child is not None:
-                self._child.kill()
-            self._child = self._spawn()
+        if self._child is None:
+            unreachable = [str(p) for p in self.hidden]
+            self._child = self.template.fork(self.token, unreachable)
+            self.children_started += 1
+            if not self.observed:
+                self.observed = self._child.observed
         return self._child
-
-    def _spawn(self) -> _Child:
-        work = Path(tempfile.mkdtemp(prefix="work-", dir=self._tmp))
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        out_r, out_w = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work),
-               "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-        env.update({v: "1" for v in _THREAD_VARS})
-        env.update({v: os.environ[v] for v in _KEPT_VARS if v in os.environ})
-        limits = self.limits
-        command = [sys.executable, "-I", "-B", "-c", _BOOT, str(self._runtime),
-                   str(self.submission_dir), str(req_r), str(resp_w)]
-        isolation.prepare_tree(self._tmp, work, self.isolation)
-        proc = subprocess.Popen(
-            isolation.wrap(command, self.isolation, self._tmp, list(self.hidden), work),
-            stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, resp_w),
-            cwd=work, env=env, start_new_session=True, close_fds=True,
-            preexec_fn=lambda: _apply_limits(limits))
-        for fd in (req_r, resp_w, out_w):
-            os.close(fd)
-        # A child that stops reading (or shrinks the pipe) must not block the judge's writes.
-        os.set_blocking(req_w, False)
-        self.children_started += 1
-        return _Child(proc, req_w, resp_r, out_r)
 
     def _request(self, request: dict, timeout: float) -> Reply:
         child = self._ensure_child()
@@ -191,13 +497,13 @@ class SandboxRunner:
             _write_all(child.req_w, wire.dumps(request), deadline)
             message = self._await(child, deadline, output)
         except TimeoutError:
-            self._discard_child()
+            self._discard_child(kill=True)
             return Reply("timeout", message=f"no answer within {timeout:g} s",
                          output=self._clean(output), duration_s=time.perf_counter() - started)
         except (OSError, EOFError, wire.WireError) as exc:
-            code = child.proc.poll() if isinstance(exc, wire.WireError) else _exit_code(child.proc)
-            code = _through_unshare(code, output)
-            self._discard_child()
+            # What it printed just before dying is often the best clue the student gets.
+            _drain(child.out_r, output, time.perf_counter() + 0.2)
+            code = self._discard_child(kill=isinstance(exc, wire.WireError))
             return Reply("crashed", message=_death_message(code, exc),
                          output=self._clean(output), duration_s=time.perf_counter() - started)
         reply = _to_reply(message)
@@ -234,38 +540,17 @@ class SandboxRunner:
     def _clean(self, output: bytearray) -> str:
         """Capped, control-free text with our private paths made relative: a warning printed by the
         student's code names "mlp.py", not this run's random folder, so results repeat exactly."""
-        return _clean(output).replace(str(self.submission_dir) + os.sep, "").replace(str(self._tmp), "<sandbox>")
+        text = _clean(output)
+        for folder in (isolation.VIEW["submission"], str(self.template.inbox / self.token)):
+            text = text.replace(folder + os.sep, "")
+        return text.replace(str(self.template.run_dir), "<sandbox>")
 
-    def _discard_child(self) -> None:
+    def _discard_child(self, kill: bool) -> int | None:
+        code = None
         if self._child is not None:
-            self._child.kill()
+            code = self.template.finish(self._child, kill=kill)
             self._child = None
-
-
-def _apply_limits(limits: Limits) -> None:
-    """Runs in the child between fork and exec."""
-    _die_with_parent()
-    for name, value in ((resource.RLIMIT_CPU, limits.cpu_s),
-                        (resource.RLIMIT_AS, limits.memory_bytes),
-                        (resource.RLIMIT_FSIZE, limits.file_bytes),
-                        (resource.RLIMIT_NOFILE, limits.open_files),
-                        (resource.RLIMIT_NPROC, limits.processes),
-                        (resource.RLIMIT_CORE, 0)):
-        try:
-            resource.setrlimit(name, (value, value))
-        except (ValueError, OSError):
-            pass  # a limit the platform refuses is recorded as absent, not fatal
-
-
-def _die_with_parent() -> None:
-    """If the judge is killed (even by SIGKILL), the kernel kills the child too: nothing lingers."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+        return code
 
 
 def _write_all(fd: int, data: bytes, deadline: float) -> None:
@@ -304,27 +589,6 @@ def _clean(output: bytearray) -> str:
     if len(output) >= OUTPUT_CAP:
         text += "\n[output truncated]"
     return text
-
-
-def _exit_code(proc: subprocess.Popen) -> int | None:
-    """The child's exit status; a child that just closed its pipes gets a moment to finish dying."""
-    try:
-        return proc.wait(timeout=3.0)
-    except subprocess.TimeoutExpired:
-        return None
-
-
-_UNSHARE_SIGKILL = b"unshare: sigprocmask unblock failed: Invalid argument\n"
-
-
-def _through_unshare(code: int | None, output: bytearray) -> int | None:
-    """``unshare`` passes on its child's death by signal, except SIGKILL (CPU or memory limit):
-    then it says so on stderr and exits with 1. Translate that back, and drop its line."""
-    if code == 1 and _UNSHARE_SIGKILL in output:
-        start = output.index(_UNSHARE_SIGKILL)
-        del output[start:start + len(_UNSHARE_SIGKILL)]
-        return -signal.SIGKILL
-    return code
 
 
 def _death_message(code: int | None, exc: BaseException) -> str:

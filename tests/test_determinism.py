@@ -52,7 +52,7 @@ def test_same_seed_gives_identical_results(which, wrong_submission):
     submission = ROOT / "reference" if which == "reference" else wrong_submission
     runs = grade_many(submission, [SEED] * RUNS)
     first = comparable(runs[0])
-    assert first["checks"] and first["sandbox"]["separate_process"]
+    assert first["checks"] and first["sandbox"]["layers"]["separate_process"]
     for other in runs[1:]:
         assert comparable(other) == first
     expected = first["max_score"] if which == "reference" else 0.0

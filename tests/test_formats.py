@@ -76,3 +76,15 @@ def test_fail_under_sets_the_exit_status(tmp_path):
     ok = subprocess.run([*base, "--out", str(tmp_path / "b"), "--fail-under", "1"], cwd=ROOT,
                         capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_gradescope_overview_says_what_was_found_in_the_students_language(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = grade_inprocess(empty, ["mlp"])
+    en, zh = gradescope(r)["output"], gradescope(r, "zh")["output"]
+    assert "No module or notebook of this assignment was found" in en and "mlp.py" in en
+    assert "提交中没有找到本作业的模块或笔记本" in zh and "mlp.py" in zh
+    wrong = gradescope(results(tmp_path), "zh")
+    assert any(t["output"].count("提示：") for t in wrong["tests"])
+    assert "No module" not in wrong["output"]

@@ -124,7 +124,7 @@ def test_child_environment_is_scrubbed(tmp_path, monkeypatch):
         env = r.call("envy", "env", [], {}, 10).value
         cwd = r.call("envy", "cwd", [], {}, 10).value
     assert "SECRET_TOKEN" not in env and env["OMP_NUM_THREADS"] == "1"
-    assert cwd != os.getcwd() and "dlgrade-run-" in cwd
+    assert cwd != os.getcwd() and "dlgrade" in cwd and "work" in cwd  # its private working folder
 
 
 def test_wire_rejects_object_dtypes():

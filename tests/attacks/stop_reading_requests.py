@@ -9,8 +9,8 @@ F_SETPIPE_SZ = 1031
 
 def _jam():
     for name, module in list(sys.modules.items()):
-        if hasattr(module, "Worker") and hasattr(module, "wire"):
-            request_fd = int(sys.argv[-2])
+        if name.endswith("child.worker"):
+            request_fd = 3  # the child reads its requests from fd 3
             try:
                 fcntl.fcntl(request_fd, F_SETPIPE_SZ, 4096)
             except OSError:
