@@ -275,9 +275,9 @@ def _same_verdicts(label: str, full: dict[str, list[str]], bundle: dict[str, lis
 # --------------------------------------------------------------------------- texts
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 NOTEBOOK_EXTRA = ["notebook>=7", "ipykernel>=6"]
-# A new venv made by following the bundle README on the course machines (Linux x86-64, Python 3.11),
-# measured with `du -sh .venv` by bench/student_install.py; see README_SIZES there.
-INSTALL_SIZES = {"plain": "1.1 GB", "notebook": "1.2 GB"}
+# `du -sh` of a new venv made by following the bundle README (torch 2.13.0+cpu, Linux x86-64, Python
+# 3.11), as bench/student_install.py measures it: 975M plain, 1.2G (1,165 MB) with [notebook].
+INSTALL_SIZES = {"plain": "975 MB", "notebook": "1.2 GB"}
 
 
 def _torch_pin() -> str:
