@@ -222,7 +222,36 @@ class Grader:
         return [r.id for r in results if r.status == "passed"]
 
 
-def _start(grader: Grader, scratch: Path, candidate: Candidate, fitting: list[Target]) -> tuple[int, int]:
+# A uid per concurrent child, used by nothing else on the machine: what a mined function does with
+# the rights it runs with (kill(-1) in grader/child/template.py's kill_uid, for one) reaches only that child.
+CHILD_UID = 1_999_000_000
+_REFUSED = ("kill", "killpg", "setuid", "setgid", "setresuid", "setresgid", "setgroups", "system", "execv",
+            "execve", "execvp", "execvpe", "execl", "execlp", "posix_spawn", "posix_spawnp", "remove", "unlink",
+            "rmdir", "removedirs", "rename", "replace", "chmod", "chown")
+
+
+def _refused(*args: Any, **kwargs: Any) -> Any:
+    raise PermissionError("not while mining the bundle")
+
+
+def _confine(slot: int) -> None:
+    """In the forked child, before any candidate runs: an unprivileged uid of its own (when run as root),
+    and the OS calls that could reach other processes or files taken away (for when it is not)."""
+    os.setpgid(0, 0)  # its own process group: whatever a mined function starts is ended with it
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(CHILD_UID + slot, CHILD_UID + slot, CHILD_UID + slot)
+        os.setresuid(CHILD_UID + slot, CHILD_UID + slot, CHILD_UID + slot)
+    for name in _REFUSED:
+        if hasattr(os, name):
+            setattr(os, name, _refused)
+    import shutil
+    import subprocess
+
+    shutil.rmtree = subprocess.Popen = _refused  # type: ignore[assignment]
+
+
+def _start(grader: Grader, scratch: Path, candidate: Candidate, fitting: list[Target], slot: int) -> tuple[int, int]:
     """Fork a child that grades one candidate against its targets; (pid, read end of its answer pipe)."""
     read, write = os.pipe()
     pid = os.fork()
@@ -230,26 +259,39 @@ def _start(grader: Grader, scratch: Path, candidate: Candidate, fitting: list[Ta
         os.close(write)
         return pid, read
     os.close(read)  # the child: never returns
+    me = os.getpid()
     try:
+        _confine(slot)
         os.chdir(scratch)
         passed = [f"{t.module}.{t.function}: {check_id}" for t in fitting for check_id in grader.hidden_points(candidate, t)]
         data = {"passed": passed}
     except BaseException as exc:  # noqa: BLE001 - a mined function may raise anything, even SystemExit
         data = {"passed": [], "problem": f"{type(exc).__name__}: {exc}"[:300]}
     try:
-        with os.fdopen(write, "wb") as out:
-            out.write(json.dumps(data).encode())
+        if os.getpid() == me:  # not a process some mined function forked, come back here
+            with os.fdopen(write, "wb") as out:
+                out.write(json.dumps(data).encode())
     finally:
         os._exit(0)
 
 
 def _finish(pid: int, read: int, deadline: float) -> dict:
+    try:
+        return _answer(pid, read, deadline)
+    finally:
+        try:
+            os.killpg(pid, 9)  # what the candidate left running (a forked child, a server loop)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _answer(pid: int, read: int, deadline: float) -> dict:
     chunks = []
     with os.fdopen(read, "rb") as pipe:
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([pipe], [], [], left)[0]:
-                os.kill(pid, 9)
+                os.killpg(pid, 9)
                 os.waitpid(pid, 0)
                 return {"passed": [], "problem": f"no answer within {CANDIDATE_SECONDS} s"}
             chunk = os.read(pipe.fileno(), 1 << 16)
@@ -259,7 +301,14 @@ def _finish(pid: int, read: int, deadline: float) -> dict:
     os.waitpid(pid, 0)
     if not chunks:
         return {"passed": [], "problem": "the child ended without an answer (os._exit?)"}
-    return json.loads(b"".join(chunks))
+    answer, _ = json.JSONDecoder().raw_decode(b"".join(chunks).decode())
+    return answer
+
+
+def _readable(folder: Path, writable: bool = False) -> None:
+    """The forked children run as another uid: they read the reference copy and write in scratch."""
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o777 if writable and path.is_dir() else (0o755 if path.is_dir() else 0o644))
 
 
 def main(bundle: Path, out: Path, workers: int = 2) -> None:
@@ -274,21 +323,35 @@ def main(bundle: Path, out: Path, workers: int = 2) -> None:
     staged_root, scratch = work / "reference", work / "scratch"
     shutil.copytree(ROOT / "reference", staged_root)
     scratch.mkdir()
+    for folder, writable in ((work, False), (staged_root, False), (scratch, True)):
+        _readable(folder, writable)
     grader = Grader(course, staged_root)
-    for target in wanted:  # warm up (torch, lazy imports) once, before the children are forked
-        grader.hidden_points(Candidate("warm-up", lambda *a, **k: None), target)
-    started = time.monotonic()
     report: dict[str, Any] = {"candidates": len(found), "targets": len(wanted), "pairs": 0, "leaks": [],
-                              "problems": []}
-    running: list[tuple[Candidate, int, int, float]] = []
+                              "problems": [], "control": []}
+    # Warm up with the reference itself, so that every import a passing run needs is done before the
+    # children (another uid, no access to the interpreter's files perhaps) are forked.
+    for target in wanted:
+        reference = Candidate("reference", getattr(grader.modules[target.module], target.function))
+        passed = grader.hidden_points(reference, target)
+        if len(passed) != len(target.hidden):
+            report["problems"].append(f"the reference passes {passed} of {target.module}.{target.function}'s hidden "
+                                      "checks: the miner cannot tell a leak")
+    started = time.monotonic()
+    running: list[tuple[Candidate, int, int, float, int]] = []
 
-    def collect(item: tuple[Candidate, int, int, float]) -> None:
-        candidate, pid, read, deadline = item
+    def collect(item: tuple[Candidate, int, int, float, int]) -> dict:
+        candidate, pid, read, deadline, _ = item
         result = _finish(pid, read, deadline)
         report["leaks"] += [f"{candidate.label} as {p}" for p in result["passed"]]
         if result.get("problem"):
             report["problems"].append(f"{candidate.label}: {result['problem']}")
+        return result
 
+    # A positive control through the very same path (fork, other uid, refused calls): the reference sign.
+    sign = next(t for t in wanted if (t.module, t.function) == ("perceptron", "sign"))
+    control = Candidate("control", getattr(grader.modules["perceptron"], "sign"))
+    pid, read = _start(grader, scratch, control, [sign], 0)
+    report["control"] = _finish(pid, read, time.monotonic() + CANDIDATE_SECONDS)["passed"]
     try:
         for candidate in found:
             fitting = [t for t in wanted if fits(candidate, t)]
@@ -297,8 +360,9 @@ def main(bundle: Path, out: Path, workers: int = 2) -> None:
             report["pairs"] += len(fitting)
             if len(running) >= workers:
                 collect(running.pop(0))
-            pid, read = _start(grader, scratch, candidate, fitting)
-            running.append((candidate, pid, read, time.monotonic() + CANDIDATE_SECONDS))
+            slot = next(i for i in range(workers) if i not in {r[4] for r in running})
+            pid, read = _start(grader, scratch, candidate, fitting, slot)
+            running.append((candidate, pid, read, time.monotonic() + CANDIDATE_SECONDS, slot))
         while running:
             collect(running.pop(0))
     finally:

@@ -79,6 +79,9 @@ def test_no_function_in_the_bundle_earns_a_hidden_point(bundle, tmp_path):
     report = json.loads(out.read_text())
     print({k: v for k, v in report.items() if k not in ("leaks", "problems")}, *report["problems"], sep="\n")
     assert report["candidates"] > 500 and report["pairs"] > 5000, report
+    # The reference's own sign, mined the same way, earns its hidden point: the miner can see a leak.
+    assert report["control"] == ["perceptron.sign: hw1.perceptron.sign.random"], report["control"]
+    assert not [p for p in report["problems"] if p.startswith("the reference passes")], report["problems"]
     assert not report["leaks"], "\n".join(report["leaks"])
 
 
