@@ -137,9 +137,10 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
         raise  # the machine's fault, not this student's: stop the batch (it resumes where it stopped)
     except HarnessError as exc:
         data = {"schema": 1, "submission": student, "status": "invalid", "message": str(exc),
-                "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [], "checks": []}
+                "message_zh": exc.text.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
+                "checks": []}
         write_json_atomic(target / "results.json", data)
-        return {"student": student, "status": "invalid", "message": str(exc),
+        return {"student": student, "status": "invalid", "message": str(exc), "message_zh": exc.text.zh,
                 "seconds": time.perf_counter() - started}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,25 +14,27 @@ import numpy as np
 
 from .child.wire import ArraySubclass, Opaque, Tensor
 from .errors import CheckFailed
+from .i18n import Text, tr
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def describe(value: Any) -> str:
+def describe(value: Any) -> Text:
     """A short, safe description of a returned value for messages."""
     if isinstance(value, np.ndarray):
-        return f"numpy.ndarray of shape {value.shape} and dtype {value.dtype}"
+        return tr("desc_ndarray", shape=value.shape, dtype=value.dtype)
     if isinstance(value, Tensor):
-        return f"torch.Tensor of shape {tuple(value.shape)} and dtype {value.torch_dtype}"
+        return tr("desc_tensor", shape=tuple(value.shape), dtype=value.torch_dtype)
     if isinstance(value, ArraySubclass):
-        return f"{value.type_name} (an ndarray subclass) of shape {value.array.shape}"
+        return tr("desc_subclass", type=value.type_name, shape=value.array.shape)
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object"
+        return tr("desc_object", type=value.type_name)
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of length {len(value)}"
+        return tr("desc_sequence", type=type(value).__name__, n=len(value))
     if isinstance(value, np.generic):
-        return f"a numpy {value.dtype} scalar"
-    return f"{type(value).__name__} {value!r}"[:120]
+        return tr("desc_scalar", dtype=value.dtype)
+    name = type(value).__name__
+    return tr("desc_value", type=name, value=repr(value)[:max(0, 119 - len(name))])
 
 
 def shapes(**arrays: Any) -> str:
@@ -46,9 +48,9 @@ def shapes(**arrays: Any) -> str:
     return ", ".join(parts)
 
 
-def _fail(what: str, case: str, problem: str) -> CheckFailed:
-    head = f"{what}: {problem}"
-    return CheckFailed(f"{head}\n  case: {case}" if case else head)
+def _fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
+    head = tr("fail_head", what=what, problem=problem)
+    return CheckFailed(head + tr("case_line", case=case) if case else head)
 
 
 # --------------------------------------------------------------------------- structure
@@ -57,52 +59,50 @@ def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | Non
              shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
     """Type, shape, dtype and finiteness of a returned array, in that order."""
     if isinstance(got, ArraySubclass):
-        raise _fail(what, case, f"returned {describe(got)}; return a plain numpy.ndarray "
-                                "(np.asarray(result))")
+        raise _fail(what, case, tr("returned_subclass", got=describe(got)))
     if not isinstance(got, np.ndarray):
-        raise _fail(what, case, f"expected a numpy.ndarray, got {describe(got)}")
+        raise _fail(what, case, tr("expected_ndarray", got=describe(got)))
     if shape is not None and tuple(got.shape) != tuple(shape):
-        raise _fail(what, case, f"expected shape {tuple(shape)}, got shape {got.shape}")
+        raise _fail(what, case, tr("expected_shape", want=tuple(shape), got=got.shape))
     if dtype is not None and got.dtype != np.dtype(dtype):
-        raise _fail(what, case, f"expected dtype {np.dtype(dtype)}, got {got.dtype} "
-                                "(keep the input's float dtype: float32 in, float32 out)")
+        raise _fail(what, case, tr("expected_dtype", want=np.dtype(dtype), got=got.dtype))
     if finite and got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
         bad = np.argwhere(~np.isfinite(got))
         idx = tuple(int(i) for i in bad[0])
-        raise _fail(what, case, f"{len(bad)} element(s) are NaN or inf, first at index "
-                                f"{idx if got.ndim else '()'}: {got[idx] if got.ndim else got}")
+        raise _fail(what, case, tr("not_finite", n=len(bad), index=idx if got.ndim else "()",
+                                   value=got[idx] if got.ndim else got))
     return got
 
 
 def as_float(got: Any, what: str, case: str = "", *, finite: bool = True) -> float:
     """A Python float, a numpy floating scalar or a 0-d/size-1 array: all are fair for a scalar."""
     if isinstance(got, bool) or isinstance(got, (Opaque, Tensor, ArraySubclass)):
-        raise _fail(what, case, f"expected a float, got {describe(got)}")
+        raise _fail(what, case, tr("expected_float", got=describe(got)))
     if isinstance(got, np.ndarray):
         if got.size != 1 or got.ndim > 1:
-            raise _fail(what, case, f"expected a float (or a 0-d array), got {describe(got)}")
+            raise _fail(what, case, tr("expected_float_or_0d", got=describe(got)))
         got = got.reshape(())[()]
     if not isinstance(got, (int, float, np.integer, np.floating)):
-        raise _fail(what, case, f"expected a float, got {describe(got)}")
+        raise _fail(what, case, tr("expected_float", got=describe(got)))
     value = float(got)
     if finite and not math.isfinite(value):
-        raise _fail(what, case, f"expected a finite float, got {value}")
+        raise _fail(what, case, tr("expected_finite_float", got=value))
     return value
 
 
 def as_sequence(got: Any, length: int, what: str, case: str = "") -> Sequence[Any]:
     """A tuple (or list) of the documented length: ``(w, b, errors)`` and the like."""
     if not isinstance(got, (tuple, list)):
-        raise _fail(what, case, f"expected a tuple of {length} values, got {describe(got)}")
+        raise _fail(what, case, tr("expected_tuple", n=length, got=describe(got)))
     if len(got) != length:
-        raise _fail(what, case, f"expected a tuple of {length} values, got {len(got)} values")
+        raise _fail(what, case, tr("expected_tuple_len", n=length, got=len(got)))
     return got
 
 
 def as_bool_array(got: Any, what: str, case: str = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
     arr = as_array(got, what, case, shape=shape, finite=False)
     if arr.dtype != np.bool_:
-        raise _fail(what, case, f"expected a boolean array (dtype bool), got dtype {arr.dtype}")
+        raise _fail(what, case, tr("expected_bool_array", dtype=arr.dtype))
     return arr
 
 
@@ -141,23 +141,24 @@ def expect_float(got: Any, want: float, what: str, case: str = "", *, rtol: floa
     if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
         return value
     alt = _alternatives(np.asarray(value), {k: np.asarray(v) for k, v in (hint_on or {}).items()}, rtol, atol)
-    raise _fail(what, case, f"expected {want!r}, got {value!r} (abs error {abs(value - want):.3g}, "
-                            f"tolerance atol={atol:g}, rtol={rtol:g})" + alt)
+    raise _fail(what, case, tr("float_mismatch", want=repr(want), got=repr(value), err=f"{abs(value - want):.3g}",
+                               atol=f"{atol:g}", rtol=f"{rtol:g}") + alt)
 
 
 def expect_equal(got: Any, want: Any, what: str, case: str = "") -> None:
     """Exact equality for ints, lists of ints, strings, shapes."""
     if got != want:
-        raise _fail(what, case, f"expected {want!r}, got {got!r}"[:600])
+        problem = tr("not_equal", want=repr(want), got=repr(got))
+        raise _fail(what, case, Text(problem.zh[:600], problem.en[:600]))
 
 
-def expect_true(condition: bool, what: str, case: str, problem: str) -> None:
+def expect_true(condition: bool, what: str | Text, case: str | Text, problem: str | Text) -> None:
     if not condition:
         raise _fail(what, case, problem)
 
 
 def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.ndarray,
-                    rtol: float, atol: float) -> str:
+                    rtol: float, atol: float) -> Text:
     n_bad, n = int(np.count_nonzero(bad)), int(bad.size)
     # Relative error only where the expected value is not zero: elsewhere it means nothing.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -167,10 +168,9 @@ def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.
     idx = tuple(int(i) for i in worst)
     g, w = got[idx] if got.ndim else got, want[idx] if want.ndim else want
     rel_bad = rel[bad] if bad.ndim else np.atleast_1d(rel)
-    rel_text = f"{np.nanmax(rel_bad):.3g}" if np.any(~np.isnan(rel_bad)) else "n/a (expected 0)"
-    return (f"{n_bad} / {n} elements differ beyond atol={atol:g} + rtol={rtol:g}*|expected|; "
-            f"max abs error {np.nanmax(err_safe[bad]):.3g}, max rel error {rel_text}; "
-            f"worst at index {idx if idx else '()'}: got {number(g)}, expected {number(w)}")
+    rel_text = f"{np.nanmax(rel_bad):.3g}" if np.any(~np.isnan(rel_bad)) else tr("rel_na")
+    return tr("mismatch", bad=n_bad, n=n, atol=f"{atol:g}", rtol=f"{rtol:g}", abs_err=f"{np.nanmax(err_safe[bad]):.3g}",
+              rel_err=rel_text, index=idx if idx else "()", got=number(g), want=number(w))
 
 
 def number(value: Any) -> str:
@@ -180,9 +180,11 @@ def number(value: Any) -> str:
     return repr(value)
 
 
-def _alternatives(got: np.ndarray, hint_on: dict[str, Any] | None, rtol: float, atol: float) -> str:
+def _alternatives(got: np.ndarray, hint_on: dict[Any, Any] | None, rtol: float, atol: float) -> Text | str:
+    """The line naming the wrong variant the answer equals. A label is a string or a Text (a dict
+    cannot key a dict, so a translated label is given as a Text)."""
     for label, alt in (hint_on or {}).items():
         alt = np.asarray(alt, dtype=np.float64)
         if alt.shape == got.shape and np.allclose(got, alt, rtol=rtol, atol=atol):
-            return f"\n  your result equals {label}"
+            return "\n  " + tr("equals_alternative", label=label)
     return ""

@@ -13,6 +13,7 @@ import numpy as np
 
 from .child import wire
 from .errors import CheckFailed, StudentCodeStopped
+from .i18n import Text, tr
 from .manifest import CheckSpec
 from .sandbox import Reply
 
@@ -70,14 +71,13 @@ class Context:
         value = self._value(reply, self.spec.function)
         after = list(reply.args_after or []) + list((reply.kwargs_after or {}).values())
         before = list(args) + list(kwargs.values())
-        names = [f"argument {i + 1}" for i in range(len(args))] + [f"argument {k!r}" for k in kwargs]
+        names = [tr("argument_n", n=i + 1) for i in range(len(args))] + [tr("argument_named", name=repr(k))
+                                                                        for k in kwargs]
         for name, b, a in zip(names, before, after):
-            for path, b_arr, a_arr in _arrays(b, a, name):
+            for path, b_arr, a_arr in _arrays(b, a, ""):
                 if not isinstance(a_arr, np.ndarray) or a_arr.shape != b_arr.shape or not np.array_equal(
                         a_arr, b_arr, equal_nan=True):
-                    raise CheckFailed(f"{self.spec.function} modified its {path} in place; the course's "
-                                      "convention is that inputs are never modified: work on a copy "
-                                      "(x = x.copy()) or build new arrays (x = x + 1, not x += 1)")
+                    raise CheckFailed(tr("modified_in_place", function=self.spec.function, path=name + path))
         return value
 
     def drive(self, driver: str, payload: Any, shared: bool = False) -> Any:
@@ -107,11 +107,10 @@ class Context:
         if reply.status == "ok":
             self._record(reply)
             shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-            raise CheckFailed(f"{self.spec.function}({shown}) should raise {exc_name}, but returned "
-                              "normally")
+            raise CheckFailed(tr("should_raise_returned", call=f"{self.spec.function}({shown})", exc=exc_name))
         self._value(reply, self.spec.function)
-        raise CheckFailed(f"{self.spec.function} should raise {exc_name}, but raised "
-                          f"{reply.exc_type}: {reply.message}")
+        raise CheckFailed(tr("should_raise_other", where=self.spec.function, exc=exc_name, got=reply.exc_type,
+                             message=reply.message))
 
     # ------------------------------------------------------------------ replies
     def _record(self, reply: Reply) -> None:
@@ -123,40 +122,56 @@ class Context:
         if reply.status == "ok":
             return reply.value
         module = self.spec.module
+        where = f"{module}.{function}"
         if reply.status == "missing":
-            raise StudentCodeStopped("not_attempted", reply.message or f"{module}.{function} is missing")
+            # The child says it in English; the same facts, in both languages, from the judge's side.
+            said = {f"{module}.py defines no function {function!r}": tr("no_function", module=module,
+                                                                        function=repr(function)),
+                    f"{module}.py is not in the submission": tr("module_missing", module=module)}
+            raise StudentCodeStopped("not_attempted", said.get(reply.message) or (
+                reply.message or tr("is_missing", where=where)))
         if reply.status == "timeout":
-            raise StudentCodeStopped("timeout", f"{module}.{function} did not return within "
-                                                f"{self.spec.timeout:g} s (an endless loop? a loop that "
-                                                "never meets its stopping condition?)")
+            raise StudentCodeStopped("timeout", tr("timed_out", where=where, seconds=f"{self.spec.timeout:g}"))
         if reply.status == "forbidden":
-            raise CheckFailed(f"{module}.{function} uses torch, but it is a numpy exercise: the point is "
-                              "to build the computation yourself from array operations. Rewrite it with "
-                              "numpy only; this check gives no points while torch is used.")
+            raise CheckFailed(tr("uses_torch", where=where))
         if reply.status == "raised" and reply.not_implemented:
-            raise StudentCodeStopped("not_attempted", f"{module}.{function} is not implemented yet "
-                                                      f"({reply.message or 'NotImplementedError'})")
+            raise StudentCodeStopped("not_attempted", tr("not_implemented_yet", where=where,
+                                                         message=reply.message or "NotImplementedError"))
         if reply.status == "raised":
-            raise StudentCodeStopped("error", format_exception(reply, f"{module}.{function}"))
-        raise StudentCodeStopped("error", f"{module}.{function}: {reply.message}")
+            raise StudentCodeStopped("error", format_exception(reply, where))
+        raise StudentCodeStopped("error", tr("child_problem", where=where, message=reply.message))
 
 
-def format_exception(reply: Reply, where: str) -> str:
-    """The student's own traceback lines (harness frames were dropped in the child)."""
-    lines = [f"{where} raised {reply.exc_type}: {reply.message}"]
+def format_exception(reply: Reply, where: str) -> Text:
+    """The student's own traceback lines (harness frames were dropped in the child); for a syntax
+    error, its file, line, the line itself and a caret under the place Python stopped."""
     if reply.syntax:
         s = reply.syntax
-        lines = [f"{s.get('file')}, line {s.get('line')}: {reply.exc_type}: {s.get('msg')}"]
-        if s.get("text"):
-            lines.append(f"    {s['text'].strip()}")
-        return "\n".join(lines)
+        lines: list[Text | str] = [tr("syntax_error", file=s.get("file"), line=s.get("line"), exc=reply.exc_type,
+                                      message=s.get("msg"))]
+        source = str(s.get("text") or "")
+        if source.strip():
+            lines.append(f"    {source.strip()}")
+            offset = int(s["offset"]) if str(s.get("offset", "")).isdigit() else 0  # the child sends text
+            if 0 < offset <= len(source) + 1:
+                indent = len(source) - len(source.lstrip())
+                lines.append("    " + " " * max(0, offset - 1 - indent) + "^")
+        return _lines(lines)
+    lines = [tr("raised", where=where, exc=reply.exc_type, message=reply.message)]
     if reply.traceback:
-        lines.append("Traceback (your code, most recent call last):")
+        lines.append(tr("traceback_head"))
         for f in reply.traceback:
             lines.append(f'  File "{f.get("file")}", line {f.get("line")}, in {f.get("function")}')
             if f.get("text"):
                 lines.append(f"    {f['text']}")
-    return "\n".join(lines)
+    return _lines(lines)
+
+
+def _lines(lines: list[Text | str]) -> Text:
+    out = Text("", "")
+    for i, line in enumerate(lines):
+        out = out + ("\n" if i else "") + line
+    return out
 
 
 def _arrays(before: Any, after: Any, path: str):

@@ -1,9 +1,21 @@
-"""The harness's own errors. Each message names the file and says what to do."""
+"""The harness's own errors. Each message names the file and says what to do.
+
+A message is a string or an ``i18n.Text`` (both languages); ``str()`` of the error is English, and
+``text`` holds both, for whoever shows it to a person.
+"""
 from __future__ import annotations
+
+from typing import Any
+
+from .i18n import Text, text
 
 
 class HarnessError(Exception):
     """Base of every error the harness raises on purpose (shown to the user without a traceback)."""
+
+    def __init__(self, message: Any = "", *args: Any) -> None:
+        super().__init__(str(message), *args)
+        self.text: Text = text(message)
 
 
 class ManifestError(HarnessError):
@@ -22,9 +34,10 @@ class SubmissionError(HarnessError):
 class CheckFailed(Exception):
     """Raised by a check when the student's answer is wrong (status ``failed``)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Text) -> None:
+        super().__init__(str(message))
+        self.text = text(message)
+        self.message = self.text.en
 
 
 class StudentCodeStopped(Exception):
@@ -33,6 +46,7 @@ class StudentCodeStopped(Exception):
     ``status`` is ``error``, ``timeout`` or ``not_attempted``; the check is over.
     """
 
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+    def __init__(self, status: str, message: str | Text) -> None:
+        super().__init__(str(message))
+        self.text = text(message)
+        self.status, self.message = status, self.text.en

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .i18n import translator
-from .report import environment, plain
+from .report import environment, groups, marks, plain
 from .results import Results, write_json_atomic, write_text_atomic
 
 FORMATS = ("junit", "gradescope", "markdown")
@@ -27,10 +27,10 @@ def gradescope(results: Results, lang: str = "en") -> dict:
     staging found: where the modules were, files left out, or that nothing gradable was there.
     The autograder's stdout stays hidden from students: it is the instructor's debugging log.
     """
-    t = translator(lang)
     tests = []
+    t = translator(lang)
     for number, c in enumerate(results.checks, start=1):
-        output = c.message + (f"\n{t('hint')}: {c.hint}" if c.hint else "")
+        output = c.text("message", lang) + (f"\n{t('hint_label')}{c.text('hint', lang)}" if c.hint else "")
         tests.append({"name": c.id, "number": str(number), "score": c.score, "max_score": c.max_score,
                       "status": "passed" if c.status == "passed" else "failed",
                       "visibility": _GRADESCOPE_VISIBILITY[c.visibility],
@@ -41,17 +41,19 @@ def gradescope(results: Results, lang: str = "en") -> dict:
 
 def _overview(results: Results, lang: str) -> str:
     t = translator(lang)
+    staging = results.staging or {}
     lines = [t("unsandboxed")] if results.unsandboxed else []
+    lines += [t("near_miss", file=n["file"], expected=n["expected"]) for n in staging.get("near_misses") or []]
     lines += [f"{a.id} {a.title if lang == 'en' else a.title_zh}: {a.score:g} / {a.max_score:g}"
               for a in results.assignments]
-    staging = results.staging or {}
     lines += staging.get("notes", [])
     if staging and not staging.get("modules"):
         expected = sorted({f"{c.module}.py" for c in results.checks})
         lines.append(t("nothing_staged").format(modules=", ".join(expected),
                                                 notebooks=", ".join(a.id + ".ipynb" for a in results.assignments)))
-    if staging.get("dropped"):
-        lines.append(f"{t('not_graded')}: " + "; ".join(staging["dropped"]))
+    dropped = (staging.get("dropped_zh") if lang == "zh" else None) or staging.get("dropped")
+    if dropped:
+        lines.append(f"{t('not_graded')}{t('colon')} " + "; ".join(dropped))
     lines.append(f"dlgrade {results.grader_version}, {t('seed')} {results.seed}")
     return "\n".join(lines)
 
@@ -65,6 +67,6 @@ def write_format(results: Results, fmt: str, out: Path, lang: str = "en") -> Pat
     env.filters["xml_text"] = xml_text
     template = {"junit": "junit.xml.j2", "markdown": "summary.md.j2"}[fmt]
     text = env.get_template(template).render(r=results, functions=results.by_function(), t=translator(lang),
-                                             lang=lang)
+                                             lang=lang, groups=groups(results.checks), mark=marks(lang))
     write_text_atomic(path, text)
     return path

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .compare import _fail, as_array, number
+from .i18n import tr
 
 # Central differences in float64 with h = 1e-6 carry truncation error ~h^2*f''' and rounding
 # ~eps*|f|/h ~ 1e-10 for O(1) values: 1e-6 relative error leaves ample room for both.
@@ -78,7 +79,7 @@ def expect_gradient(got: Any, want: np.ndarray, what: str, case: str = "", *, to
     if not np.any(bad):
         return arr
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(rel)), rel.shape)) if rel.ndim else ()
-    raise _fail(what, case, f"{int(np.count_nonzero(bad))} / {bad.size} gradient entries differ: max relative "
-                            f"error {float(np.max(rel)):.3g} (tolerance {tol:g}, floor {floor:g}), max abs error "
-                            f"{float(np.max(err)):.3g}; worst at index {idx if idx else '()'}: got "
-                            f"{number(a[idx] if a.ndim else a)}, expected {number(want[idx] if want.ndim else want)}")
+    raise _fail(what, case, tr("gradient_mismatch", bad=int(np.count_nonzero(bad)), n=bad.size,
+                               rel=f"{float(np.max(rel)):.3g}", tol=f"{tol:g}", floor=f"{floor:g}",
+                               abs_err=f"{float(np.max(err)):.3g}", index=idx if idx else "()",
+                               got=number(a[idx] if a.ndim else a), want=number(want[idx] if want.ndim else want)))

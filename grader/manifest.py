@@ -14,6 +14,7 @@ import yaml
 from .errors import ManifestError
 
 VISIBILITIES = ("visible", "hidden")
+LANGUAGES = ("zh", "en")  # the languages every student-facing text exists in (see i18n.py)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Assignment:
 class Manifest:
     path: str
     assignments: tuple[Assignment, ...]
+    language: str = "en"  # the course's default for reports and terminal output; --lang overrides it
 
     def assignment(self, assignment_id: str) -> Assignment:
         for a in self.assignments:
@@ -157,9 +159,14 @@ def load_manifest(path: str | Path) -> Manifest:
     r = _Reader(shown)
     if root is None:
         raise ManifestError(shown, None, "file", "is empty")
-    top = r.mapping(root, "top", {"schema", "assignments"}, {"defaults"})
+    top = r.mapping(root, "top", {"schema", "assignments"}, {"defaults", "language"})
     if r.number(top["schema"], "schema") != 1:
         raise r.fail(top["schema"], "schema", "only schema 1 is known")
+    language = "en"
+    if "language" in top:
+        language = r.string(top["language"], "language")
+        if language not in LANGUAGES:
+            raise r.fail(top["language"], "language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
     default_import_timeout = 60.0
     if "defaults" in top:
         d = r.mapping(top["defaults"], "defaults", set(), {"import_timeout"})
@@ -225,7 +232,7 @@ def load_manifest(path: str | Path) -> Manifest:
             title_zh=r.string(title["zh"], f"{a_id}.title.zh"),
             lecture_part=int(r.number(a["lecture_part"], f"{a_id}.lecture_part")),
             modules=tuple(modules)))
-    return Manifest(shown, tuple(assignments))
+    return Manifest(shown, tuple(assignments), language)
 
 
 def validate_against_registry(manifest: Manifest, implemented: dict[str, str]) -> None:

@@ -25,6 +25,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from .errors import HarnessError, SubmissionError
+from .i18n import Text, tr
 from .manifest import Assignment, Manifest
 from .release import stub_source
 
@@ -157,7 +158,7 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
             warnings.simplefilter("ignore")  # missing cell ids and the like: harmless here
             return nbformat.read(str(path), as_version=4)
     except Exception as exc:  # invalid JSON, unknown nbformat, unreadable file
-        raise SubmissionError(f"{path.name}: not a readable Jupyter notebook ({exc})") from None
+        raise SubmissionError(tr("nb_unreadable", name=path.name, error=exc)) from None
 
 
 def notebook_assignment(nb: nbformat.NotebookNode, path: Path, manifest: Manifest) -> Assignment:
@@ -174,9 +175,7 @@ def notebook_assignment(nb: nbformat.NotebookNode, path: Path, manifest: Manifes
     owners = {owner[t.split(".", 1)[0]] for t in tags if t and t.split(".", 1)[0] in owner}
     if len(owners) == 1:
         return ids[owners.pop()]
-    raise SubmissionError(f"{path.name}: cannot tell which assignment this notebook is for; name it after "
-                          f"the assignment ({', '.join(f'{i}.ipynb' for i in ids)}) or start from the "
-                          "notebook handed out for it")
+    raise SubmissionError(tr("nb_which_assignment", name=path.name, names=", ".join(f"{i}.ipynb" for i in ids)))
 
 
 def python_source(source: str) -> tuple[str | None, int]:
@@ -251,7 +250,8 @@ def _module_text(blocks: list[str], notebook: str) -> str:
 
 
 def stage_notebook(path: Path, manifest: Manifest, folder: Path, *,
-                   taken: Mapping[str, str] | None = None) -> tuple[set[str], list[str], dict[str, dict[str, str]]]:
+                   taken: Mapping[str, str | Text] | None = None
+                   ) -> tuple[set[str], list[str | Text], dict[str, dict[str, Text]]]:
     """Write the module files of one notebook into ``folder``.
 
     Returns (modules written, what was left out and why, notes): notes name, for each contract
@@ -264,7 +264,7 @@ def stage_notebook(path: Path, manifest: Manifest, folder: Path, *,
     assignment = notebook_assignment(nb, path, manifest)
     modules = {m.name: m for m in assignment.modules}
     blocks: dict[str, list[str]] = {name: [] for name in modules}
-    dropped: list[str] = []
+    dropped: list[str | Text] = []
     ignored_lines = 0
     for index, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
@@ -274,32 +274,32 @@ def stage_notebook(path: Path, manifest: Manifest, folder: Path, *,
             continue
         module = tag.split(".", 1)[0] if tag else None
         if module is not None and module not in modules:
-            dropped.append(f"{path.name} cell {index}: tagged '# dlgrade: {tag}', but {module} is not "
-                           f"a module of {assignment.id}")
+            dropped.append(tr("nb_wrong_module", name=path.name, index=index, tag=tag, module=module,
+                              assignment=assignment.id))
             continue
         text, ignored = python_source(cell.get("source") or "")
         if text is None:
-            dropped.append(f"{path.name} cell {index}: a %% cell magic, ignored")
+            dropped.append(tr("nb_cell_magic", name=path.name, index=index))
             continue
         ignored_lines += ignored
         block = f"# ---- {path.name}, cell {index} ({f'# dlgrade: {tag}' if tag else 'untagged'})\n{text}"
         for name in [module] if module else modules:
             blocks[name].append(block)
     if ignored_lines:
-        dropped.append(f"{path.name}: {ignored_lines} IPython magic or shell line(s) ignored")
+        dropped.append(tr("nb_magics", name=path.name, n=ignored_lines))
 
     present: set[str] = set()
-    notes: dict[str, dict[str, str]] = {}
+    notes: dict[str, dict[str, Text]] = {}
     for name, spec in modules.items():
         if name in taken:
-            dropped.append(f"{path.name}: its {name} cells are ignored; {name} comes from {taken[name]}")
+            dropped.append(tr("nb_module_taken", name=path.name, module=name, origin=taken[name]))
             continue
         text = _module_text(blocks[name], path.name)
         (Path(folder) / f"{name}.py").write_text(text, encoding="utf-8")
         present.add(name)
         defined = defined_names(text)
         if defined is not None:
-            missing = {f: f"the cell tagged '# dlgrade: {name}.{f}'" for f in spec.functions if f not in defined}
+            missing = {f: tr("tagged_cell", tag=f"{name}.{f}") for f in spec.functions if f not in defined}
             if missing:
                 notes[name] = missing
     return present, dropped, notes

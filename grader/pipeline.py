@@ -7,6 +7,8 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
+import difflib
+import re
 import secrets
 import shutil
 import tempfile
@@ -19,7 +21,9 @@ from typing import Any, Callable, Iterable
 from . import __version__, isolation
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
+from .i18n import Text, text, tr
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
+from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
 from .locate import locate_modules
@@ -38,13 +42,17 @@ class Course:
 
 
 def find_course_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding assignments.yaml."""
+    """The nearest folder at or above ``start`` holding assignments.yaml, else the course this grader
+    was installed from (``pip install -e .`` in the course or in a student bundle), so that a notebook
+    opened anywhere finds its course."""
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / MANIFEST_NAME).is_file():
             return folder
-    raise HarnessError(f"no {MANIFEST_NAME} found in {start} or any folder above it; run dlgrade "
-                       "inside the course folder or pass --course DIR")
+    installed = Path(__file__).resolve().parent.parent
+    if (installed / MANIFEST_NAME).is_file():
+        return installed
+    raise HarnessError(tr("no_course", manifest=MANIFEST_NAME, start=start))
 
 
 def warm_judge() -> None:
@@ -69,10 +77,14 @@ class StagedSubmission:
     source: Path
     folder: Path
     present: set[str]
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[str | Text] = field(default_factory=list)  # a file name, or why something was left out
     # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
-    missing_functions: dict[str, str] = field(default_factory=dict)
+    missing_functions: dict[str, str | Text] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # where the modules were found, when not at the top
+    # [{"file": "MLP.py", "expected": "mlp.py"}]: left out, but surely meant as that module
+    near_misses: list[dict[str, str]] = field(default_factory=list)
+    # module -> why it could not be imported (a syntax error with its line): said once, up front
+    load_errors: dict[str, Text] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -87,8 +99,7 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     source = Path(source)
     is_notebook = source.suffix == ".ipynb" and source.is_file()
     if not (source.is_dir() or is_notebook):
-        raise SubmissionError(f"{source}: not a folder or a notebook; pass the folder that holds your "
-                              "modules (perceptron.py, mlp.py, ...) or your notebook (hw1.ipynb)")
+        raise SubmissionError(tr("not_a_submission", source=source))
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
     where: list[str] = []
     try:
@@ -102,17 +113,54 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    missing = {f"{m}.{f}": f"{m}.{f} is not defined in the notebook: {cell} was expected to hold it"
+    missing = {f"{m}.{f}": tr("not_in_notebook", function=f"{m}.{f}", cell=cell)
                for m, cells in notes.items() for f, cell in cells.items()}
     # File names are the student's text too: no escape sequences reach results.json or a terminal.
-    dropped = [strip_control(d, "?") for d in dropped]
-    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where])
+    dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)
+               else strip_control(d, "?") for d in dropped]
+    near = near_misses([d for d in dropped if isinstance(d, str)], [m.name for _, m in manifest.modules], present)
+    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where],
+                            near_misses=near)
 
 
-def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str], dict]:
+# Copies and drafts people make of a file: "mlp (1)", "mlp copy", "mlp - Copy (2)", "mlp_final", "hw1_mlp".
+_COPY_MARK = re.compile(r"(\s*-\s*copy|\s+copy|[_\s-]*\(\d+\)|[_\s-]+\d+)$", re.IGNORECASE)
+_DRAFT_WORD = re.compile(r"[_\s.-]+(solutions?|final|finished|done|answers?|submission|submit|mine|new|old|v\d+|backup|"
+                         r"bak|orig|updated|fixed|working|complete|completed|copy|ok)$", re.IGNORECASE)
+_PREFIX = re.compile(r"^(hw\d+|my|[a-z]*\d{4,}|student)[_\s.-]+", re.IGNORECASE)
+_EXTRA_SUFFIX = re.compile(r"(\.py)?(\.txt|\.bak|\.orig|\.old|~|\.pyc|\.py)$", re.IGNORECASE)
+
+
+def near_misses(dropped: list[str], modules: list[str], present: set[str]) -> list[dict[str, str]]:
+    """Files left out whose names say which missing module they were meant to be ("did you mean mlp.py?").
+
+    Case (MLP.py), copies (mlp (1).py, mlp copy.py), drafts (mlp_final.py, perceptron_solution.py),
+    prefixes (hw1_mlp.py), other extensions (mlp.py.txt, mlp.txt) and one-letter typos (mpl.py).
+    """
+    missing = [m for m in modules if m not in present]
+    found: list[dict[str, str]] = []
+    for entry in dropped:
+        if ": " in entry:  # "x.ipynb cell 3: ...", "mlp.py: not a regular file": reported as they are
+            continue
+        name = entry.replace("\\", "/").rsplit("/", 1)[-1]
+        stem = _EXTRA_SUFFIX.sub("", name)
+        if stem == name and "." in name:
+            continue  # data.csv, notes.md: not a module under another name
+        for _ in range(3):  # "hw1_mlp_final (2)": peel the marks off in any order
+            stem = _PREFIX.sub("", _DRAFT_WORD.sub("", _COPY_MARK.sub("", stem.strip())))
+        guess = stem.lower().replace("-", "_").replace(" ", "_")
+        close = difflib.get_close_matches(guess, missing, n=1, cutoff=0.8)
+        swapped = [m for m in missing if len(m) >= 3 and sorted(m) == sorted(guess)]  # mpl.py, percpetron.py
+        match = guess if guess in missing else next(iter(close or swapped), None)
+        if match:
+            found.append({"file": name, "expected": f"{match}.py"})
+    return found
+
+
+def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str | Text], dict]:
     expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
     present: set[str] = set()
-    dropped: list[str] = []
+    dropped: list[str | Text] = []
     notebooks: list[Path] = []
     for entry in sorted(source.iterdir()):
         name = entry.name
@@ -120,13 +168,13 @@ def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[s
             try:
                 shutil.copyfile(entry, folder / name)
             except OSError as exc:
-                dropped.append(f"{name}: unreadable ({exc.strerror})")
+                dropped.append(tr("unreadable_file", name=name, error=exc.strerror))
                 continue
             present.add(expected[name])
         elif name.startswith(".") or name == "__pycache__":
             continue
         elif name in expected:
-            dropped.append(f"{name}: not a regular file")
+            dropped.append(tr("not_regular_file", name=name))
         elif entry.suffix == ".ipynb" and entry.is_file() and not entry.is_symlink():
             notebooks.append(entry)
         else:
@@ -136,13 +184,13 @@ def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[s
     from .notebooks import stage_notebook
 
     # A .py module wins over a notebook's cells for it; of two notebooks, the first by name wins.
-    origin = {m: f"{m}.py (a .py module wins over a notebook)" for m in present}
-    notes: dict[str, dict[str, str]] = {}
+    origin: dict[str, str | Text] = {m: tr("py_wins", module=m) for m in present}
+    notes: dict[str, dict[str, Text]] = {}
     for notebook in notebooks:
         try:
             written, left_out, found = stage_notebook(notebook, manifest, folder, taken=origin)
         except SubmissionError as exc:
-            dropped.append(str(exc))
+            dropped.append(exc.text)
             continue
         origin.update({m: notebook.name for m in written})
         present |= written
@@ -181,8 +229,10 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
     results: list[CheckResult] = []
     for pm in planned:
         blocked = _load_module(pm, staged, runner)
+        if blocked is not None and blocked[0] in ("error", "timeout"):
+            staged.load_errors[pm.module.name] = blocked[1]
         for spec in pm.checks:
-            hint = course.checks[spec.id].hint
+            hint = course.checks[spec.id].hint_text
             missing = staged.missing_functions.get(f"{spec.module}.{spec.function}")
             if blocked is not None:
                 status, message = blocked
@@ -197,53 +247,57 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
     return results
 
 
-def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, str] | None:
+def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, Text] | None:
     """(status, message) that applies to every check of a module that cannot be loaded, else None."""
     name = pm.module.name
     if name not in staged.present:
-        return "not_attempted", f"{name}.py is not in the submission"
+        return "not_attempted", tr("module_missing", module=name)
     reply = runner.load(name, pm.module.import_timeout)
     if reply.status == "ok":
         return None
     if reply.status == "missing":
-        return "not_attempted", reply.message
+        return "not_attempted", tr("module_missing", module=name)
     if reply.status == "timeout":
-        return "timeout", f"importing {name}.py took longer than {pm.module.import_timeout:g} s"
+        return "timeout", tr("import_timeout", module=name, seconds=f"{pm.module.import_timeout:g}")
     if reply.status == "raised" and reply.not_implemented:
-        return "not_attempted", f"{name}.py raised NotImplementedError while being imported"
+        return "not_attempted", tr("import_not_implemented", module=name)
     if reply.status == "raised":
-        return "error", f"{name}.py could not be imported:\n" + format_exception(reply, name)
-    return "error", f"{name}.py could not be imported: {reply.message}"
+        return "error", tr("import_failed", module=name, details=format_exception(reply, name))
+    return "error", tr("import_failed_short", module=name, details=reply.message)
 
 
 def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) -> CheckResult:
-    ctx = Context(spec, runner, seed)
+    ctx = Context(spec, runner, case_seed(seed))
     started = time.perf_counter()
+    message: str | Text
     try:
         definition.func(ctx)
         status, message = "passed", ""
     except CheckFailed as exc:
-        status, message = "failed", exc.message
+        status, message = "failed", exc.text
     except StudentCodeStopped as exc:
-        status, message = exc.status, exc.message
+        status, message = exc.status, exc.text
+    except OracleUnavailable as exc:  # a student bundle without the recorded case: not the student's fault
+        status, message = "internal_error", exc.text
     except Exception:  # a bug in the check itself: never the student's fault
         status = "internal_error"
-        message = ("internal error in this check (not your fault; please tell the instructor):\n"
-                   + traceback.format_exc(limit=-3))
-    hint = definition.hint if status in ("failed", "error") else ""
+        message = tr("internal_error_message", details=traceback.format_exc(limit=-3))
+    hint = definition.hint_text if status in ("failed", "error") else ""
     result = _result(spec, status, message, hint)
     result.output = "".join(ctx.output)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
 
 
-def _result(spec: CheckSpec, status: str, message: str, hint: str) -> CheckResult:
+def _result(spec: CheckSpec, status: str, message: str | Text, hint: str | Text) -> CheckResult:
     # Messages quote the student's values, names and exception text: no escape sequences in results.json.
+    message, hint = text(message), text(hint)
     return CheckResult(
         id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
         visibility=spec.visibility, status=status,
         score=spec.points if status == "passed" else 0.0, max_score=spec.points,
-        message=strip_control(message), hint=hint)
+        message=strip_control(message.en), hint=hint.en,
+        message_zh=strip_control(message.zh), hint_zh=hint.zh)
 
 
 # --------------------------------------------------------------------------- stage 5
@@ -259,7 +313,11 @@ def score(manifest: Manifest, assignment_ids: list[str] | None, checks: list[Che
                 round(sum(c.score for c in mine), 6), round(sum(c.max_score for c in mine), 6)))
     staging = {}
     if staged is not None:
-        staging = {"modules": sorted(staged.present), "dropped": staged.dropped, "notes": staged.notes}
+        staging = {"modules": sorted(staged.present), "dropped": [text(d).en for d in staged.dropped],
+                   "dropped_zh": [text(d).zh for d in staged.dropped], "notes": staged.notes,
+                   "near_misses": staged.near_misses,
+                   "load_errors": [{"module": m, "message": strip_control(t.en), "message_zh": strip_control(t.zh)}
+                                   for m, t in staged.load_errors.items()]}
     return Results(submission=submission, seed=seed, assignments=assignments, checks=checks,
                    staging=staging, sandbox=dict(layers or {}), grader_version=__version__)
 

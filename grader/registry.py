@@ -10,7 +10,9 @@ import importlib
 import inspect
 import pkgutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+from .i18n import Text, text
 
 if TYPE_CHECKING:
     from .context import Context
@@ -22,20 +24,26 @@ CheckFunction = Callable[["Context"], None]
 class CheckDef:
     id: str
     func: CheckFunction
-    hint: str
+    hint_text: Text  # both languages; a hint given as a plain string is English only (not translated)
     where: str  # "grader/checks/mlp.py:42", for error messages
+
+    @property
+    def hint(self) -> str:
+        return self.hint_text.en
 
 
 _REGISTRY: dict[str, CheckDef] = {}
 
 
-def check(check_id: str, hint: str = "") -> Callable[[CheckFunction], CheckFunction]:
+def check(check_id: str, hint: Any = "") -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check. ``hint`` is {"zh": ..., "en": ...} (or a Text); a plain string is English only."""
     def register(func: CheckFunction) -> CheckFunction:
         code = func.__code__
         where = f"{inspect.getsourcefile(func) or code.co_filename}:{code.co_firstlineno}"
         if check_id in _REGISTRY and _REGISTRY[check_id].func is not func:
             raise RuntimeError(f"check id {check_id} registered twice ({_REGISTRY[check_id].where}, {where})")
-        _REGISTRY[check_id] = CheckDef(check_id, func, hint.strip(), where)
+        hint_text = text(hint)
+        _REGISTRY[check_id] = CheckDef(check_id, func, Text(hint_text.zh.strip(), hint_text.en.strip()), where)
         return func
     return register
 

@@ -9,11 +9,17 @@ solution code and are dropped, as are ``__repr__``/``__str__``.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 from pathlib import Path
 
+from .errors import HarnessError
 from .manifest import Manifest
 
 _DROPPED_DUNDERS = {"__repr__", "__str__"}
+# What the last release wrote (file name -> sha256), so that the next one can tell a stub it wrote
+# and the reference has since changed (safe to replace) from one a person edited (kept unless --force).
+RECORD_NAME = ".dlgrade-release.json"
 
 
 def _is_private(name: str) -> bool:
@@ -81,14 +87,54 @@ def _class_stub(lines: list[str], node: ast.ClassDef, assignment: str, module: s
     return out
 
 
-def release(root: Path, manifest: Manifest, out: Path | None = None) -> dict[str, str]:
-    """Stub text for every module of the manifest; written to ``out`` (default exercises/)."""
+def release(root: Path, manifest: Manifest, out: Path | None = None, *, force: bool = False,
+            record: bool = True) -> dict[str, str]:
+    """Stub text for every module of the manifest; written to ``out`` (default exercises/).
+
+    A stub that differs both from the new text and from what the last release wrote was edited by
+    hand: nothing is written then, unless ``force``. ``record=False`` (the student bundle, always
+    written afresh) leaves no record file.
+    """
     out = root / "exercises" if out is None else out
     stubs = {}
     for assignment, module in manifest.modules:
         source = (root / "reference" / f"{module.name}.py").read_text(encoding="utf-8")
         stubs[module.name] = stub_source(source, assignment.id, module.name)
+    written = _read_record(out)
+    edited = [f"{name}.py" for name, text in stubs.items() if _edited(out / f"{name}.py", text, written)]
+    if edited and not force:
+        raise HarnessError(
+            f"{out}: {', '.join(edited)} changed since `dlgrade release` wrote {'it' if len(edited) == 1 else 'them'} "
+            "(the text differs from the generated stub); the stubs are generated from reference/, so make the "
+            "change there and run release again, or pass --force to overwrite the edits")
     out.mkdir(parents=True, exist_ok=True)
     for name, text in stubs.items():
         (out / f"{name}.py").write_text(text, encoding="utf-8")
+    if not record:
+        return stubs
+    written.update({f"{name}.py": _sha(text) for name, text in stubs.items()})
+    (out / RECORD_NAME).write_text(json.dumps(dict(sorted(written.items())), indent=1) + "\n", encoding="utf-8")
     return stubs
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_record(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def _edited(path: Path, new_text: str, record: dict[str, str]) -> bool:
+    """True when ``path`` holds text that neither this release nor the last one wrote."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return True
+    return current != new_text and record.get(path.name) != _sha(current)

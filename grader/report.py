@@ -6,15 +6,31 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from .i18n import translator
-from .results import Results, write_json_atomic, write_text_atomic
+from .i18n import tr, translator
+from .results import STATUSES, CheckResult, Results, write_json_atomic, write_text_atomic
 from .text import strip_control
 
-STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
-               "not_attempted": "TODO", "internal_error": "INTERNAL"}
+# Reports list failures first: what a student must act on, then what is done, then what is left.
+GROUP_ORDER = ("error", "failed", "timeout", "internal_error", "passed", "not_attempted")
+assert set(GROUP_ORDER) == set(STATUSES)
+
+
+def marks(lang: str) -> dict[str, str]:
+    """[FAIL], [ERROR]... of the terminal summary, per status, in ``lang``."""
+    return {status: tr(f"mark_{status}").get(lang) for status in STATUSES}
+
+
+STATUS_MARK = marks("en")
+
+
+def groups(checks: list[CheckResult]) -> list[dict[str, Any]]:
+    """The checks by status, in GROUP_ORDER, each group in course order; empty groups left out."""
+    return [{"status": status, "checks": [c for c in checks if c.status == status]}
+            for status in GROUP_ORDER if any(c.status == status for c in checks)]
 
 
 def plain(text: object) -> str:
@@ -51,8 +67,25 @@ def _environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(plain=plain, md_code=md_code, md_cell=md_cell, points=points)
-    env.globals["mark"] = STATUS_MARK
+    env.globals.update(say=say, group_of=_group_heading)
     return env
+
+
+@jinja2.pass_context
+def say(context: Any, obj: Any, field: str) -> str:
+    """A check's ``message``/``hint`` (or a staging entry's) in the template's language."""
+    lang = context.get("lang", "en")
+    if isinstance(obj, CheckResult):
+        return obj.text(field, lang)
+    if isinstance(obj, dict):
+        return (obj.get(f"{field}_zh") or obj.get(field, "")) if lang == "zh" else obj.get(field, "")
+    return str(obj)
+
+
+@jinja2.pass_context
+def _group_heading(context: Any, group: dict[str, Any]) -> str:
+    t = context["t"]
+    return t("group_count", name=t(f"group_{group['status']}"), n=len(group["checks"]))
 
 
 _ENV = _environment()
@@ -63,8 +96,12 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, results: Results, lang: str = "en", **extra: object) -> str:
-    return _ENV.get_template(template).render(r=results, data=results.to_dict(), functions=results.by_function(),
-                                              t=translator(lang), lang=lang, **extra)
+    staging = results.staging or {}
+    dropped = staging.get("dropped_zh" if lang == "zh" else "dropped") or staging.get("dropped") or []
+    return _ENV.get_template(template).render(
+        r=results, data=results.to_dict(), functions=results.by_function(), t=translator(lang), lang=lang,
+        mark=marks(lang), groups=groups(results.checks), near_misses=staging.get("near_misses") or [],
+        load_errors=staging.get("load_errors") or [], dropped=dropped, **extra)
 
 
 def terminal_summary(results: Results, details: bool = True, lang: str = "en") -> str:

@@ -25,6 +25,13 @@ class CheckResult:
     hint: str = ""
     output: str = ""
     duration_s: float = 0.0
+    # The same texts in Chinese (i18n.py): reports show the language asked for.
+    message_zh: str = ""
+    hint_zh: str = ""
+
+    def text(self, field: str, lang: str) -> str:
+        """``message`` or ``hint`` in ``lang`` (the English one where no Chinese was written)."""
+        return (getattr(self, f"{field}_zh") or getattr(self, field)) if lang == "zh" else getattr(self, field)
 
 
 @dataclass

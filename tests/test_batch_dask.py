@@ -51,8 +51,9 @@ def test_dask_gradebook_equals_local_on_the_example_class(tmp_path, cluster, cap
     with ThreadPoolExecutor(max_workers=1) as pool:
         local_run = pool.submit(run_batch, course(), CLASS, local, workers=1, seed=SEED, assignment_ids=["hw1"],
                                 progress=lambda s: None)
-        code = main(["--course", str(ROOT), "batch", str(CLASS), "--out", str(dask_out), "--assignment", "hw1",
-                     "--seed", str(SEED), "--executor", "dask", "--scheduler", cluster.scheduler_address])
+        code = main(["--course", str(ROOT), "--lang", "en", "batch", str(CLASS), "--out", str(dask_out),
+                     "--assignment", "hw1", "--seed", str(SEED), "--executor", "dask", "--scheduler",
+                     cluster.scheduler_address])
         local_run.result()
     assert code == 0
     students = len(list(CLASS.iterdir()))

@@ -67,7 +67,7 @@ def test_markdown_summary_for_a_step_summary(tmp_path):
 def test_fail_under_sets_the_exit_status(tmp_path):
     sub = submission_with(tmp_path / "sub", "mlp", WRONG_MLP)
     base = [sys.executable, "-m", "grader.cli", "grade", str(sub), "--assignment", "hw1", "--seed", "1",
-            "--format", "markdown"]
+            "--format", "markdown", "--lang", "en"]
     low = subprocess.run([*base, "--out", str(tmp_path / "a"), "--fail-under", "90"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin",
                                                                            "GITHUB_STEP_SUMMARY": str(tmp_path / "sum.md")})
@@ -86,5 +86,5 @@ def test_gradescope_overview_says_what_was_found_in_the_students_language(tmp_pa
     assert "No module or notebook of this assignment was found" in en and "mlp.py" in en
     assert "提交中没有找到本作业的模块或笔记本" in zh and "mlp.py" in zh
     wrong = gradescope(results(tmp_path), "zh")
-    assert any(t["output"].count("提示: ") for t in wrong["tests"])
+    assert any(t["output"].count("提示：") for t in wrong["tests"])
     assert "No module" not in wrong["output"]

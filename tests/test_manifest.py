@@ -56,6 +56,8 @@ def test_good_manifest_loads(tmp_path):
      "a check id is"),
     (("    lecture_part: 1\n", ""), 3, "lecture_part", "missing required key"),
     (("schema: 1", "schema: 1\nschema: 1"), 2, "schema", "duplicate key"),
+    (("schema: 1", "schema: 1\nlanguage: fr"), 2, "language", "must be one of zh, en"),
+    (("schema: 1", "schema: 1\nlanguage: [zh]"), 2, "language", "expected a non-empty string"),
 ])
 def test_errors_name_file_line_and_key(tmp_path, change, line, key, problem):
     err = error_of(tmp_path, GOOD.replace(*change, 1))
@@ -63,6 +65,11 @@ def test_errors_name_file_line_and_key(tmp_path, change, line, key, problem):
     assert "assignments.yaml" in text
     assert f"line {line}" in text, text
     assert key in text and problem in text, text
+
+
+def test_language_is_the_courses_default_and_english_without_the_key(tmp_path):
+    assert load_manifest(write(tmp_path, GOOD)).language == "en"
+    assert load_manifest(write(tmp_path, GOOD.replace("schema: 1", "schema: 1\nlanguage: zh"))).language == "zh"
 
 
 def test_invalid_yaml_names_the_line(tmp_path):

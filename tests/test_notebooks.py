@@ -260,16 +260,17 @@ def test_a_notebook_of_no_known_assignment_is_refused_clearly(tmp_path):
 
 
 # --------------------------------------------------------------------------- as a student runs it
-def test_executing_the_filled_notebook_runs_its_visible_checks(generated, tmp_path):
+def test_executing_the_filled_notebook_runs_its_visible_checks(generated, tmp_path, monkeypatch):
     pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install -e '.[test]')")
     nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (pip install -e '.[test]')")
-    # A course folder holding the notebook, as in the student bundle: the check cell finds it.
-    (tmp_path / "notebooks").mkdir()
-    shutil.copyfile(ROOT / "assignments.yaml", tmp_path / "assignments.yaml")
-    path = save(filled(stub_notebook(generated)), tmp_path / "notebooks" / f"{ASSIGNMENT}.ipynb")
+    # A folder outside any course, as a student's Downloads: the check cell finds the course through the
+    # installed grader (PYTHONPATH stands in for `pip install -e .` of this checkout).
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    path = save(filled(stub_notebook(generated)), tmp_path / "Downloads" / f"{ASSIGNMENT}.ipynb")
+    assert not any((folder / "assignments.yaml").exists() for folder in path.parents)
     nb = nbformat.read(str(path), as_version=4)
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}}).execute()
     output = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     visible = sum(c.points for c in hw1().checks if c.visibility == "visible")
-    assert f"TOTAL {visible:g} / {visible:g}" in output, output
+    assert f"{visible:g} / {visible:g}" in output and course().manifest.language == "zh" and "总分" in output, output

@@ -52,7 +52,7 @@ def test_roster_reading_skips_canvas_rows_that_are_not_students():
 def test_batch_with_a_canvas_roster(tmp_path):
     subs, out = canvas_class(tmp_path), tmp_path / "out"
     cmd = [sys.executable, "-m", "grader.cli", "batch", str(subs), "--out", str(out), "--seed", "5",
-           "--assignment", "hw1", "--workers", "2", "--roster", str(EXPORT)]
+           "--assignment", "hw1", "--workers", "2", "--roster", str(EXPORT), "--lang", "en"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     book = rows_of(out / "gradebook.csv")

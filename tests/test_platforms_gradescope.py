@@ -67,7 +67,7 @@ def autograder(tmp_path_factory) -> Path:
     """An autograder root as Gradescope leaves it after building the image from our zip."""
     out = tmp_path_factory.mktemp("zip")
     made = subprocess.run([sys.executable, "-m", "grader.cli", "gradescope", "--assignment", "hw1", "--out",
-                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                           str(out), "--lang", "en"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     root = tmp_path_factory.mktemp("autograder")
     with zipfile.ZipFile(out / "autograder.zip") as zf:

@@ -38,16 +38,6 @@ def in_bundle(bundle, *args, timeout=600):
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundle") / "student"
-    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", "--student", "--out", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    assert "wrote the student bundle" in run.stdout
-    return out
-
-
 def hidden_ids() -> set[str]:
     return {c.id for c in course().manifest.checks if c.visibility == "hidden"}
 
@@ -131,7 +121,7 @@ def test_the_search_would_find_a_leak(bundle, tmp_path):
 
 
 def test_check_runs_inside_the_bundle_with_its_own_grader(bundle):
-    run = in_bundle(bundle, "check", "exercises", "--assignment", "hw1")
+    run = in_bundle(bundle, "check", "exercises", "--assignment", "hw1", "--lang", "en")
     assert run.returncode == 0, run.stderr
     visible = sum(c.points for c in course().manifest.assignment("hw1").checks if c.visibility == "visible")
     assert f"TOTAL 0 / {visible:g}" in run.stdout and "visible checks only" in run.stdout
@@ -153,7 +143,7 @@ def test_the_bundles_visible_checks_pass_the_reference(bundle, tmp_path):
 
 
 def test_a_notebook_is_checked_inside_the_bundle(bundle):
-    run = in_bundle(bundle, "check", "notebooks/hw1.ipynb", "--assignment", "hw1")
+    run = in_bundle(bundle, "check", "notebooks/hw1.ipynb", "--assignment", "hw1", "--lang", "en")
     assert run.returncode == 0, run.stderr
     assert "TOTAL 0 /" in run.stdout and "(not attempted)" in run.stdout
 
@@ -210,3 +200,43 @@ def test_helpers_only_hidden_checks_used_are_left_out(tmp_path):
     _drop_unused(tmp_path, [path])
     text = path.read_text()
     assert "_oracle" not in text and "TABLE" not in text and "def _shared" in text and "def visible" in text
+
+
+def _course_copy(tmp_path):
+    shutil.copytree(ROOT / "reference", tmp_path / "reference")
+    shutil.copyfile(ROOT / "assignments.yaml", tmp_path / "assignments.yaml")
+    return load_manifest(tmp_path / "assignments.yaml")
+
+
+def test_release_refuses_to_overwrite_an_edited_stub(tmp_path):
+    manifest = _course_copy(tmp_path)
+    release(tmp_path, manifest)
+    stub = tmp_path / "exercises" / "mlp.py"
+    stub.write_text(stub.read_text() + "\n# my notes\n")
+    with pytest.raises(HarnessError, match=r"mlp\.py changed since `dlgrade release` wrote it.*--force"):
+        release(tmp_path, manifest)
+    assert stub.read_text().endswith("# my notes\n")
+    release(tmp_path, manifest, force=True)
+    assert "# my notes" not in stub.read_text()
+
+
+def test_release_replaces_a_stub_it_wrote_when_the_reference_changed(tmp_path):
+    manifest = _course_copy(tmp_path)
+    release(tmp_path, manifest)
+    reference = tmp_path / "reference" / "mlp.py"
+    reference.write_text(reference.read_text().replace('"""', '"""Changed. ', 1))
+    release(tmp_path, manifest)  # the old stub is the one it wrote: replaced without --force
+    assert "Changed. " in (tmp_path / "exercises" / "mlp.py").read_text()
+    (tmp_path / "exercises" / ".dlgrade-release.json").unlink()
+    reference.write_text(reference.read_text().replace("Changed. ", "Again. ", 1))
+    with pytest.raises(HarnessError, match="mlp.py"):  # no record of what it wrote: a difference is an edit
+        release(tmp_path, manifest)
+
+
+def test_instructor_commands_in_the_bundle_say_so(bundle):
+    for args in (["release"], ["mutants", "--module", "mlp"], ["validate"]):
+        run = in_bundle(bundle, *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert "教师命令" in run.stderr and "Traceback" not in run.stderr, run.stderr  # the course's language
+    run = in_bundle(bundle, "--lang", "en", "release")
+    assert run.returncode == 2 and "is an instructor command" in run.stderr and "dlgrade check" in run.stderr

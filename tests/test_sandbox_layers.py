@@ -183,7 +183,7 @@ def test_the_template_forks_with_one_thread_and_never_held_student_code(tmp_path
     with SandboxRunner(first) as runner:
         assert runner.call("mlp", "f", [], {}, 30).value == 1.0
         template = runner.template
-        assert template.hello["threads"] == 1 and template.hello["modules"] > 1000
+        assert template.hello["threads"] == 1
     with SandboxRunner(second) as runner:
         assert runner.template is template
         assert runner.call("mlp", "f", [], {}, 30).value == [False, False, False, ["mlp"]]

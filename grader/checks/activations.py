@@ -16,6 +16,7 @@ from ..compare import as_array, expect_array, expect_true, mismatch_report, shap
 from ..context import Context
 from ..errors import CheckFailed
 from ..gradients import away_from_kinks
+from ..oracles import oracle
 from ..registry import check
 
 # float64 on |x| <~ 12: a sound formula other than torch's (s*(1-s) against s(x)*s(-x), expm1 against
@@ -60,6 +61,7 @@ def _prelu_torch(t: Any, alpha_full: Any) -> Any:
     return F.prelu(t.reshape(1, -1), alpha_full.reshape(-1)).reshape(t.shape)
 
 
+@oracle
 def _value(name: str, x: np.ndarray, param: Any = None) -> np.ndarray:
     import torch
 
@@ -70,6 +72,7 @@ def _value(name: str, x: np.ndarray, param: Any = None) -> np.ndarray:
     return _torch_fn(name, param)(t).numpy()
 
 
+@oracle
 def _grad(name: str, x: np.ndarray, param: Any = None, wrt: str = "x") -> np.ndarray:
     """Elementwise derivative by torch autograd: d sum(f(x)) / dx (or / d alpha for prelu)."""
     import torch
@@ -156,6 +159,7 @@ def _table(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarr
 
 # --------------------------------------------------------------------------- sigmoid
 
+@oracle
 def _sigmoid_exact(x: float) -> float:
     """sigma(x) in Python floats, only ever exponentiating a non-positive number (a few ulp)."""
     if x >= 0:

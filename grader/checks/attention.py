@@ -22,6 +22,7 @@ import numpy as np
 from ..compare import as_array, as_bool_array, as_sequence, expect_array, expect_true, shapes
 from ..context import Context
 from ..errors import CheckFailed
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -45,6 +46,7 @@ HINT_PE = ("Lecture part 5 (正弦余弦固定位置编码), formulas (3)-(4), w
 
 # --------------------------------------------------------------------------- judge-side math
 
+@oracle
 def _softmax_masked(scores: np.ndarray, mask: np.ndarray | None, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis`` over the allowed entries; an all-masked slice gives zeros."""
     allowed = np.ones(scores.shape, dtype=bool) if mask is None else np.broadcast_to(mask, scores.shape)
@@ -55,6 +57,7 @@ def _softmax_masked(scores: np.ndarray, mask: np.ndarray | None, axis: int = -1)
     return e / np.where(total > 0, total, 1.0)
 
 
+@oracle
 def _attention(q, k, v, mask=None, scale: float | None = None, axis: int = -1):
     """(out, weights) of softmax(q k^T * scale) v in float64; scale defaults to 1/sqrt(d)."""
     q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
@@ -63,6 +66,7 @@ def _attention(q, k, v, mask=None, scale: float | None = None, axis: int = -1):
     return weights @ v, weights
 
 
+@oracle
 def _alternatives(q, k, v, mask=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     d = q.shape[-1]
     alternatives = {"the scores without the 1/sqrt(d) scaling": _attention(q, k, v, mask, scale=1.0),
@@ -95,10 +99,12 @@ def _random_mask(rng, shape) -> np.ndarray:
     return mask
 
 
+@oracle
 def _tril(T: int) -> np.ndarray:
     return np.arange(T)[:, None] >= np.arange(T)[None, :]
 
 
+@oracle
 def _pe(T: int, d: int, exponent_of=lambda c: c, swap=False) -> np.ndarray:
     """The lecture's formula column by column: column c = 2j (sin) or 2j + 1 (cos) of frequency 10000^(-2j/d)."""
     pe = np.zeros((T, d))
@@ -109,12 +115,14 @@ def _pe(T: int, d: int, exponent_of=lambda c: c, swap=False) -> np.ndarray:
     return pe
 
 
+@oracle
 def _pe_alternatives(T: int, d: int) -> dict[str, np.ndarray]:
     return {"sin and cos swapped (even columns cos, odd columns sin)": _pe(T, d, swap=True),
             "the exponent j/d instead of 2j/d": _pe(T, d, exponent_of=lambda c: c // 2),
             "the column index itself in the exponent for odd columns too": _pe_odd_column_exponent(T, d)}
 
 
+@oracle
 def _pe_odd_column_exponent(T, d):
     pe = np.zeros((T, d))
     for c in range(d):
@@ -123,6 +131,7 @@ def _pe_odd_column_exponent(T, d):
     return pe
 
 
+@oracle
 def _mha(x_q, x_kv, W, num_heads, mask=None, b=None, split="contiguous", use_wo=True):
     """Multi-head attention in float64 from the math; W = (Wq, Wk, Wv, Wo), b = (bq, bk, bv, bo) or None."""
     N, Tq, dm = x_q.shape
@@ -144,6 +153,7 @@ def _mha(x_q, x_kv, W, num_heads, mask=None, b=None, split="contiguous", use_wo=
     return (concat @ W[3] + b[3] if use_wo else concat), weights
 
 
+@oracle
 def _mha_alternatives(x_q, x_kv, W, nh, mask=None, b=None):
     return {"heads split interleaved (head h = features h, h+num_heads, ...) instead of contiguous chunks":
             _mha(x_q, x_kv, W, nh, mask, b, split="interleaved"),
@@ -157,6 +167,7 @@ def _mha_params(rng, dm, bias: bool, dtype=np.float64):
     return W, b
 
 
+@oracle
 def _torch_mha(x_q, x_kv, W, nh, mask=None, b=None):
     """(out, weights) of torch.nn.MultiheadAttention with our weights copied in (see the module docstring)."""
     import torch
@@ -434,6 +445,7 @@ def causal_mask_sizes(ctx: Context) -> None:
             "the strictly lower triangle (diagonal excluded)": want & ~np.eye(T, dtype=bool)})
 
 
+@oracle
 def _padding(lengths, T):
     return (np.arange(T)[None, :] < np.asarray(lengths)[:, None])[:, None, :]
 

@@ -13,6 +13,7 @@ import numpy as np
 from ..compare import as_array, as_sequence, expect_array, expect_equal, expect_float, expect_true, shapes
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, torch_vjp
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -43,6 +44,7 @@ HINT_NET = ("Lecture part 2 (反向传播): the forward pass is affine, ReLU, af
             "of the layer after it.")
 
 
+@oracle
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # exact identity, overflow-free
 
@@ -339,11 +341,13 @@ def _net_inputs(ctx: Context, n: int, d: int, h: int, c: int, dtype=np.float64):
     return params, ctx.rng.normal(size=(n, d)).astype(dtype), ctx.rng.integers(0, c, size=n)
 
 
+@oracle
 def _scores(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     return np.maximum(np.asarray(X, dtype=np.float64) @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]
 
 
+@oracle
 def _torch_net(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
     import torch
     import torch.nn.functional as F
@@ -463,8 +467,15 @@ def _trained(ctx: Context, seed: int | None) -> dict[str, np.ndarray]:
     return params
 
 
+# Not an @oracle: it evaluates the student's answer, so the student bundle keeps its code; with its
+# inputs fixed to the lecture's four points it is no solution of any exercise.
+def _xor_scores(params: dict[str, np.ndarray]) -> np.ndarray:
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    return np.maximum(XOR_X @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]
+
+
 def _expect_solves_xor(params: dict[str, np.ndarray], seed: int) -> None:
-    scores = _scores(params, XOR_X)  # the judge's own forward pass on the returned parameters
+    scores = _xor_scores(params)  # the judge's own forward pass on the returned parameters
     predicted = [int(i) for i in np.argmax(scores, axis=1)]
     expect_equal(predicted, XOR_LABELS, f"argmax of relu(X @ W1 + b1) @ W2 + b2 with train_xor({seed})'s params",
                  f"X = [[0,0],[0,1],[1,0],[1,1]], scores {np.round(scores, 3).tolist()}")

@@ -8,7 +8,6 @@ the driver loads into the student's model.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from ..compare import (as_array, as_sequence, describe, expect_array, expect_equ
 from ..context import Context, check_seed
 from ..errors import CheckFailed, StudentCodeStopped
 from ..gradients import expect_gradient, torch_vjp
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -81,6 +81,7 @@ HINT_BUILD_ALEXNET = ("Lecture part 3 (AlexNet): torchvision's layout, five conv
 
 
 # ----------------------------------------------------------------------------- oracles
+@oracle
 def _convolve_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Y[i,j] = sum_u,v k[u,v] * x[i + kh-1-u, j + kw-1-v]: the lecture's formula, 0-based, valid part."""
     kh, kw = k.shape
@@ -92,6 +93,7 @@ def _convolve_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
+@oracle
 def _xcorr_valid(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Y[i,j] = sum_u,v k[u,v] * x[i+u, j+v]: cross-correlation, the kernel not flipped."""
     kh, kw = k.shape
@@ -109,12 +111,14 @@ def _t(a: np.ndarray):
     return torch.from_numpy(np.array(a, dtype=np.float64))
 
 
+@oracle
 def _torch_conv2d(x, w, b, stride: int = 1, padding: int = 0) -> np.ndarray:
     import torch.nn.functional as F
 
     return F.conv2d(_t(x), _t(w), _t(b), stride=stride, padding=padding).numpy()
 
 
+@oracle
 def _torch_pool(kind: str, x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     import torch.nn.functional as F
 
@@ -122,6 +126,7 @@ def _torch_pool(kind: str, x: np.ndarray, kernel: int, stride: int) -> np.ndarra
     return pool(_t(x), kernel, stride).numpy()
 
 
+@oracle
 def _torch_pool_grad(kind: str, x: np.ndarray, dout: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     import torch.nn.functional as F
 
@@ -129,6 +134,7 @@ def _torch_pool_grad(kind: str, x: np.ndarray, dout: np.ndarray, kernel: int, st
     return torch_vjp(lambda x: pool(x, kernel, stride), {"x": x}, dout)[1]["x"]
 
 
+@oracle
 def _max_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
                             rule: str = "first") -> np.ndarray:
     """dx of max pooling by the contract's tie rule ("first" maximum in row-major order).
@@ -151,6 +157,7 @@ def _max_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride
     return dx
 
 
+@oracle
 def _avg_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride: int,
                             area: float | None = None) -> np.ndarray:
     area = kernel * kernel if area is None else area
@@ -163,12 +170,14 @@ def _avg_pool_backward_loop(x: np.ndarray, dout: np.ndarray, kernel: int, stride
     return dx
 
 
+@oracle
 def _count_positions(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """Output length by counting where the window may start: no formula to share a mistake with."""
     span = dilation * (k - 1) + 1
     return len(range(0, n + 2 * padding - span + 1, stride))
 
 
+@oracle
 def _alexnet_expected_shapes(c: int, h: int, w: int) -> list[tuple[str, tuple[int, int, int]]]:
     out = []
     for name, filters, k, stride, padding in ALEXNET_LAYERS:
@@ -178,6 +187,7 @@ def _alexnet_expected_shapes(c: int, h: int, w: int) -> list[tuple[str, tuple[in
     return out
 
 
+@oracle
 def _alexnet_param_shapes(num_classes: int) -> list[tuple[int, ...]]:
     """Parameter shapes of torchvision's AlexNet, in registration order."""
     shapes_, channels = [], 3
@@ -214,14 +224,20 @@ def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None)
         return F.linear(h, p[14], p[15]).numpy()
 
 
-@functools.lru_cache(maxsize=8)
-def _alexnet_expected(weights_seed: int, inputs: tuple[tuple[bytes, tuple[int, ...]], ...],
-                      train_seeds: tuple[int | None, ...]) -> tuple[np.ndarray, ...]:
+_EXPECTED: dict[tuple, list[np.ndarray]] = {}
+
+
+@oracle
+def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None]) -> list[np.ndarray]:
     """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
-    same plan (it depends on the run seed only), so the second student's costs nothing here."""
-    params = list(seeded_parameters(_alexnet_param_shapes(1000), weights_seed))
-    xs = [np.frombuffer(data, dtype=np.float32).reshape(shape).copy() for data, shape in inputs]
-    return tuple(_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds))
+    same plan (it depends on the run seed only), so from the second student on this costs nothing."""
+    key = (weights_seed, tuple(np.ascontiguousarray(x).tobytes() for x in xs), tuple(train_seeds))
+    if key not in _EXPECTED:
+        params = list(seeded_parameters(_alexnet_param_shapes(1000), weights_seed))
+        if len(_EXPECTED) >= 8:
+            _EXPECTED.pop(next(iter(_EXPECTED)))
+        _EXPECTED[key] = [_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds)]
+    return _EXPECTED[key]
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -240,6 +256,7 @@ def _pool_input(rng: np.random.Generator, kernel: int) -> np.ndarray:
     return rng.normal(size=(n, c, h, w))
 
 
+@oracle
 def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
     return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
 
@@ -441,6 +458,7 @@ def conv2d_float32(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- conv2d_backward
+@oracle
 def _conv_grads(x, w, b, dout, stride: int, padding: int) -> dict[str, np.ndarray]:
     import torch.nn.functional as F
 
@@ -586,6 +604,7 @@ def avg_pool2d_matches_torch(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- pooling backward
+@oracle
 def _max_tie_alternatives(x, dout, kernel, stride) -> dict[str, np.ndarray]:
     return {"the gradient sent to the LAST maximum of a tie (the contract says the first, in row-major "
             "order)": _max_pool_backward_loop(x, dout, kernel, stride, "last"),
@@ -780,11 +799,10 @@ class AlexNetPlan:
             {"kwargs": {"num_classes": 10}, "weights_seed": None, "evals": [self.small]},
         ]}
 
-    def expected(self) -> tuple[np.ndarray, ...]:
+    def expected(self) -> list[np.ndarray]:
         """The judge's outputs: eval at x, other, small; training mode at small with each seed."""
-        inputs = (self.x, self.other, self.small, self.small, self.small)
-        key = tuple((np.ascontiguousarray(a).tobytes(), a.shape) for a in inputs)
-        return _alexnet_expected(self.weights_seed, key, (None, None, None, *self.train_seeds))
+        return _alexnet_expected(self.weights_seed, [self.x, self.other, self.small, self.small, self.small],
+                                 [None, None, None, *self.train_seeds])
 
 
 def _alexnet_plan(ctx: Context) -> AlexNetPlan:

@@ -15,6 +15,7 @@ from ..compare import as_array, as_float, as_sequence, expect_array, expect_equa
     expect_true, shapes
 from ..context import Context
 from ..errors import CheckFailed
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -48,53 +49,64 @@ HINT_DDPM = "Lecture part 6.3 (扩散模型): the mean, not the sum, of the squa
 
 # --------------------------------------------------------------------------- judge-side math
 
+@oracle
 def _kl(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
     return 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar, axis=-1)
 
 
+@oracle
 def _vae_loss(x, x_recon, mu, logvar) -> float:
     diff = np.asarray(x, np.float64) - np.asarray(x_recon, np.float64)
     return float(np.mean(np.sum(diff.reshape(len(diff), -1) ** 2, axis=1) + _kl(mu, logvar)))
 
 
+@oracle
 def _l_d(d_real, d_fake) -> float:
     return float(-np.mean(np.log(d_real)) - np.mean(np.log(1.0 - np.asarray(d_fake))))
 
 
+@oracle
 def _l_g(d_fake) -> float:
     return float(-np.mean(np.log(d_fake)))
 
 
+@oracle
 def _log_sigmoid(s: np.ndarray) -> np.ndarray:
     """log(1 / (1 + e^-s)) = min(s, 0) - log(1 + e^-|s|): exp never overflows, nothing rounds to log(0)."""
     s = np.asarray(s, np.float64)
     return np.minimum(s, 0.0) - np.log1p(np.exp(-np.abs(s)))
 
 
+@oracle
 def _losses_from_logits(real, fake) -> tuple[float, float]:
     return (float(-np.mean(_log_sigmoid(real)) - np.mean(_log_sigmoid(-np.asarray(fake)))),
             float(-np.mean(_log_sigmoid(fake))))
 
 
+@oracle
 def _sigmoid(s: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(s, np.float64)))  # exact identity, overflow-free
 
 
+@oracle
 def _cycle(x, xc, y, yc, lam) -> float:
     f = lambda a, b: np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))  # noqa: E731
     return float(lam * (f(x, xc) + f(y, yc)))
 
 
+@oracle
 def _betas(T: int, start: float, end: float) -> np.ndarray:
     return start + (end - start) * np.arange(T) / (T - 1)
 
 
+@oracle
 def _q(x0, t, abar, noise) -> np.ndarray:
     a = np.asarray(abar, np.float64)[np.asarray(t)].reshape((len(t),) + (1,) * (np.ndim(x0) - 1))
     return np.sqrt(a) * np.asarray(x0, np.float64) + np.sqrt(1.0 - a) * np.asarray(noise, np.float64)
 
 
+@oracle
 def _alphas_cumprod(T: int) -> np.ndarray:
     return np.cumprod(1.0 - _betas(T, 1e-4, 0.02))
 
@@ -136,6 +148,7 @@ def reparameterize_float32(ctx: Context) -> None:
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
+@oracle
 def _kl_alternatives(kl: np.ndarray, latent: int) -> dict:
     return {"minus the KL (sign flipped)": -kl, "twice the KL (the 1/2 is missing)": 2 * kl,
             "the mean over the L latent dimensions instead of the sum": kl / latent}
@@ -177,6 +190,7 @@ def vae_kl_float32(ctx: Context) -> None:
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
+@oracle
 def _vae_alternatives(x, x_recon, mu, logvar) -> dict:
     diff = (np.asarray(x, np.float64) - x_recon).reshape(len(x), -1)
     kl = _kl(mu, logvar)
@@ -233,6 +247,7 @@ LECTURE_D_FAKE = np.array([0.1, 0.3, 0.2])
 LECTURE_CASE = "d_real = [0.9, 0.8, 0.6], d_fake = [0.1, 0.3, 0.2]"
 
 
+@oracle
 def _ld_alternatives(d_real, d_fake) -> dict:
     return {"-mean log D(x) + mean log(1 - D(G(z))) (the second minus became a plus)":
             float(-np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),
@@ -242,6 +257,7 @@ def _ld_alternatives(d_real, d_fake) -> dict:
             float(-np.mean(np.concatenate([np.log(d_real).ravel(), np.log(1 - d_fake).ravel()])))}
 
 
+@oracle
 def _lg_alternatives(d_fake) -> dict:
     return {"mean log(1 - D(G(z))) (the saturating form)": float(np.mean(np.log(1 - d_fake))),
             "-mean log(1 - D(G(z)))": float(-np.mean(np.log(1 - d_fake))),
@@ -380,6 +396,7 @@ class _SGD:
                 p.add_(step, alpha=-self.lr)
 
 
+@oracle
 def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, dict]:
     """The contract's step in judge-side torch: one D step on L_D with G(z) detached, then one G step on
     L_G through the updated D, whose gradient is taken with respect to G's parameters only."""
@@ -514,6 +531,7 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- CycleGAN
 
+@oracle
 def _cycle_alternatives(x, xc, y, yc, lam) -> dict:
     sq = lambda a, b: np.mean((np.asarray(a, np.float64) - b) ** 2)  # noqa: E731
     return {"the loss without lam": _cycle(x, xc, y, yc, 1.0),
@@ -549,6 +567,7 @@ def cycle_consistency_loss_random(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- Diffusion
 
+@oracle
 def _beta_alternatives(T: int, start: float, end: float) -> dict:
     return {"np.linspace(beta_start, beta_end, T + 1)[:-1] (beta_end left out)":
             np.linspace(start, end, T + 1)[:-1]}
@@ -617,6 +636,7 @@ def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
                      atol=1e-15)
 
 
+@oracle
 def _q_alternatives(x0, t, abar, noise) -> dict:
     a = np.asarray(abar, np.float64)[np.asarray(t)].reshape((len(t),) + (1,) * (np.ndim(x0) - 1))
     x0, noise = np.asarray(x0, np.float64), np.asarray(noise, np.float64)

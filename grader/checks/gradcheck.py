@@ -14,6 +14,7 @@ import numpy as np
 from ..compare import as_float, as_sequence, expect_array, expect_float, expect_true, shapes
 from ..context import Context
 from ..gradients import expect_gradient
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -29,6 +30,7 @@ HINT_CHECK = ("Lecture part 2 (解析法 and 数值法): gradient_check compares
 
 # --------------------------------------------------------------------------- the judge's functions
 
+@oracle
 def _value(spec: dict, x: np.ndarray) -> float:
     """The judge's own f for a function spec (the same family the driver builds)."""
     x = np.asarray(x, dtype=np.float64)
@@ -46,6 +48,7 @@ def _value(spec: dict, x: np.ndarray) -> float:
     raise ValueError(kind)
 
 
+@oracle
 def _gradient(spec: dict, x: np.ndarray) -> np.ndarray:
     """The exact gradient of ``_value``, from the math."""
     x = np.asarray(x, dtype=np.float64)
@@ -63,6 +66,7 @@ def _gradient(spec: dict, x: np.ndarray) -> np.ndarray:
     raise ValueError(kind)
 
 
+@oracle
 def _one_sided(spec: dict, x: np.ndarray, h: float) -> np.ndarray:
     """Forward differences (f(x + h e_i) - f(x)) / h: the classic confusion with central ones."""
     x = np.asarray(x, dtype=np.float64)
@@ -74,6 +78,7 @@ def _one_sided(spec: dict, x: np.ndarray, h: float) -> np.ndarray:
     return out
 
 
+@oracle
 def _central(spec: dict, x: np.ndarray, h: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     out = np.zeros_like(x)
@@ -85,6 +90,7 @@ def _central(spec: dict, x: np.ndarray, h: float) -> np.ndarray:
     return out
 
 
+@oracle
 def _rel_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))

@@ -10,6 +10,7 @@ import numpy as np
 from ..compare import dtype_like, expect_array, expect_float, shapes
 from ..context import Context
 from ..gradients import away_from_kinks, expect_gradient, finite_difference
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -111,6 +112,7 @@ def mae_matches_torch(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- mse_grad, mae_grad
 
+@oracle
 def _autograd(loss_name: str, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     import torch
     import torch.nn.functional as F
@@ -191,6 +193,7 @@ def mae_grad_matches_autograd(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- softmax
 
+@oracle
 def _torch_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
     import torch
 
@@ -250,6 +253,7 @@ def _labels(ctx: Context, n: int, c: int) -> np.ndarray:
     return ctx.rng.integers(0, c, size=n)
 
 
+@oracle
 def _torch_ce(logits: np.ndarray, labels: np.ndarray) -> float:
     import torch
     import torch.nn.functional as F
@@ -282,6 +286,7 @@ def cross_entropy_large_logits(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- cross_entropy_grad
 
+@oracle
 def _torch_ce_grad(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     import torch
     import torch.nn.functional as F
@@ -291,6 +296,7 @@ def _torch_ce_grad(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return z.grad.numpy()
 
 
+@oracle
 def _ce_numpy(logits: np.ndarray, labels: np.ndarray) -> float:
     z = logits - logits.max(axis=1, keepdims=True)
     return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))

@@ -9,6 +9,7 @@ import numpy as np
 from ..compare import as_array, as_float, as_sequence, dtype_like, expect_array, shapes
 from ..context import Context
 from ..errors import CheckFailed
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT, random_layers
 
@@ -30,10 +31,12 @@ HINT_TWO_LAYER = ("Lecture part 1 (多层感知机, 'from 1 to 2'): the hidden l
                   "after adding c, and the output neuron weighs the hidden units with w and adds b.")
 
 
+@oracle
 def _two_layer(X, W, c, w, b):
     return np.maximum(X @ W + c, 0.0) @ w + b
 
 
+@oracle
 def _mlp(X, weights, biases, activation):
     h = X
     for i, (W, b) in enumerate(zip(weights, biases)):
@@ -41,6 +44,12 @@ def _mlp(X, weights, biases, activation):
         if i < len(weights) - 1:
             h = ACTIVATIONS[activation](h)
     return h
+
+
+# Not an @oracle: it evaluates the student's answer, so the student bundle keeps its code; with its
+# inputs fixed to the lecture's four points it is no solution of any exercise.
+def _on_xor_inputs(W, c, w, b):
+    return np.maximum(XOR_X @ W + c, 0.0) @ w + b
 
 
 @check("hw1.mlp.two_layer_forward.lecture_xor", hint=HINT_TWO_LAYER)
@@ -89,7 +98,7 @@ def xor_params_solves_xor(ctx: Context) -> None:
     if W.ndim != 2 or W.shape[0] != 2 or c.shape != (W.shape[1],) or w.shape != (W.shape[1],):
         raise CheckFailed(f"xor_params(): W must be (2, H), c and w (H,) for the same H >= 2\n  case: {case}")
     # The judge's own forward pass on your parameters: exact XOR up to float rounding.
-    expect_array(_two_layer(XOR_X, W, c, w, b), XOR_Y, "two_layer_forward(XOR inputs, *xor_params())",
+    expect_array(_on_xor_inputs(W, c, w, b), XOR_Y, "two_layer_forward(XOR inputs, *xor_params())",
                  case, rtol=0, atol=1e-9)
 
 

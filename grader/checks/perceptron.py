@@ -13,6 +13,7 @@ from ..compare import (as_array, as_float, as_sequence, describe, expect_array, 
                        expect_true, shapes)
 from ..context import Context
 from ..errors import CheckFailed
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -39,10 +40,12 @@ HINT_TRAIN = ("Lecture part 1 (感知机学习规则): the perceptron learns onl
               "training stops right after the first epoch without a mistake.")
 
 
+@oracle
 def _sign(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0, -1.0)
 
 
+@oracle
 def rosenblatt(X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> tuple[np.ndarray, float, list[int]]:
     """The judge's perceptron loop, from the contract's description."""
     w, b = np.zeros(X.shape[1]), 0.0
@@ -58,6 +61,12 @@ def rosenblatt(X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> tuple[np
         if mistakes == 0:
             break
     return w, b, errors
+
+
+# Not an @oracle: it evaluates the student's answer, so the student bundle keeps its code; with its
+# inputs fixed to the lecture's four points it is no solution of any exercise.
+def _gate_labels(w: np.ndarray, b: float) -> np.ndarray:
+    return np.where(GATE_X @ w + b >= 0, 1.0, -1.0)
 
 
 def _error_list(value: Any, what: str, case: str) -> list[int]:
@@ -194,7 +203,7 @@ def logic_gate_truth_tables(ctx: Context) -> None:
         b = as_float(got[1], f"logic_gate({name!r}) b")
         hints = {f"the {other} gate": t for other, t in GATES.items() if other != name}
         # The judge's own sgn(X @ w + b) on your weights: labels are exact.
-        expect_array(_sign(GATE_X @ w + b), table, f"sgn(X @ w + b) with (w, b) = logic_gate({name!r})",
+        expect_array(_gate_labels(w, b), table, f"sgn(X @ w + b) with (w, b) = logic_gate({name!r})",
                      f"X = [[0,0],[0,1],[1,0],[1,1]], your w = {w.tolist()}, b = {b}", rtol=0, atol=0,
                      hint_on=hints)
 
@@ -216,7 +225,7 @@ def perceptron_train_converges_on_gates(ctx: Context) -> None:
         expect_true(len(errors) > 0 and errors[-1] == 0, f"perceptron_train on {name}", case,
                     f"training should end with an epoch of 0 mistakes (the data are linearly separable); "
                     f"errors = {errors}"[:600])
-        expect_array(_sign(GATE_X @ w.astype(np.float64) + b), y,
+        expect_array(_gate_labels(w.astype(np.float64), b), y,
                      f"sgn(X @ w + b) with your learnt w = {w.tolist()}, b = {b} on {name}", case, rtol=0, atol=0)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..compare import as_array, as_sequence, expect_array, shapes
 from ..context import Context
 from ..gradients import expect_gradient
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -44,14 +45,17 @@ HINT_S2C = ("Lecture part 4 (序列到类别模式): summarise the sequence by i
 
 # --------------------------------------------------------------------------- judge-side math
 
+@oracle
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # exact identity, overflow-free
 
 
+@oracle
 def _rnn_step(x, h, Wx, Wh, b):
     return np.tanh(x @ Wx + h @ Wh + b)
 
 
+@oracle
 def _rnn_forward(xs, h0, Wx, Wh, b):
     h, out = h0, []
     for t in range(xs.shape[1]):
@@ -60,6 +64,7 @@ def _rnn_forward(xs, h0, Wx, Wh, b):
     return np.stack(out, axis=1)
 
 
+@oracle
 def _lstm(x, h, c, Wx, Wh, b, order="ifgo"):
     """The LSTM step reading the four chunks in ``order`` (the contract's is i, f, g, o)."""
     gates = dict(zip(order, np.split(x @ Wx + h @ Wh + b, 4, axis=1)))
@@ -67,6 +72,7 @@ def _lstm(x, h, c, Wx, Wh, b, order="ifgo"):
     return _sigmoid(gates["o"]) * np.tanh(c_next), c_next
 
 
+@oracle
 def _gru(x, h, Wx, Wh, bx, bh, reset_before_product=False):
     xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
     hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
@@ -228,6 +234,7 @@ def rnn_forward_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- rnn_backward
 
+@oracle
 def _torch_rnn_grads(dhs, xs, h0, Wx, Wh, b):
     """(dxs, dh0, dWx, dWh, db) by torch autograd through the unrolled recurrence."""
     import torch
@@ -435,6 +442,7 @@ def gru_step_small_example(ctx: Context) -> None:
                  hint_on=alternatives)
 
 
+@oracle
 def _swapped_z(x, h, Wx, Wh, bx, bh):
     xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
     hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)

@@ -14,6 +14,7 @@ import numpy as np
 from ..compare import expect_array, expect_true
 from ..context import Context
 from ..errors import CheckFailed
+from ..oracles import oracle
 from ..registry import check
 
 DRIVER = "transformer.encoder_layer"
@@ -68,6 +69,7 @@ def _x(rng: np.random.Generator, d: int, N: int | None = None, T: int | None = N
 
 # --------------------------------------------------------------------------- oracles
 
+@oracle
 def _torch_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, ff: int,
                  src_mask=None, key_padding_mask=None) -> np.ndarray:
     """torch.nn.TransformerEncoderLayer (post-norm, no dropout) in float64 with the same weights."""
@@ -93,12 +95,14 @@ def _torch_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, ff: in
     return out.detach().numpy()
 
 
+@oracle
 def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)  # biased variance, as nn.LayerNorm
     return (x - mu) / np.sqrt(var + 1e-5) * g + b
 
 
+@oracle
 def _numpy_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, mask: np.ndarray | None = None,
                  pre_norm: bool = False, scaled: bool = True) -> np.ndarray:
     """The contract's layer in float64; a query with every key masked gets a zero attention output."""
@@ -134,6 +138,7 @@ def _numpy_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, mask: 
     return norm(h + feed_forward(h), "norm2")
 
 
+@oracle
 def _alternatives(state, x, nhead, mask) -> dict[str, np.ndarray]:
     alts = {"a pre-norm layer (LayerNorm before attention and feed-forward, norm_first=True)":
             _numpy_layer(state, x, nhead, mask, pre_norm=True),

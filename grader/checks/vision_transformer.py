@@ -10,6 +10,7 @@ import numpy as np
 from ..compare import as_bool_array, expect_array, expect_true, shapes
 from ..context import Context
 from ..errors import StudentCodeStopped
+from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
 
@@ -40,6 +41,7 @@ HINT_MASK = ("Lecture part 5 (移位窗口): the shifted map splits into up to n
 
 # --------------------------------------------------------------------------- oracles (from the definitions)
 
+@oracle
 def _patches(images: np.ndarray, p: int, channel_last: bool = False) -> np.ndarray:
     """Row-major patches, each flattened in (C, p, p) order (or (p, p, C) for the classic mistake)."""
     N, C, H, W = images.shape
@@ -54,6 +56,7 @@ def _patches(images: np.ndarray, p: int, channel_last: bool = False) -> np.ndarr
     return np.array(rows, dtype=images.dtype)
 
 
+@oracle
 def _windows(x: np.ndarray, ws: int, column_major: bool = False) -> np.ndarray:
     """All ws x ws windows, image by image, row-major within an image (or column-major)."""
     N, H, W, _ = x.shape
@@ -70,6 +73,7 @@ def _region(index: int, size: int, ws: int, shift: int) -> int:
     return 1 if index < size - shift else 2
 
 
+@oracle
 def _region_mask(H: int, W: int, ws: int, shift: int) -> np.ndarray:
     labels = np.array([[3 * _region(r, H, ws, shift) + _region(c, W, ws, shift) for c in range(W)]
                        for r in range(H)])
@@ -132,6 +136,7 @@ def patchify_matches_unfold(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- patch_embed
 
+@oracle
 def _conv_tokens(images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Tokens of a Conv2d(C, D, p, stride=p) carrying the same weights, in float64."""
     import torch
@@ -220,6 +225,7 @@ def patch_embed_float32(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- add_cls_and_position
 
+@oracle
 def _with_cls(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> np.ndarray:
     N, P, D = tokens.shape
     out = np.empty((N, P + 1, D), dtype=np.float64)
@@ -228,6 +234,7 @@ def _with_cls(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> np.ndarra
     return out + pos
 
 
+@oracle
 def _cls_alternatives(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
     last = np.concatenate([tokens, np.broadcast_to(cls, (tokens.shape[0], 1, cls.size))], axis=1) + pos
     no_pos_on_cls = _with_cls(tokens, cls, pos)
