@@ -251,11 +251,11 @@ def test_unsandboxed_says_so_in_every_report(tmp_path):
                           "--format", "junit", "--format", "markdown"], cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "UNSANDBOXED" in run.stdout
+    assert "--unsandboxed" in run.stdout  # the warning, in the course's language
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert data["sandbox"]["unsandboxed"] and data["sandbox"]["mode"] == "unsandboxed"
     for name in ("report.md", "report.html", "summary.md", "junit.xml", "gradescope_results.json"):
-        assert "UNSANDBOXED" in (tmp_path / name).read_text(encoding="utf-8"), name
+        assert "--unsandboxed" in (tmp_path / name).read_text(encoding="utf-8"), name
 
 
 def test_templates_are_in_memory_before_any_student_code():

@@ -70,11 +70,13 @@ def _build(module: Any, build: dict) -> dict:
     shapes = [[int(s) for s in p.shape] for p in params]
     result: dict = {"is_module": True, "type": type(model).__name__, "param_shapes": shapes,
                     "module_types": [type(m).__name__ for m in model.modules() if not list(m.children())]}
-    if build.get("weights_seed") is not None:
-        with torch.no_grad():
+    with torch.no_grad():  # the initialisers were skipped: every value is the judge's (or zero)
+        if build.get("weights_seed") is not None:
             for p, values in zip(params, seeded_parameters(shapes, int(build["weights_seed"]))):
-                if tuple(p.shape) == tuple(values.shape):
-                    p.copy_(values)
+                p.copy_(values) if tuple(p.shape) == tuple(values.shape) else p.zero_()
+        else:
+            for p in params:
+                p.zero_()
     model.eval()
     result["outputs"] = [_forward(model, x) for x in build.get("evals") or []]
     result["train_outputs"] = []
