@@ -15,6 +15,7 @@ from .child import wire
 from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
+from .policy import Finding
 from .sandbox import Reply
 
 
@@ -38,12 +39,13 @@ _SHARED: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
 class Context:
-    def __init__(self, spec: CheckSpec, runner: Runner, run_seed: int) -> None:
+    def __init__(self, spec: CheckSpec, runner: Runner, run_seed: int, findings: tuple[Finding, ...] = ()) -> None:
         self.spec = spec
         self.runner = runner
         self.run_seed = run_seed
         self.rng = np.random.default_rng(check_seed(run_seed, spec.id))
         self.output: list[str] = []  # student prints during this check, shown never scored
+        self.findings = findings  # what the judge found reading this module's source (policy.py)
 
     @property
     def seed_note(self) -> str:

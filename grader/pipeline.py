@@ -22,6 +22,7 @@ from . import __version__, isolation
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
 from .i18n import Text, text, tr
+from .policy import Finding
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
@@ -85,6 +86,8 @@ class StagedSubmission:
     near_misses: list[dict[str, str]] = field(default_factory=list)
     # module -> why it could not be imported (a syntax error with its line): said once, up front
     load_errors: dict[str, Text] = field(default_factory=dict)
+    # module -> what the judge's reading of its source found (policy.py)
+    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -240,7 +243,7 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
             elif missing:
                 result = _result(spec, "not_attempted", missing, "")
             else:
-                result = run_one(course.checks[spec.id], spec, runner, seed)
+                result = run_one(course.checks[spec.id], spec, runner, seed, staged.findings.get(spec.module, ()))
             results.append(result)
             if progress:
                 progress(result)
@@ -266,8 +269,9 @@ def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) ->
     return "error", tr("import_failed_short", module=name, details=reply.message)
 
 
-def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int) -> CheckResult:
-    ctx = Context(spec, runner, case_seed(seed))
+def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
+            findings: tuple[Finding, ...] = ()) -> CheckResult:
+    ctx = Context(spec, runner, case_seed(seed), findings)
     started = time.perf_counter()
     message: str | Text
     try:
