@@ -231,6 +231,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "syntax_error": ("{file}，第 {line} 行：{exc}：{message}", "{file}, line {line}: {exc}: {message}"),
     "child_problem": ("{where}：{message}", "{where}: {message}"),
     # ---------------------------------------------------------------- pipeline.py
+    "policy_torch": ("{module}.py 第 {line} 行：{function} 是 numpy 练习，却用到了 torch（直接使用，或经由它调用的辅助函数、"
+                     "导入时运行的代码或线程）。这一点由评分程序阅读源代码得出；用 torch 时本函数的检查不计分。",
+                     "{module}.py line {line}: {function} is a numpy exercise but reaches torch (directly, or through "
+                     "a helper it calls, code run at import, or a thread). The grader read this in your source; its "
+                     "checks give no points while torch is used."),
+    "policy_tampering": ("{module}.py 第 {line} 行：代码触及评分程序或解释器的内部机制（{what}）。这类代码所在模块的"
+                         "检查一律不计分；课程代码只需计算结果。",
+                         "{module}.py line {line}: the code reaches into the grader or the interpreter's machinery "
+                         "({what}). No check of a module that does this gives points: course code only computes."),
     "module_missing": ("提交中没有 {module}.py", "{module}.py is not in the submission"),
     "import_timeout": ("导入 {module}.py 用时超过 {seconds} 秒", "importing {module}.py took longer than {seconds} s"),
     "import_not_implemented": ("{module}.py 在导入时抛出了 NotImplementedError",

@@ -42,6 +42,8 @@ class ModuleSpec:
     checks: tuple[CheckSpec, ...]
     import_timeout: float
     line: int
+    torch_functions: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()  # dotted names this module may not use (policy.py)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def load_manifest(path: str | Path) -> Manifest:
         modules = []
         for m_node in r.sequence(a["modules"], f"{a_id}.modules"):
             m = r.mapping(m_node, f"{a_id}.module", {"name", "functions", "checks"},
-                          {"import_timeout", "torch_functions"})
+                          {"import_timeout", "torch_functions", "forbidden"})
             m_name = r.string(m["name"], f"{a_id}.module.name")
             if m_name in seen_modules:
                 raise r.fail(m["name"], f"module {m_name}", f"duplicate module (first at line {seen_modules[m_name]})")
@@ -200,6 +202,13 @@ def load_manifest(path: str | Path) -> Manifest:
                 if f_name not in functions:
                     raise r.fail(m["torch_functions"], f"{m_name}.torch_functions",
                                  f"{f_name!r} is not in {m_name}.functions")
+            # Dotted names the module may not use, e.g. torch.nn.MultiheadAttention (policy.py).
+            forbidden = tuple(r.string(f, f"{m_name}.forbidden") for f in (
+                r.sequence(m["forbidden"], f"{m_name}.forbidden") if "forbidden" in m else ()))
+            for name in forbidden:
+                if not all(part.isidentifier() for part in name.split(".")):
+                    raise r.fail(m["forbidden"], f"{m_name}.forbidden", f"{name!r} is not a dotted name "
+                                 "such as torch.nn.MultiheadAttention")
             checks = []
             for c_node in r.sequence(m["checks"], f"{m_name}.checks"):
                 c = r.mapping(c_node, f"{m_name}.check", {"id", "function", "points", "visibility", "timeout"})
@@ -226,7 +235,7 @@ def load_manifest(path: str | Path) -> Manifest:
             import_timeout = (r.number(m["import_timeout"], f"{m_name}.import_timeout")
                               if "import_timeout" in m else default_import_timeout)
             modules.append(ModuleSpec(m_name, functions, tuple(checks), import_timeout,
-                                      m["name"].start_mark.line + 1))
+                                      m["name"].start_mark.line + 1, torch_functions, forbidden))
         assignments.append(Assignment(
             id=a_id, title_en=r.string(title["en"], f"{a_id}.title.en"),
             title_zh=r.string(title["zh"], f"{a_id}.title.zh"),

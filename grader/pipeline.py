@@ -22,7 +22,7 @@ from . import __version__, isolation
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
 from .i18n import Text, text, tr
-from .policy import Finding
+from .policy import BLOCKING, Finding, scan_folder
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
@@ -122,8 +122,9 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)
                else strip_control(d, "?") for d in dropped]
     near = near_misses([d for d in dropped if isinstance(d, str)], [m.name for _, m in manifest.modules], present)
+    policies = {m.name: (m.functions, m.torch_functions, m.forbidden) for _, m in manifest.modules}
     return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where],
-                            near_misses=near)
+                            near_misses=near, findings=scan_folder(folder, policies, present))
 
 
 # Copies and drafts people make of a file: "mlp (1)", "mlp copy", "mlp - Copy (2)", "mlp_final", "hw1_mlp".
@@ -243,11 +244,30 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
             elif missing:
                 result = _result(spec, "not_attempted", missing, "")
             else:
-                result = run_one(course.checks[spec.id], spec, runner, seed, staged.findings.get(spec.module, ()))
+                findings = staged.findings.get(spec.module, ())
+                result = _with_policy(run_one(course.checks[spec.id], spec, runner, seed, findings), findings)
             results.append(result)
             if progress:
                 progress(result)
     return results
+
+
+def _with_policy(result: CheckResult, findings: tuple[Finding, ...]) -> CheckResult:
+    """No point for a function whose source reaches torch (a numpy exercise) or that tampers with
+    the grader. The check still ran (the sandbox met whatever the code did); its own message stays,
+    after the reason it gives nothing."""
+    blocking = [f for f in findings if f.kind in BLOCKING and f.function in ("", result.function)]
+    if not blocking:
+        return result
+    f = min(blocking, key=lambda f: (f.kind != "tampering", f.line))
+    reason = (tr("policy_tampering", module=f.module, line=f.line, what=strip_control(f.what)) if f.kind == "tampering"
+              else tr("policy_torch", module=f.module, line=f.line, function=result.function))
+    if result.status == "passed":
+        result.status = "failed"
+    result.score = 0.0
+    result.message = "\n".join(filter(None, [reason.en, result.message]))
+    result.message_zh = "\n".join(filter(None, [reason.zh, result.message_zh]))
+    return result
 
 
 def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, Text] | None:
