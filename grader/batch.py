@@ -23,15 +23,18 @@ import sys
 import tempfile
 import time
 import zipfile
+import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import isolation
 from .errors import HarnessError, SubmissionError
+from .i18n import tr
 from .pipeline import Course, grade, load_course, new_seed, warm_judge
-from .report import write_reports
+from .report import INSTRUCTOR_LOG, write_reports
 from .results import write_json_atomic, write_text_atomic
 from .sandbox import SandboxBroken
 from .roster import Matching, Roster, assignment_columns, match, read_roster
@@ -142,8 +145,23 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
         write_json_atomic(target / "results.json", data)
         return {"student": student, "status": "invalid", "message": str(exc), "message_zh": exc.text.zh,
                 "seconds": time.perf_counter() - started}
+    except Exception:  # the judge failed on this student: recorded, and the batch goes on
+        return record_internal_error(target, student, seed, traceback.format_exc(), started)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def record_internal_error(target: Path, student: str, seed: int, trace: str, started: float) -> dict[str, Any]:
+    """A student the judge could not grade: results.json says so (no traceback in it), the
+    traceback goes to the instructor's log beside it."""
+    message = tr("grading_failed")
+    write_text_atomic(target / INSTRUCTOR_LOG, f"Not for students: the grader failed on {student}.\n\n{trace}")
+    data = {"schema": 1, "submission": student, "status": "internal_error", "message": message.en,
+            "message_zh": message.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
+            "checks": []}
+    write_json_atomic(target / "results.json", data)
+    return {"student": student, "status": "internal_error", "message": message.en, "message_zh": message.zh,
+            "seconds": time.perf_counter() - started}
 
 
 def _has_code(folder: Path) -> bool:
@@ -273,13 +291,34 @@ def _run_local(args: list[EntryArgs], workers: int, course_root: str,
         for a in args:
             yield grade_entry(*a)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(args)), initializer=_warm_worker,
-                             initargs=(course_root, unsandboxed)) as pool:
-        pending: set[Future] = {pool.submit(grade_entry, *a) for a in args}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                yield f.result()
+    todo, rounds = list(args), 0
+    while todo:
+        # A worker that dies (the kernel's OOM killer, a signal) breaks the whole pool and every
+        # student not finished with it. Those get a second round in a fresh pool; the ones that
+        # break that one too are then graded alone, and a student who breaks a pool alone is recorded
+        # as an internal error. Everyone else is graded as usual.
+        rounds += 1
+        batch = todo if rounds <= 2 else todo[:1]
+        broken: list[EntryArgs] = []
+        with ProcessPoolExecutor(max_workers=min(workers, len(batch)) if rounds <= 2 else 1,
+                                 initializer=_warm_worker, initargs=(course_root, unsandboxed)) as pool:
+            futures = {pool.submit(grade_entry, *a): a for a in batch}
+            pending: set[Future] = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    try:
+                        yield f.result()
+                    except BrokenProcessPool:
+                        broken.append(futures[f])
+        if rounds > 2 and broken:  # it broke a pool on its own: this student is the cause
+            _, student, _, out_dir, seed = broken[0][:5]
+            yield record_internal_error(Path(out_dir) / "students" / student, student, seed,
+                                        "a grading worker died while grading this student alone (out of memory?)",
+                                        time.perf_counter())
+            broken = []
+        graded = {a[1] for a in batch} - {a[1] for a in broken}
+        todo = [a for a in todo if a[1] not in graded]
 
 
 def _run_dask(args: list[EntryArgs], scheduler: str | None, workers: int,

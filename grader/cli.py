@@ -71,6 +71,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(terminal_summary(results, details=False, lang=lang), end="")
     print()
     _say(args, course, "wrote", paths=", ".join(str(p) for p in [*paths.values(), *extra]))
+    if results.instructor_log:  # an internal error: the results are written, the exit status says so
+        print(translator(lang)("internal_errors_logged", path=paths["instructor_log"]), file=sys.stderr)
+        return 3
     return _fail_under(results.score, results.max_score, args.fail_under, lang)
 
 

@@ -246,8 +246,17 @@ CATALOG: dict[str, tuple[str, str]] = {
                                "{module}.py raised NotImplementedError while being imported"),
     "import_failed": ("无法导入 {module}.py：\n{details}", "{module}.py could not be imported:\n{details}"),
     "import_failed_short": ("无法导入 {module}.py：{details}", "{module}.py could not be imported: {details}"),
-    "internal_error_message": ("本项检查出现内部错误（不是你的错；请告诉老师）：\n{details}",
-                               "internal error in this check (not your fault; please tell the instructor):\n{details}"),
+    "internal_error_message": ("本项检查出现内部错误（{details}，不是你的错；请告诉老师，详情在老师的日志中）",
+                               "internal error in this check ({details}; not your fault: please tell the "
+                               "instructor, whose log has the details)"),
+    "internal_errors_logged": ("评分时出现内部错误：结果已写出，详情见 {path}",
+                               "internal errors while grading: the results are written; details in {path}"),
+    "grading_failed": ("评分程序在这份提交上出错（不是你的错；请告诉老师，详情在老师的日志中）",
+                       "the grader failed on this submission (not your fault: please tell the instructor, whose "
+                       "log has the details)"),
+    "budget_spent": ("本次评分已用完每位学生的时间预算（{seconds} 秒），剩下的检查记为超时：是否每次调用都运行到超时？",
+                     "this student's grading used up its time budget ({seconds} s), so the remaining checks are "
+                     "timeouts: does every call run until its timeout?"),
     "oracle_unavailable": ("本项公开检查的记录用例不包含这次调用（{name}，记录时 numpy {numpy}，随机种子 {seed}）；"
                            "提交后老师的评分程序会检查它",
                            "the recorded cases of this visible check do not cover this call of {name} (recorded with "

@@ -63,11 +63,17 @@ class Assignment:
         return sum(c.points for c in self.checks)
 
 
+DEFAULT_STUDENT_BUDGET = 900.0
+
+
 @dataclass(frozen=True)
 class Manifest:
     path: str
     assignments: tuple[Assignment, ...]
     language: str = "en"  # the course's default for reports and terminal output; --lang overrides it
+    # Seconds of grading one student may take in all; past it the remaining checks are timeouts. A
+    # submission whose every call runs just past its timeout would otherwise hold a worker for hours.
+    student_budget: float = DEFAULT_STUDENT_BUDGET
 
     def assignment(self, assignment_id: str) -> Assignment:
         for a in self.assignments:
@@ -170,8 +176,11 @@ def load_manifest(path: str | Path) -> Manifest:
         if language not in LANGUAGES:
             raise r.fail(top["language"], "language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
     default_import_timeout = 60.0
+    student_budget = DEFAULT_STUDENT_BUDGET
     if "defaults" in top:
-        d = r.mapping(top["defaults"], "defaults", set(), {"import_timeout"})
+        d = r.mapping(top["defaults"], "defaults", set(), {"import_timeout", "student_budget"})
+        if "student_budget" in d:
+            student_budget = r.number(d["student_budget"], "defaults.student_budget")
         if "import_timeout" in d:
             default_import_timeout = r.number(d["import_timeout"], "defaults.import_timeout")
 
@@ -241,7 +250,7 @@ def load_manifest(path: str | Path) -> Manifest:
             title_zh=r.string(title["zh"], f"{a_id}.title.zh"),
             lecture_part=int(r.number(a["lecture_part"], f"{a_id}.lecture_part")),
             modules=tuple(modules)))
-    return Manifest(shown, tuple(assignments), language)
+    return Manifest(shown, tuple(assignments), language, student_budget)
 
 
 def validate_against_registry(manifest: Manifest, implemented: dict[str, str]) -> None:

@@ -209,30 +209,33 @@ def _parses(source: str) -> bool:
 
 
 def defined_names(source: str) -> set[str] | None:
-    """Names a module binds at top level; None if unknown (a syntax error or ``import *``)."""
+    """Names a module binds at top level; None if unknown (a syntax error or ``import *``).
+
+    Walks the tree with a list, not recursion: a cell of a 600-term expression must not take the
+    judge past Python's recursion limit."""
     try:
         tree = ast.parse(source)
-    except Exception:
+    except Exception:  # SyntaxError, ValueError (NUL bytes), RecursionError, MemoryError
         return None
     names: set[str] = set()
-
-    def visit(node: ast.AST) -> bool:
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-            return True  # its body binds local names only
+            continue  # its body binds local names only
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 if alias.name == "*":
-                    return False
+                    return None
                 names.add(alias.asname or alias.name.split(".")[0])
-            return True
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-        if isinstance(node, ast.Lambda):
-            return True
-        return all(visit(child) for child in ast.iter_child_nodes(node))
-
-    return names if visit(tree) else None
+        todo.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _module_text(blocks: list[str], notebook: str) -> str:
@@ -295,7 +298,8 @@ def stage_notebook(path: Path, manifest: Manifest, folder: Path, *,
             dropped.append(tr("nb_module_taken", name=path.name, module=name, origin=taken[name]))
             continue
         text = _module_text(blocks[name], path.name)
-        (Path(folder) / f"{name}.py").write_text(text, encoding="utf-8")
+        # A forged notebook may hold lone surrogates: they become '?', the file stays valid UTF-8.
+        (Path(folder) / f"{name}.py").write_bytes(text.encode("utf-8", "replace"))
         present.add(name)
         defined = defined_names(text)
         if defined is not None:

@@ -231,13 +231,18 @@ ProgressFn = Callable[[CheckResult], None]
 def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedSubmission,
                runner: Runner, seed: int, progress: ProgressFn | None = None) -> list[CheckResult]:
     results: list[CheckResult] = []
+    budget = course.manifest.student_budget
+    started = time.monotonic()
     for pm in planned:
-        blocked = _load_module(pm, staged, runner)
-        if blocked is not None and blocked[0] in ("error", "timeout"):
+        over = time.monotonic() - started > budget
+        blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}")) if over else _load_module(pm, staged, runner)
+        if blocked is not None and blocked[0] in ("error", "timeout") and not over:
             staged.load_errors[pm.module.name] = blocked[1]
         for spec in pm.checks:
             hint = course.checks[spec.id].hint_text
             missing = staged.missing_functions.get(f"{spec.module}.{spec.function}")
+            if blocked is None and time.monotonic() - started > budget:
+                blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}"))
             if blocked is not None:
                 status, message = blocked
                 result = _result(spec, status, message, hint if status == "error" else "")
@@ -293,6 +298,7 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
             findings: tuple[Finding, ...] = ()) -> CheckResult:
     ctx = Context(spec, runner, case_seed(seed), findings)
     started = time.perf_counter()
+    instructor_note = ""
     message: str | Text
     try:
         definition.func(ctx)
@@ -303,13 +309,16 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
         status, message = exc.status, exc.text
     except OracleUnavailable as exc:  # a student bundle without the recorded case: not the student's fault
         status, message = "internal_error", exc.text
-    except Exception:  # a bug in the check itself: never the student's fault
+    except Exception as exc:  # a bug in the check itself: never the student's fault
+        # The student sees the kind of fault only: no judge path, no line of a (hidden) check.
         status = "internal_error"
-        message = tr("internal_error_message", details=traceback.format_exc(limit=-3))
+        message = tr("internal_error_message", details=type(exc).__name__)
+        instructor_note = f"{spec.id}\n{traceback.format_exc()}"
     hint = definition.hint_text if status in ("failed", "error") else ""
     result = _result(spec, status, message, hint)
     result.output = "".join(ctx.output)
     result.duration_s = round(time.perf_counter() - started, 4)
+    result.instructor_note = instructor_note
     return result
 
 
@@ -376,17 +385,33 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
     seed = new_seed() if seed is None else seed
     if runner_factory is None:
         isolation.detect(unsandboxed)  # no sandbox here: refuse before anything is staged
-    staged = stage_submission(submission, course.manifest)
-    if runner_factory is None:
-        runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, hidden),
-                                       unsandboxed=unsandboxed)
-    else:
-        runner = runner_factory(staged.folder)
+    label = label or Path(submission).name
+    planned = plan(course.manifest, assignment_ids, visible_only, modules)
+    staged: StagedSubmission | None = None
     try:
-        planned = plan(course.manifest, assignment_ids, visible_only, modules)
-        checks = run_checks(course, planned, staged, runner, seed, progress)
-        layers = getattr(runner, "layers", None)  # observed in a child, so before the runner closes
+        staged = stage_submission(submission, course.manifest)
+        if runner_factory is None:
+            runner: Runner = SandboxRunner(staged.folder, hidden=hidden_paths(course, hidden),
+                                           unsandboxed=unsandboxed)
+        else:
+            runner = runner_factory(staged.folder)
+        try:
+            checks = run_checks(course, planned, staged, runner, seed, progress)
+            layers = getattr(runner, "layers", None)  # observed in a child, so before the runner closes
+        finally:
+            runner.close()
+    except HarnessError:
+        raise  # a submission that cannot be graded, or a machine that cannot sandbox: said as such
+    except Exception:  # the judge failed on this submission: its results say so, nothing is lost
+        checks = [_failed_grading(spec, traceback.format_exc()) for pm in planned for spec in pm.checks]
+        layers = None
     finally:
-        runner.close()
-        staged.cleanup()
-    return score(course.manifest, assignment_ids, checks, label or Path(submission).name, seed, staged, layers)
+        if staged is not None:
+            staged.cleanup()
+    return score(course.manifest, assignment_ids, checks, label, seed, staged, layers)
+
+
+def _failed_grading(spec: CheckSpec, trace: str) -> CheckResult:
+    result = _result(spec, "internal_error", tr("grading_failed"), "")
+    result.instructor_note = f"{spec.id}: the grading of this submission failed\n{trace}"
+    return result

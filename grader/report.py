@@ -108,11 +108,18 @@ def terminal_summary(results: Results, details: bool = True, lang: str = "en") -
     return render("summary.txt.j2", results, lang, details=details)
 
 
+INSTRUCTOR_LOG = "instructor.log"
+
+
 def write_reports(results: Results, out: Path, lang: str = "en") -> dict[str, Path]:
     out = Path(out)
     paths = {"json": out / "results.json", "markdown": out / "report.md", "html": out / "report.html"}
     # results.json last: batch grading takes its presence to mean "this student is done".
     write_text_atomic(paths["markdown"], render("report.md.j2", results, lang))
     write_text_atomic(paths["html"], render("report.html.j2", results, lang))
+    if results.instructor_log:  # judge-side tracebacks: next to the reports, never inside them
+        paths["instructor_log"] = out / INSTRUCTOR_LOG
+        write_text_atomic(paths["instructor_log"], "Not for students: the grader's own tracebacks (internal "
+                          "errors) for this submission.\n\n" + results.instructor_log)
     write_json_atomic(paths["json"], results.to_dict())
     return paths

@@ -28,6 +28,8 @@ class CheckResult:
     # The same texts in Chinese (i18n.py): reports show the language asked for.
     message_zh: str = ""
     hint_zh: str = ""
+    # For the instructor only (a judge-side traceback): written to instructor.log, never to results.json.
+    instructor_note: str = field(default="", repr=False)
 
     def text(self, field: str, lang: str) -> str:
         """``message`` or ``hint`` in ``lang`` (the English one where no Chinese was written)."""
@@ -53,6 +55,11 @@ class Results:
     sandbox: dict[str, Any] = field(default_factory=dict)
     grader_version: str = ""
     schema: int = 1
+
+    @property
+    def instructor_log(self) -> str:
+        """Judge-side tracebacks of this grading, for the instructor's eyes only (empty if none)."""
+        return "\n".join(c.instructor_note for c in self.checks if c.instructor_note)
 
     @property
     def unsandboxed(self) -> bool:
@@ -90,10 +97,16 @@ class Results:
             "score": self.score,
             "max_score": self.max_score,
             "assignments": [asdict(a) for a in self.assignments],
-            "checks": [asdict(c) for c in self.checks],
+            "checks": [_public(c) for c in self.checks],
             "staging": self.staging,
             "sandbox": self.sandbox,
         }
+
+
+def _public(check: CheckResult) -> dict[str, Any]:
+    data = asdict(check)
+    data.pop("instructor_note")
+    return data
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -597,6 +597,8 @@ class SandboxRunner:
                 reader.feed(chunk)
                 message = reader.frame()
                 if message is not None:
+                    if time.perf_counter() > deadline:  # decoding is part of the request's time
+                        raise TimeoutError
                     _drain(child.out_r, output, deadline)  # prints were flushed before the answer
                     if not isinstance(message, dict):
                         raise wire.WireError("answer is not a mapping")

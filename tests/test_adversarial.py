@@ -39,6 +39,10 @@ CHECK_TIMEOUT = 2      # seconds per check in the course copy the attacks are gr
 IMPORT_TIMEOUT = 30    # torch imports slowly on a busy machine
 GRADE_BUDGET = 60      # a judge still busy after this long counts as hung
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+JUDGE_PATH = re.compile(r"site-packages|/grader/|dlgrade_child|/dlgrade/runtime")
+# Lines of the checks' source: none may appear in what a student reads (hidden checks' code).
+CHECK_LINES = {line.strip() for p in (ROOT / "grader" / "checks").glob("*.py")
+               for line in p.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 30}
 # Every mode gives the same guarantees (docs/sandbox.md), so every attack runs in every mode;
 # tests/test_modes.py runs this file again in the modes this machine can produce.
 MODE = detect()
@@ -195,6 +199,12 @@ def assert_contained(g: Graded, attacked: tuple[str, ...] = MLP, exempt: tuple[s
             strays += [str(p) for p in folder.glob(f"*{g.marker}*")]
     assert not strays, f"stray files: {strays}"
     assert not g.out_existed, "something wrote into the report folder during grading"
+
+    # Nothing hidden reaches the student: no path of the judge, no line of a check's source.
+    for c in g.results.checks:
+        for text in (c.message, getattr(c, "message_zh", ""), c.output):
+            assert str(ROOT) not in text and not JUDGE_PATH.search(text), (c.id, text[:400])
+            assert not [line for line in text.splitlines() if line.strip() in CHECK_LINES], (c.id, text[:400])
 
     # Reports: nothing from the submission is live HTML or a terminal escape.
     html = (g.out / "report.html").read_text(encoding="utf-8")

@@ -130,8 +130,10 @@ def _pair(tmp_path, monkeypatch, fast_course, together: bool) -> tuple[Graded, G
 @pytest.mark.parametrize("together", [False, True], ids=["one_after_the_other", "at_the_same_time"])
 def test_students_share_no_channel(together, tmp_path, monkeypatch, fast_course):
     writer, reader = _pair(tmp_path, monkeypatch, fast_course, together)
-    # The writer is a correct student: it earns its points, and shows the channels it tried.
-    assert writer.statuses(["two_layer_forward"]) == {"passed"}
+    # The writer computes right answers (the judge's reading of its source gives it no point: it
+    # imports ctypes) and shows the channels it tried.
+    right = [c for c in writer.checks(["two_layer_forward"]) if c.message.strip().endswith("only computes.")]
+    assert right == writer.checks(["two_layer_forward"]), "the writer's answers were not all right"
     said = writer.text()
     for channel in ("shm", "msg", "sem", "mqueue", "keyring"):
         assert f"{channel}: refused" in said or channel == "keyring" and "keyring" not in said, (channel, said)

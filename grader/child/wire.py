@@ -20,7 +20,12 @@ import numpy as np
 
 _HEAD = struct.Struct("!II")
 MAX_FRAME = 512 * 1024 * 1024
+# The JSON part holds structure, not data (arrays travel as raw bytes): bounded before parsing, so a
+# forged header of millions of nested empty lists cannot make the judge build millions of objects.
+MAX_HEADER = 32 * 1024 * 1024
+MAX_NODES = 1_000_000
 MAX_DEPTH = 32
+INT_LIMIT = 2**63  # larger ints cross as floats (inf beyond float range): nothing downstream chokes on 10**400
 MAX_REPR = 200
 # Only plain numeric dtypes cross: an object dtype would let the child hand us references.
 ALLOWED_DTYPES = frozenset(
@@ -73,7 +78,7 @@ def _encode(value: Any, blobs: list[bytes], offset: list[int], depth: int) -> An
     if value is None or isinstance(value, (bool, str)):
         return value
     if type(value) is int:
-        return value
+        return value if -INT_LIMIT < value < INT_LIMIT else _encode_float(_big_float(value))
     if type(value) is float:
         return _encode_float(value)
     if isinstance(value, np.ndarray):
@@ -91,7 +96,10 @@ def _encode(value: Any, blobs: list[bytes], offset: list[int], depth: int) -> An
             return {"__dict__": {k: _encode(v, blobs, offset, depth + 1) for k, v in value.items()}}
         return _opaque(value)
     if isinstance(value, (int, float)):  # int/float subclasses (bool handled above): keep the number
-        return _encode_float(float(value)) if isinstance(value, float) else int(value)
+        if isinstance(value, float):
+            return _encode_float(float(value))
+        number = int(value)
+        return number if -INT_LIMIT < number < INT_LIMIT else _encode_float(_big_float(number))
     tensor = _maybe_tensor(value)
     if tensor is not None:
         arr, dtype_name, requires_grad = tensor
@@ -100,6 +108,13 @@ def _encode(value: Any, blobs: list[bytes], offset: list[int], depth: int) -> An
         enc["requires_grad"] = requires_grad
         return enc
     return _opaque(value)
+
+
+def _big_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _encode_float(value: float) -> Any:
@@ -162,6 +177,12 @@ def write(stream: BinaryIO, message: dict) -> None:
 # --------------------------------------------------------------------------- decoding
 
 def loads(head: bytes, payload: bytes) -> Any:
+    if len(head) > MAX_HEADER:
+        raise WireError(f"header of {len(head)} bytes (limit {MAX_HEADER})")
+    # An upper bound on the nodes json would build, counted at C speed before it builds any.
+    nodes = head.count(b"[") + head.count(b"{") + head.count(b",")
+    if nodes > MAX_NODES:
+        raise WireError(f"header with about {nodes} values (limit {MAX_NODES}); return arrays, not lists")
     try:
         header = json.loads(head.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -177,7 +198,11 @@ def loads(head: bytes, payload: bytes) -> Any:
 def _decode(node: Any, payload: bytes, depth: int) -> Any:
     if depth > MAX_DEPTH + 2:
         raise WireError("message nested too deep")
-    if node is None or isinstance(node, (bool, int, float, str)):
+    if isinstance(node, str):
+        return _valid_text(node)
+    if isinstance(node, int) and not isinstance(node, bool) and not -INT_LIMIT < node < INT_LIMIT:
+        return _big_float(node)  # a forged frame: our own encoder never sends these
+    if node is None or isinstance(node, (bool, int, float)):
         return node
     if isinstance(node, list):
         return [_decode(v, payload, depth + 1) for v in node]
@@ -196,15 +221,25 @@ def _decode(node: Any, payload: bytes, depth: int) -> Any:
     if "__tuple__" in node:
         return tuple(_decode(v, payload, depth + 1) for v in node["__tuple__"])
     if "__dict__" in node:
-        return {str(k): _decode(v, payload, depth + 1) for k, v in node["__dict__"].items()}
+        return {_valid_text(str(k)): _decode(v, payload, depth + 1) for k, v in node["__dict__"].items()}
     if "__float__" in node:
         text = node["__float__"]
         if text not in ("nan", "inf", "-inf"):
             raise WireError(f"bad float {text!r}")
         return float(text)
     if "__opaque__" in node:
-        return Opaque(str(node["__opaque__"]), str(node.get("repr", ""))[:MAX_REPR])
+        return Opaque(_valid_text(str(node["__opaque__"])), _valid_text(str(node.get("repr", ""))[:MAX_REPR]))
     raise WireError(f"unknown node keys {sorted(node)[:5]}")
+
+
+def _valid_text(text: str) -> str:
+    """Valid UTF-8 from here on: a lone surrogate ("\\ud800" in the JSON) becomes U+FFFD, so no
+    report, results.json or terminal write can fail on a student's text."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
 def _decode_array(node: dict, payload: bytes) -> np.ndarray:
@@ -255,6 +290,8 @@ class FrameReader:
         self._buf += data
         if len(self._buf) > MAX_FRAME + _HEAD.size:
             raise WireError("frame too large")
+        if len(self._buf) >= _HEAD.size and _HEAD.unpack_from(self._buf)[0] > MAX_HEADER:
+            raise WireError("header too large")  # refused before the rest arrives
 
     def frame(self) -> Any | None:
         if len(self._buf) < _HEAD.size:

@@ -45,7 +45,15 @@ class Worker:
             else:
                 response = handler(request)
             _flush_student_output()
-            wire.write(self.responses, response)
+            try:
+                frame = wire.dumps(response)
+            except Exception as exc:  # noqa: BLE001 - a value no frame can carry: say so, stay alive
+                frame = wire.dumps({"status": "raised", "exc_type": "ValueError", "bases": ["ValueError", "Exception"],
+                                    "message": f"the returned value cannot be sent to the grader "
+                                               f"({type(exc).__name__}: {str(exc)[:200]})",
+                                    "traceback": [], "not_implemented": False})
+            self.responses.write(frame)
+            self.responses.flush()
 
     def op_hello(self, request: dict) -> dict:
         return {"status": "ok", "pid": os.getpid(), "python": sys.version.split()[0]}
