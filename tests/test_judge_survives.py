@@ -194,3 +194,32 @@ def test_a_dead_worker_costs_one_student_not_the_batch(tmp_path, monkeypatch):
     assert summaries["alice"]["status"] == summaries["bob"]["status"] == "graded"
     assert summaries["alice"]["score"] == summaries["alice"]["max_score"] == 72
     assert (out / "students" / "crasher" / INSTRUCTOR_LOG).is_file()
+
+
+def test_a_batch_of_hostile_submissions_completes_with_a_right_gradebook(tmp_path):
+    """The surrogate, the deep notebook, the JSON bomb and 10**400 in one class with an honest
+    student: every one gets a results.json and the honest one her full score (acceptance 2)."""
+    import csv
+    import shutil
+
+    from grader.notebooks import write_notebooks
+
+    klass = tmp_path / "class"
+    _submission(klass / "surrogate", SURROGATE)
+    _submission(klass / "bomb", JSON_BOMB)
+    _submission(klass / "huge", "import numpy as np\ndef two_layer_forward(X, W, c, w, b):\n    return 10**400\n")
+    write_notebooks(ROOT, course().manifest, tmp_path / "nb", ["hw1"])
+    notebook = nbformat.read(str(tmp_path / "nb" / "hw1.ipynb"), as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_code_cell("X = " + " + ".join(["1"] * 600)))
+    (klass / "deep").mkdir()
+    nbformat.write(notebook, str(klass / "deep" / "hw1.ipynb"))
+    shutil.copytree(ROOT / "reference", klass / "honest", ignore=shutil.ignore_patterns("__pycache__"))
+    summary = batch.run_batch(course(), klass, tmp_path / "out", workers=2, seed=SEED, assignment_ids=["hw1"],
+                              progress=lambda s: None)
+    assert summary["graded_now"] == 5
+    for student in ("surrogate", "bomb", "huge", "deep", "honest"):
+        data = json.loads((tmp_path / "out" / "students" / student / "results.json").read_text(encoding="utf-8"))
+        assert not [c for c in data["checks"] if c["status"] == "internal_error"], student
+    rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8").splitlines()))
+    honest = next(r for r in rows if r["Student"] == "honest")
+    assert any(value == "72" for value in honest.values()), honest
