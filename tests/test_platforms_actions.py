@@ -72,10 +72,10 @@ def run_steps(repo: Path, tmp_path: Path) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def student_repo(tmp_path) -> Path:
+def student_repo(tmp_path, bundle) -> Path:
+    """A student's repository: the bundle (`dlgrade release --student`, built once per session)."""
     repo = tmp_path / "repo"
-    subprocess.run([sys.executable, "-m", "grader.cli", "release", "--student", "--out", str(repo)], cwd=ROOT,
-                   check=True, capture_output=True, timeout=300)
+    shutil.copytree(bundle, repo)
     return repo
 
 
