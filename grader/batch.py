@@ -187,7 +187,7 @@ def _warm_worker(course_root: str, unsandboxed: bool = False) -> None:
     from .sandbox import start_template
 
     course = _worker_course(Path(course_root))
-    start_template(hidden_paths(course), unsandboxed)
+    start_template(hidden_paths(course), unsandboxed, preload=True)
     warm_judge()
 
 

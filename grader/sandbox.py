@@ -218,6 +218,11 @@ class Template:
             self.hello = hello
         return self.hello
 
+    def preload(self) -> None:
+        """Ask the template to import the slow stages (torch, torch._dynamo) while it is idle."""
+        with self._lock:
+            self._send({"op": "preload"})
+
     def alive(self) -> bool:
         proc = getattr(self, "proc", None)
         return not self._dead and proc is not None and proc.poll() is None
@@ -423,9 +428,14 @@ _TEMPLATES: dict[tuple, Template] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
-def start_template(hidden: tuple[Path, ...] = (), unsandboxed: bool = False, limits: Limits = Limits()) -> None:
-    """Start this process's template now (it imports torch in parallel with whatever comes next)."""
-    shared_template(isolation.detect(unsandboxed), limits, hidden)
+def start_template(hidden: tuple[Path, ...] = (), unsandboxed: bool = False, limits: Limits = Limits(),
+                   preload: bool = False) -> None:
+    """Start this process's template now, in the background. ``preload``: it also imports torch and
+    torch._dynamo while idle, so that every child forked later has them (a batch worker, which
+    forks many); a single grade lets its one child import them on a thread instead."""
+    template = shared_template(isolation.detect(unsandboxed), limits, hidden)
+    if preload:
+        template.preload()
 
 
 def shared_template(mode: isolation.Mode, limits: Limits, hidden: tuple[Path, ...] = ()) -> Template:

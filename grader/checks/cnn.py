@@ -228,12 +228,13 @@ _EXPECTED: dict[tuple, list[np.ndarray]] = {}
 
 
 @oracle
-def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None]) -> list[np.ndarray]:
+def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None],
+                      num_classes: int = 1000) -> list[np.ndarray]:
     """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
     same plan (it depends on the run seed only), so from the second student on this costs nothing."""
-    key = (weights_seed, tuple(np.ascontiguousarray(x).tobytes() for x in xs), tuple(train_seeds))
+    key = (weights_seed, tuple(np.ascontiguousarray(x).tobytes() for x in xs), tuple(train_seeds), num_classes)
     if key not in _EXPECTED:
-        params = list(seeded_parameters(_alexnet_param_shapes(1000), weights_seed))
+        params = list(seeded_parameters(_alexnet_param_shapes(num_classes), weights_seed))
         if len(_EXPECTED) >= 8:
             _EXPECTED.pop(next(iter(_EXPECTED)))
         _EXPECTED[key] = [_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds)]
@@ -796,13 +797,17 @@ class AlexNetPlan:
         return {"builds": [
             {"kwargs": {}, "weights_seed": self.weights_seed, "evals": [self.x, self.other, self.small],
              "trains": [[self.small, s] for s in self.train_seeds]},
-            {"kwargs": {"num_classes": 10}, "weights_seed": None, "evals": [self.small]},
+            {"kwargs": {"num_classes": 10}, "weights_seed": self.weights_seed, "evals": [self.small]},
         ]}
 
     def expected(self) -> list[np.ndarray]:
         """The judge's outputs: eval at x, other, small; training mode at small with each seed."""
         return _alexnet_expected(self.weights_seed, [self.x, self.other, self.small, self.small, self.small],
                                  [None, None, None, *self.train_seeds])
+
+    def expected_10(self) -> np.ndarray:
+        """The judge's output of the 10-class model (the same seed) at the small input."""
+        return _alexnet_expected(self.weights_seed, [self.small], [None], 10)[0]
 
 
 def _alexnet_plan(ctx: Context) -> AlexNetPlan:
@@ -870,10 +875,15 @@ def build_alexnet_params_and_output(ctx: Context) -> None:
 def build_alexnet_num_classes(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 1)
-    _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", _small_case(plan.small))
+    case = f"{ctx.seed_note}, weights seeded {plan.weights_seed}; " + _small_case(plan.small)
+    got = _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", case)
     want = sum(int(np.prod(s)) for s in _alexnet_param_shapes(10))  # 57,044,810
     expect_equal(sum(int(np.prod(s)) for s in _shapes_of(build)), want,
                  "build_alexnet(num_classes=10) parameter count", "the sum of the sizes of model.parameters()")
+    expected = plan.expected_10()
+    scale = float(np.max(np.abs(expected))) or 1.0  # float32 over 9216 terms: see forward_matches
+    expect_array(got, expected, "build_alexnet(num_classes=10) output against the judge's AlexNet with 10 classes "
+                 "and the same weights", case, rtol=1e-3, atol=1e-3 * scale)
 
 
 @check("hw3.cnn.build_alexnet.layout", hint=HINT_BUILD_ALEXNET)

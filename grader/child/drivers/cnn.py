@@ -15,11 +15,18 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 
+HANKEL_ABOVE = 1 << 20  # elements: a matrix this large is filled from a few thousand numbers
+
+
 def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int) -> Iterator[Any]:
     """float32 torch tensors for these parameter shapes, the same on both sides for the same seed.
 
     He-scaled (std sqrt(2 / fan_in)) so activations stay O(1) through the ReLU layers; biases
-    (1-D) get std 0.1. One tensor at a time, so a 61M-parameter model is never held twice.
+    (1-D) get std 0.1. The classifier's large matrices (37.7M and 16.8M values) are Hankel
+    matrices, W[i, j] = r[i + j] for one random vector r (a view, no copy): drawing 61M normal
+    numbers cost half a second per student, while a random Hankel matrix is as good a test of the
+    layout (any layer missing, reordered or flattened the other way changes the logits) and costs
+    nothing. One tensor at a time, so a 61M-parameter model is never held twice.
     """
     import torch
 
@@ -28,7 +35,11 @@ def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int) -> Iterator[An
         shape = tuple(int(s) for s in shape)
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 0
         scale = float(np.sqrt(2.0 / fan_in)) if fan_in else 0.1
-        yield torch.randn(shape, generator=generator, dtype=torch.float32).mul_(scale)
+        if len(shape) == 2 and shape[0] * shape[1] > HANKEL_ABOVE:
+            r = torch.randn(shape[0] + shape[1] - 1, generator=generator, dtype=torch.float32).mul_(scale)
+            yield r.as_strided(shape, (1, 1))
+        else:
+            yield torch.randn(shape, generator=generator, dtype=torch.float32).mul_(scale)
 
 
 def alexnet(module: Any, payload: dict) -> dict:
@@ -73,7 +84,10 @@ def _build(module: Any, build: dict) -> dict:
     with torch.no_grad():  # the initialisers were skipped: every value is the judge's (or zero)
         if build.get("weights_seed") is not None:
             for p, values in zip(params, seeded_parameters(shapes, int(build["weights_seed"]))):
-                p.copy_(values) if tuple(p.shape) == tuple(values.shape) else p.zero_()
+                if tuple(p.shape) == tuple(values.shape):
+                    p.copy_(values)
+                else:
+                    p.zero_()
         else:
             for p in params:
                 p.zero_()
