@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def warm(submission: Path, runs: int) -> list[float]:
-    """Like a batch worker: course, numpy and torch loaded once; each grade still starts its own child."""
+    """Like a batch worker: course, numpy, torch and the template loaded once; each grade forks its own child."""
     from grader.batch import _warm_worker
     from grader.pipeline import grade, load_course
     from grader.report import write_reports
