@@ -324,7 +324,10 @@ class Template:
             self.finish(child, kill=True)
             raise SandboxBroken("the sandbox could not be entered: " + str(first.get("message", first))[:800])
         child.observed = first.get("observed") or {}
-        child.observed["uid_seen_by_judge"] = _uid_of(child.pid)
+        # The process that runs the student's code: in the namespaces mode the fork's child (PID 1
+        # of its namespace), not the fork itself, which may not have dropped its own uid yet.
+        student = _only_child(child.pid) if self.mode.namespaces else child.pid
+        child.observed["uid_seen_by_judge"] = _uid_of(student) if student else None
         problems = isolation.verify(child.observed, self.mode, lease.uid if lease else None,
                                     self.hello.get("namespaces") or {})
         if problems:
@@ -387,6 +390,15 @@ def _pid_of(pidfd: int) -> int:
     except (OSError, ValueError):
         pass
     return -1
+
+
+def _only_child(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except (OSError, ValueError):
+        return None
+    return children[0] if len(children) == 1 else None
 
 
 def _uid_of(pid: int) -> int | None:
