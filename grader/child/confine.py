@@ -99,9 +99,12 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
+def _bytes(text: str | None) -> bytes | None:
+    return None if text is None else text.encode()
+
+
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = (lambda s: None if s is None else s.encode())
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+    _check(_libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
            f"mount {target}")
 
 
@@ -434,8 +437,6 @@ def observe(unreachable: list[str]) -> dict[str, Any]:
 def _reachable(path: str) -> bool:
     """Can this process learn anything under ``path``? An empty folder or a device standing in
     for a hidden file (how a path inside a bound folder is covered) reveals nothing."""
-    import stat
-
     try:
         st = os.stat(path)
     except OSError:
