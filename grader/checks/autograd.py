@@ -15,6 +15,7 @@ import numpy as np
 from ..compare import as_array, as_sequence, expect_array, expect_float
 from ..context import Context
 from ..errors import CheckFailed, StudentCodeStopped
+from ..oracles import oracle
 from ..registry import check
 
 Node = dict[str, Any]
@@ -272,14 +273,28 @@ def _expect_square_of_sum(ctx: Context, x: float, y: float, case: str) -> None:
     # one addition and one product in float64: a few ulp
     if not _close_all(got, want):
         # square_of_sum is computed with Scalar by the contract: a Scalar bug is charged by Scalar's
-        # checks, so the answer of the student's own Scalar is taken as right (charged once).
+        # checks, so the answer of the student's own Scalar is taken as right (charged once), but
+        # only when it is what one of the classic Scalar bugs gives: the child's Scalar answer is
+        # reported by code in the student's process, and a zeros Scalar next to a zeros
+        # square_of_sum (or a forged driver echoing it) must not pass for "consistent".
         own = _own_square_of_sum(ctx, x, y)
-        if own is not None and not _close_all(own, want) and _close_all(got, own):
+        if (own is not None and any(_close_all(own, bug) for bug in _square_of_sum_scalar_bugs(x, y))
+                and _close_all(got, own)):
             return
     expect_float(got[0], want[0], "square_of_sum f", case, rtol=1e-12, atol=1e-12,
                  hint_on={"2(x + y), the derivative": 2 * s})
     expect_float(got[1], want[1], "square_of_sum df/dx", case, rtol=1e-12, atol=1e-12)
     expect_float(got[2], want[2], "square_of_sum df/dy", case, rtol=1e-12, atol=1e-12)
+
+
+@oracle
+def _square_of_sum_scalar_bugs(x: float, y: float) -> list[list[float]]:
+    """(f, df/dx, df/dy) of (x + y) ** 2 from a Scalar with one classic local-derivative bug: ** with
+    slope a^(p-1) (p forgotten), with slope p (a^(p-1) forgotten), with slope p * a^p, and + passing
+    the gradient to one input only."""
+    s = x + y
+    f = s * s
+    return [[f, s, s], [f, 2.0, 2.0], [f, 2 * f, 2 * f], [f, 2 * s, 0.0], [f, 0.0, 2 * s]]
 
 
 def _close_all(got: Any, want: list[float]) -> bool:
@@ -352,12 +367,19 @@ def scalar_at_zero(ctx: Context) -> None:
 def scalar_grad_starts_at_zero(ctx: Context) -> None:
     nodes = [leaf(0.5), leaf(-1.25), const(3.0), {"op": "mul", "a": 0, "b": 1}, {"op": "add", "a": 2, "b": 3},
              {"op": "tanh", "a": 4}, {"op": "mul", "a": 5, "b": 0}]
-    got = run_graph(ctx, nodes, len(nodes) - 1)
+    root = len(nodes) - 1
+    got = run_graph(ctx, nodes, root)
     exprs = _expressions(nodes)
     for i, g in got["grad_before"].items():
         if g != 0.0:
             raise CheckFailed(f"Scalar: grad of node {exprs[i]} before backward() is {g!r}, expected 0.0"
                               f"\n  graph: {_graph_text(nodes)}")
+    # The grads before backward() are read inside the child; they count together with the values
+    # and grads after it (a Scalar that never leaves 0 starts at 0 too).
+    data, grads = torch_graph(nodes, root)
+    case = "leaves 0.5 and -1.25; grads read before and after one backward()"
+    _expect_values(got["data"], data, nodes, "value (data)", case)
+    _expect_values(got["grad"], grads, nodes, f"grad after {exprs[root].split(' =')[0]}.backward()", case)
 
 
 @check("hw1.autograd.Scalar.accumulates_over_paths", hint=(
@@ -412,4 +434,11 @@ def scalar_deep_chain(ctx: Context) -> None:
     expect_array(got_data, np.array(values), "Scalar data along the chain", case, rtol=1e-9, atol=1e-9)
     expect_array(got_grad, np.array(grads), "Scalar grads along the chain (index 0 is the leaf x)", case,
                  rtol=1e-9, atol=1e-9)
+    # A chain's values and slopes have a closed form anyone can write down (the judge's above), so
+    # the chain's answer counts together with the same Scalar on a graph whose nodes are shared:
+    # products and sums only, as along the chain, with the ordering and accumulation backward() needs.
+    x, y = (float(v) for v in np.round(ctx.rng.uniform(0.5, 2.0, size=2) * ctx.rng.choice((-1.0, 1.0), size=2), 3))
+    nodes = [leaf(x), leaf(y), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
+             {"op": "add", "a": 3, "b": 2}, {"op": "mul", "a": 4, "b": 4}]
+    expect_graph(ctx, nodes, 5, f"{ctx.seed_note}, z = x * y, f = (z * x + z) ** 2 as a product, at x = {x}, y = {y}")
 
