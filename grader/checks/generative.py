@@ -504,10 +504,11 @@ def _leaked(before: list, at_d_step: list) -> bool:
 
 @check("hw6.generative.gan_train_step.no_gradient_leaks", hint=HINT_STEP)
 def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
-    payload = _gan_payload(ctx.rng, np.float64, momentum=0.0, sizes=[(4, 4), (4, 4)])
+    payload = _gan_payload(ctx.rng, np.float64, momentum=0.9, sizes=[(4, 4), (4, 4)])
     got = _returned(ctx.drive("generative.gan_train_step", payload), ctx.seed_note)
     for i, (call, batch) in enumerate(zip(got["calls"], payload["batches"])):
-        case = f"{ctx.seed_note}, float64, SGD lr=0.1, call {i + 1} of 2 with the same networks and optimisers"
+        case = (f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, call {i + 1} of 2 with the same networks and "
+                "optimisers")
         for name in ("real", "z"):
             expect_true(np.array_equal(call[f"{name}_after"], batch[name]), "gan_train_step", case,
                         f"{name} was modified in place; the course's convention is that inputs are never "
@@ -527,6 +528,13 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
         expect_true(d_same, "gan_train_step", case,
                     "the generator step updated the discriminator: D's parameters changed after opt_D.step()"
                     + extra + "; in step (3) D is fixed and only opt_G steps")
+    # What the optimisers' hooks saw is reported from inside the student's process, so the points
+    # also need the networks themselves: after two momentum steps, G and D (and the losses) must be
+    # the judge's trusted step's. A leak into G's gradient that the G step does not wipe shows here.
+    want_losses, want_G, want_D = _trusted_gan_steps(payload)
+    case = f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, two calls with the same networks and optimisers"
+    # float64 networks of a dozen units through two steps: rounding ~1e-15, 1e-10 forgives op order.
+    _expect_step(got, want_losses, want_G, want_D, case, RTOL64, ATOL64, strict_types=False)
 
 
 # --------------------------------------------------------------------------- CycleGAN
