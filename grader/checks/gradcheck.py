@@ -49,6 +49,8 @@ def _value(spec: dict, x: np.ndarray) -> float:
         return float(np.sum(np.tanh(spec["A"] @ x.reshape(-1) + spec["b"])))
     if kind == "weighted":
         return float(np.sum(spec["W"] * np.sin(x)))
+    if kind == "wave":
+        return float(np.sum(np.sin(spec["k"] * x)) / spec["k"])
     raise ValueError(kind)
 
 
@@ -71,6 +73,8 @@ def _gradient(spec: dict, x: np.ndarray) -> np.ndarray:
         return (spec["A"].T @ (1 - np.tanh(spec["A"] @ x.reshape(-1) + spec["b"]) ** 2)).reshape(x.shape)
     if kind == "weighted":
         return spec["W"] * np.cos(x)
+    if kind == "wave":
+        return np.cos(spec["k"] * x)
     raise ValueError(kind)
 
 
@@ -116,6 +120,8 @@ def _describe(spec: dict) -> str:
         return f"f(x) = sum(tanh(A x + b)) (A {spec['A'].shape}, x flattened)"
     if kind == "weighted":
         return f"f(x) = sum(W * sin(x)) (W {spec['W'].shape}: f takes arrays of x's shape only)"
+    if kind == "wave":
+        return f"f(x) = sum(sin({spec['k']:g} x)) / {spec['k']:g}"
     return "f(x) = sum(sin(x))"
 
 
@@ -138,6 +144,21 @@ def _points(got: Any) -> str:
 
 def _value_of(got: Any) -> Any:
     return got.get("value") if isinstance(got, dict) else None
+
+
+# Central differences of sin(100 w) / 100 with h = 1e-5 are cos(100 w) * sin(1e-3) / 1e-3, ~1.7e-7
+# relative below the derivative: every gradient_check check has such a case, where an error computed
+# without numerical differences (with the exact gradient, say) shows.
+WAVE = {"kind": "wave", "k": 100.0}
+
+
+def _wave_points(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Points where |cos(100 w)| >= 0.1, so that no relative error is a ratio of rounding noise."""
+    x = rng.uniform(-1, 1, size=shape)
+    while np.any(np.abs(np.cos(100 * x)) < 0.1):
+        small = np.abs(np.cos(100 * x)) < 0.1
+        x[small] = rng.uniform(-1, 1, size=int(np.count_nonzero(small)))
+    return x
 
 
 def _expect_bool(value: Any, what: str, case: str) -> bool:
@@ -433,15 +454,20 @@ def gradient_check_lecture_example(ctx: Context) -> None:
     ok, again, case, _ = _gradient_check(ctx, spec, x, scale=0.5, tol=err)
     expect_true(ok or again != err, "gradient_check with tol equal to the error", case,
                 f"error {again!r} with tol = {err!r}: ok must be True (error <= tol), got {ok}")
+    # A right gradient's error is the numerical method's own: for sin(100 w) / 100 and the default h
+    # it is ~8e-8 (the exact derivative would say 0), still below the default tol.
+    ok, err, case, want = _gradient_check(ctx, WAVE, _wave_points(ctx.rng, (3,)), scale=1.0)
+    _expect_result(ok, err, want, 1e-6, "gradient_check with the right gradient of sum(sin(100 w)) / 100", case)
 
 
 @check("hw2.gradcheck.gradient_check.respects_tol", hint=HINT_CHECK)
 def gradient_check_respects_tol(ctx: Context) -> None:
-    # Functions whose derivatives stay >= 0.5 in size, so a right gradient's relative error is
-    # rounding-level (~1e-10), far below the default tol 1e-6.
+    # Functions whose derivatives stay >= 0.1 in size, so a right gradient's relative error is
+    # rounding-level (~1e-10) or the wave's truncation (~8e-8), below the default tol 1e-6.
     cases = [({"kind": "sin_sum"}, ctx.rng.uniform(-1, 1, size=(3, 4))),
              ({"kind": "cubic", "coef": [1.0, 0.0, 1.0, 0.0]}, ctx.rng.normal(size=(2, 2, 3))),
-             ({"kind": "power", "p": 2}, _spread(ctx.rng, (6,)))]
+             ({"kind": "power", "p": 2}, _spread(ctx.rng, (6,))),
+             (WAVE, _wave_points(ctx.rng, (2, 3)))]  # a right gradient's error ~8e-8 here, still <= 1e-6
     for spec, x in cases:
         ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0)
         _expect_result(ok, err, want, 1e-6, "gradient_check with the exact gradient", case)
@@ -469,3 +495,8 @@ def gradient_check_uses_h(ctx: Context) -> None:
         ok, err, case, want = _gradient_check(ctx, spec, x, scale=1.0, **kwargs)
         _expect_result(ok, err, want, 1e-6 if tol is None else tol,
                        f"gradient_check of the exact gradient of sum(x**3) with h = {h:g}", case)
+    # sin(100 x) / 100 with h = 1e-3: central differences are off by 1 - sin(0.1) / 0.1 = 0.17%, so the
+    # error is ~8e-4, which neither the default step nor the exact derivative gives.
+    ok, err, case, want = _gradient_check(ctx, WAVE, _wave_points(ctx.rng, (2, 3)), scale=1.0, h=1e-3, tol=1e-2)
+    _expect_result(ok, err, want, 1e-2, "gradient_check of the exact gradient of sum(sin(100 x)) / 100 with "
+                   "h = 0.001", case)

@@ -8,6 +8,8 @@ The judge cannot send a function, so it names one from a small fixed family (pla
   {"kind": "tanh_form", "A": A, "b": b}        f(x) = sum(tanh(A x + b)), x flattened: every
                                                element's slope depends on the others
   {"kind": "weighted", "W": W}                 f(x) = sum(W * sin(x)); x must have W's shape
+  {"kind": "wave", "k": k}                     f(x) = sum(sin(k x)) / k: so curved that central
+                                               differences with h = 1e-5 differ from f' by ~1e-7
 and a gradient for ``gradient_check`` as {"kind": "grad", "of": <f spec>, "scale": s, "offset": o}:
 s * (the exact gradient) + o, so a deliberately wrong gradient is s != 1 or o != 0.
 Functions evaluate in float64 and return a Python float. Only the student's answer and what the
@@ -47,6 +49,9 @@ def _value(spec: dict) -> Callable[[np.ndarray], float]:
     if kind == "weighted":
         W = np.asarray(spec["W"], dtype=np.float64)
         return lambda x: float(np.sum(W * np.sin(_shaped(x, W.shape))))
+    if kind == "wave":
+        k = float(spec["k"])
+        return lambda x: float(np.sum(np.sin(k * x)) / k)
     raise ValueError(f"unknown function kind {kind!r}")
 
 
@@ -75,6 +80,9 @@ def _gradient(spec: dict) -> Callable[[np.ndarray], np.ndarray]:
     if kind == "weighted":
         W = np.asarray(spec["W"], dtype=np.float64)
         return lambda x: W * np.cos(_shaped(x, W.shape))
+    if kind == "wave":
+        k = float(spec["k"])
+        return lambda x: np.cos(k * x)
     raise ValueError(f"unknown function kind {kind!r}")
 
 
