@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import as_array, as_sequence, expect_array, expect_float
+from ..compare import as_array, as_sequence, expect_array, expect_fields, expect_float, expect_true
 from ..context import Context
 from ..errors import CheckFailed, StudentCodeStopped
 from ..oracles import oracle
@@ -113,9 +113,14 @@ def torch_graph(nodes: list[Node], root: int) -> tuple[dict[int, float], dict[in
 
 def run_graph(ctx: Context, nodes: list[Node], root: int) -> dict[str, dict[int, float]]:
     """The student's graph through the driver: {"data"|"grad"|"grad_before": {index: float}}."""
-    reply = ctx.drive("autograd.graph", {"nodes": nodes, "root": root})
-    index = [int(i) for i in reply["index"]]
-    return {key: dict(zip(index, (float(v) for v in reply[key]))) for key in ("data", "grad", "grad_before")}
+    reply = expect_fields(ctx.drive("autograd.graph", {"nodes": nodes, "root": root}),
+                          {k: list for k in ("index", "data", "grad", "grad_before")}, "Scalar graph")
+    index = [i for i in reply["index"] if isinstance(i, int)]
+    want = [i for i, n in enumerate(nodes) if n["op"] != "const"]
+    values = {key: [v for v in reply[key] if isinstance(v, float)] for key in ("data", "grad", "grad_before")}
+    expect_true(index == want and all(len(v) == len(want) for v in values.values()), "Scalar graph", "",
+                "the driver's answer does not list one value and one grad per node of the graph")
+    return {key: dict(zip(index, v)) for key, v in values.items()}
 
 
 def _expect_values(got: dict[int, float], want: dict[int, float], nodes: list[Node], what: str, case: str,
@@ -425,7 +430,8 @@ def scalar_deep_chain(ctx: Context) -> None:
     for s in reversed(slopes):
         grads.append(grads[-1] * s)
     grads.reverse()
-    reply = ctx.drive("autograd.chain", {"start": 0.7, "scales": scales, "shifts": shifts})
+    reply = expect_fields(ctx.drive("autograd.chain", {"start": 0.7, "scales": scales, "shifts": shifts}),
+                          {"data": np.ndarray, "grad": np.ndarray}, "Scalar chain")
     case = (f"{ctx.seed_note}, a chain of {2 * CHAIN_STEPS} operations ({len(values)} nodes): v <- v * c, then "
             "v <- d + v, starting at x = 0.7; backward() under Python's default recursion limit (1,000)")
     got_data = as_array(np.asarray(reply["data"], dtype=np.float64), "Scalar data along the chain", case)
