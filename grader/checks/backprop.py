@@ -96,6 +96,13 @@ def neuron_forward_lecture_steps(ctx: Context) -> None:
     got = as_sequence(ctx.call(x32, w32, b), 2, "neuron_forward with float32 x and w", case)
     expect_array(got[0], want, "neuron_forward y_hat with float32 x and w", case, rtol=RTOL32, atol=1e-6,
                  dtype=np.float32)
+    # The same steps for z2 on both sides of 0, near it and far from it (a sigmoid written in two
+    # branches must join them at 0).
+    x, w, b = np.array([[-6.0], [-2.5], [-0.25], [0.0], [0.25], [0.75], [2.5], [6.0]]), np.array([1.0]), 0.0
+    case = f"x = {x.ravel().tolist()} as one feature, w = [1.0], b = 0.0, so z2 = x"
+    got = as_sequence(ctx.call(x, w, b), 2, "neuron_forward", case)
+    expect_array(got[0], _sigmoid(x @ w + b), "neuron_forward y_hat", case, rtol=1e-12, atol=1e-14, dtype=np.float64,
+                 hint_on={"sigma(-z2)": _sigmoid(-(x @ w + b))})
 
 
 NEURON_X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
