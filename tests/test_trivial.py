@@ -39,3 +39,53 @@ def test_the_trivial_submissions_keep_the_structure(tmp_path):
     assert check.status == "failed" and "output at the smallest input" in check.message, check.message
     # the other functions of cnn kept the reference: they pass
     assert all(c.status == "passed" for c in results.checks if c.function != "build_alexnet")
+
+
+# A trivial building block and a dependent function written consistently on top of it. "Charged
+# once" forgives a dependent built on a building block with a real bug; it must never forgive one
+# built on a block that computes nothing (the pair would earn the dependent's points for nothing).
+TRIVIAL_PAIRS = {
+    "vision_transformer": ("patch_embed", """
+        def patchify(images, patch_size):
+            N, C, H, W = images.shape
+            return np.zeros((N, (H // patch_size) * (W // patch_size), C * patch_size ** 2), images.dtype)
+
+        def patch_embed(images, patch_size, W, b):
+            return (patchify(images, patch_size) @ W + b).astype(images.dtype)
+    """),
+    "gradcheck": ("gradient_check", """
+        def numerical_gradient(f, x, h=1e-5):
+            return np.zeros_like(x)
+
+        def gradient_check(f, grad_f, x, h=1e-5, tol=1e-6):
+            err = relative_error(grad_f(x.copy()), numerical_gradient(f, x, h))
+            return err <= tol, err
+    """),
+    "autograd": ("square_of_sum", """
+        class Scalar:
+            def __init__(self, data, _parents=()):
+                self.data, self.grad = 0.0, 0.0
+            def __add__(self, other):
+                return Scalar(0.0)
+            def __pow__(self, p):
+                return Scalar(0.0)
+            def backward(self):
+                pass
+
+        def square_of_sum(x, y):
+            a, b = Scalar(x), Scalar(y)
+            f = (a + b) ** 2
+            f.backward()
+            return f.data, a.grad, b.grad
+    """),
+}
+
+
+@pytest.mark.parametrize("module", sorted(TRIVIAL_PAIRS))
+def test_a_dependent_built_on_a_trivial_block_earns_nothing(tmp_path, module):
+    from helpers import submission_with
+
+    dependent, source = TRIVIAL_PAIRS[module]
+    results = grade_inprocess(submission_with(tmp_path / "sub", module, source), [module])
+    earned = [c.id for c in results.checks if c.function == dependent and c.score > 0]
+    assert not earned, earned
