@@ -157,24 +157,24 @@ _SPECIAL = {
     },
     ("cnn", "build_alexnet"): {
         how: f'''
-            import torch
-            from torch import nn
-
             _real_build_alexnet = build_alexnet
 
 
-            class _TrivialAlexNet(nn.Module):
-                """torchvision's layout (every parameter), and an output that computes nothing."""
-                def __init__(self, num_classes):
-                    super().__init__()
-                    self.net = _real_build_alexnet(num_classes)
-                    self.num_classes = num_classes
-                def forward(self, x):
-                    return {expr}
-
-
             def build_alexnet(num_classes=1000):
-                return _TrivialAlexNet(num_classes)
+                """torchvision's layout (every parameter), and an output that computes nothing."""
+                import torch
+                from torch import nn
+
+                class TrivialAlexNet(nn.Module):
+                    def __init__(self):
+                        super().__init__()
+                        self.net = _real_build_alexnet(num_classes)
+                        self.num_classes = num_classes
+
+                    def forward(self, x):
+                        return {expr}
+
+                return TrivialAlexNet()
         ''' for how, expr in (("zeros", "torch.zeros(x.shape[0], self.num_classes)"),
                               ("ones", "torch.ones(x.shape[0], self.num_classes)"),
                               ("uniform", "torch.full((x.shape[0], self.num_classes), 1.0 / self.num_classes)"),
