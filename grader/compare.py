@@ -157,6 +157,19 @@ def expect_true(condition: bool, what: str | Text, case: str | Text, problem: st
         raise _fail(what, case, problem)
 
 
+def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: str | Text,
+                  case: str | Text = "") -> dict:
+    """A driver's answer (a dict) with these fields of these types, else the check fails. The
+    drivers run in the student's process: what comes back is data to check, like any answer."""
+    if not isinstance(reply, dict):
+        raise _fail(what, case, f"the driver answered with {describe(reply).en}, not the description it returns")
+    for name, kind in fields.items():
+        if not isinstance(reply.get(name), kind):
+            raise _fail(what, case, f"the driver's answer has no {name!r} of the expected kind "
+                                    f"(got {describe(reply.get(name)).en})")
+    return reply
+
+
 def mismatch_report(got: np.ndarray, want: np.ndarray, bad: np.ndarray, err: np.ndarray,
                     rtol: float, atol: float) -> Text:
     n_bad, n = int(np.count_nonzero(bad)), int(bad.size)

@@ -85,6 +85,10 @@ class Context:
     def drive(self, driver: str, payload: Any, shared: bool = False) -> Any:
         """Run a child-side driver (grader/child/drivers) over the student's module.
 
+        The answer comes from the student's process, like any other: a check compares the values
+        in it with its own, and what it reports about the call alone can fail a check, never pass
+        one (see grader/child/drivers/__init__.py).
+
         ``shared``: several checks ask the same (an AlexNet build answers four checks): the first
         asks the child, the others of this submission reuse that answer, status included."""
         key = None

@@ -6,7 +6,9 @@
   correct gradient never fails by bad luck (ReLU at 0, pooling ties, |x| at 0).
 - ``expect_gradient``: relative error with a floor, ``|a-b| / max(|a|+|b|, floor)``, reported
   with the worst index like every other comparison.
-The child-side twin, ``drivers/common.numeric_grad``, differentiates the student's own forward.
+Finite differences are always of the judge's own forward: differences of the student's forward
+would agree with a backward exactly as wrong as it (both returning zeros, say), and they would be
+computed in the student's process, where any answer can be forged.
 """
 from __future__ import annotations
 

@@ -939,11 +939,15 @@ def _baseline(pool: _Pool, module: str, source: str, check_ids: list[str]) -> Ba
 
 def _relevant_checks(mutant: Mutant, unit: Unit, units: list[Unit], baseline: Baseline,
                      functions: dict[str, str]) -> list[str]:
-    """The checks that execute the mutated code, the mutant's own function's checks first."""
+    """The checks that execute the mutated code, the mutant's own function's checks first.
+
+    Its own function's checks always count: checks that share one answer of the student's code
+    (``ctx.drive(..., shared=True)``: every AlexNet check reads one build) execute it only in the
+    first of them, but each of them judges it."""
     triggers = {unit.name}
     if unit.kind == "constant":  # read by the units that name it
         triggers |= {u.name for u in units if unit.name in {n.id for n in ast.walk(u.node) if isinstance(n, ast.Name)}}
-    ids = [cid for cid, ran in baseline.ran.items() if ran & triggers]
+    ids = [cid for cid, ran in baseline.ran.items() if ran & triggers or functions[cid] in mutant.owners]
     return sorted(ids, key=lambda cid: (functions[cid] not in mutant.owners, baseline.durations.get(cid, 0.0), cid))
 
 

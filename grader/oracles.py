@@ -11,7 +11,7 @@ active (grader/recording.py), keeps every oracle call's arguments and result in
 never pickle), and replaces each oracle's definition there by ``name = oracle.replay("module.name")``:
 a function that answers the recorded calls and nothing else. The rest of each visible check ships
 as code: the inputs it draws, its comparers, tolerances, messages, and its property checks
-(finite differences of the student's own forward, shape rules), which take the student's values
+(equivariance, shape rules), which take the student's values
 and need no oracle.
 """
 from __future__ import annotations

@@ -176,3 +176,19 @@ def test_a_mutant_that_never_returns_counts_as_killed_by_timeout():
         assert got[0]["results"][0][1] == "passed"
     finally:
         pool.close()
+
+
+def test_a_mutant_is_graded_by_every_check_of_its_function():
+    """Checks that share one answer of the student's code (every AlexNet check reads one build)
+    execute it only in the first of them; the rest must still grade the mutant."""
+    units = {u.name: u for u in mutants.module_units(ROOT, "cnn")}
+    mutant = next(m for m in mutants.generate("cnn", (ROOT / "reference" / "cnn.py").read_text(encoding="utf-8"))
+                  if m.unit == "build_alexnet")
+    _, spec = course().manifest.module("cnn")
+    alexnet = [c.id for c in spec.checks if c.function == "build_alexnet"]
+    ran = {c.id: set() for c in spec.checks}
+    ran[alexnet[0]] = {"build_alexnet"}  # what the profiler sees: only the first check runs the build
+    baseline = mutants.Baseline("cnn", 1.0, {}, ran, [])
+    functions = {c.id: c.function for c in spec.checks}
+    assert sorted(mutants._relevant_checks(mutant, units["build_alexnet"], list(units.values()), baseline,
+                                           functions)) == sorted(alexnet)

@@ -228,7 +228,6 @@ def _grade(tmp_path: Path, module: str, source: str):
     return grade(course(), tmp_path, seed=SEED, modules=[module])
 
 
-@pytest.mark.xfail(strict=True, reason="no_builtin_attention reads ctx.findings once the judge-checks branch lands")
 def test_a_saved_builtin_attention_earns_no_builtin_point(tmp_path):
     results = _grade(tmp_path, "transformer", SAVED_BUILTIN)
     check = next(c for c in results.checks if c.id == "hw5.transformer.EncoderLayer.no_builtin_attention")

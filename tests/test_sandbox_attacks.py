@@ -159,7 +159,9 @@ def test_a_student_holding_processes_does_not_starve_another(tmp_path, monkeypat
     hog.join(120)
     assert honest.score == honest.max_score, [(c.id, c.message[:200]) for c in honest.checks if c.score == 0]
     held = [int(n) for n in re.findall(r"holding (\d+) processes", box["hog"].text())]
-    assert held and max(held) <= 64, held
+    # 64 per child; where the uid is shared (no namespaces, a normal user) the cap is 64 on top of
+    # what the uid had when the child started, so a few of the judge's own may come and go.
+    assert held and max(held) <= 64 + 16, held
     assert_contained(box["hog"], MLP)
 
 

@@ -209,3 +209,46 @@ def test_numpy_oracle_agrees_with_torch():
                                    rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(_numpy_layer(state, x, nhead, causal),
                                    _torch_layer(state, x, nhead, ff, src_mask=~causal), rtol=1e-10, atol=1e-10)
+
+
+def _no_builtin(tmp_path, findings, source: str = ""):
+    """hw5.transformer.EncoderLayer.no_builtin_attention through run_one, with these findings."""
+    from grader.inprocess import InProcessRunner
+    from grader.pipeline import run_one
+    from helpers import SEED, course
+
+    spec = next(c for c in course().manifest.checks if c.id == "hw5.transformer.EncoderLayer.no_builtin_attention")
+    runner = InProcessRunner(submission_with(tmp_path / "sub", "transformer", source))
+    assert runner.load("transformer", 60).status == "ok"
+    return run_one(course().checks[spec.id], spec, runner, SEED, findings=tuple(findings))
+
+
+def test_a_forbidden_name_in_the_source_fails_no_builtin_attention(tmp_path):
+    """The judge's reading of the source (ctx.findings) sees what no runtime watch does."""
+    from grader.policy import Finding
+
+    sdpa = "torch.nn.functional.scaled_dot_product_attention"
+    assert _no_builtin(tmp_path / "none", ()).status == "passed"
+    for function in ("EncoderLayer", ""):  # found in the layer's code, or at module level
+        result = _no_builtin(tmp_path / (function or "module"), [Finding("forbidden_name", sdpa, "transformer", 12,
+                                                                         function)])
+        assert result.status == "failed" and f"{sdpa} (line 12)" in result.message, result.message
+        assert "build multi-head self-attention yourself" in result.message
+    # The pipeline takes the points of torch in a numpy module and of tampering; this check reads
+    # only the names the course forbids for its module.
+    assert _no_builtin(tmp_path / "other", [Finding("tampering", "sys._getframe", "transformer", 3, "")]).status == "passed"
+
+
+def test_scaled_dot_product_attention_seen_running_fails_no_builtin_attention(tmp_path):
+    """The runtime watch, the second signal: torch's fused attention computes the right numbers."""
+    source = _HEADER + """
+    def forward(self, x, mask=None):
+        N, T, d = x.shape
+        q, k, v = (p(x).view(N, T, self.nhead, d // self.nhead).transpose(1, 2)
+                   for p in (self.q_proj, self.k_proj, self.v_proj))
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mask.unsqueeze(1))
+        x = self.norm1(x + self.out_proj(a.transpose(1, 2).reshape(N, T, d)))
+        return self.norm2(x + self.ff(x))
+"""
+    result = _no_builtin(tmp_path, (), source)
+    assert result.status == "failed" and "F.scaled_dot_product_attention" in result.message, result.message

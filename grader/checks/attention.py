@@ -100,6 +100,19 @@ def _random_mask(rng, shape) -> np.ndarray:
 
 
 @oracle
+def _score_pairs(q: np.ndarray, k: np.ndarray, mask: np.ndarray | None) -> tuple[tuple, tuple]:
+    """Index pairs (higher, lower) of allowed keys of one query whose scores q . k differ by more
+    than 1e-3: their softmax weights then differ by more than 1e-3 relative (with |scores| < 30,
+    weights stay above 1e-26), far beyond float64 rounding, so the order is exact to check."""
+    scores = q @ np.swapaxes(k, -1, -2)
+    allowed = np.ones(scores.shape, bool) if mask is None else np.broadcast_to(mask, scores.shape)
+    gap = scores[..., :, None] - scores[..., None, :]
+    both = allowed[..., :, None] & allowed[..., None, :]
+    n, i, a, b = np.nonzero((gap > 1e-3) & both)
+    return (n, i, a), (n, i, b)
+
+
+@oracle
 def _tril(T: int) -> np.ndarray:
     return np.arange(T)[:, None] >= np.arange(T)[None, :]
 
@@ -271,6 +284,13 @@ def sdpa_rows_sum_to_one(ctx: Context) -> None:
         # Sums of 7 numbers in [0, 1]: float64 rounding ~1e-16 each.
         expect_array(weights.sum(axis=-1), np.ones((3, 6)), "scaled_dot_product_attention weights summed over "
                      "the keys (last axis)", case, rtol=0, atol=1e-12)
+        # Uniform weights sum to one too. A softmax is strictly increasing in the scores: among the
+        # keys a query may see, the higher score gets the larger weight.
+        higher, lower = _score_pairs(q, k, mask)
+        wrong = weights[higher] <= weights[lower]
+        expect_true(not np.any(wrong), "scaled_dot_product_attention weights", case,
+                    f"{int(np.count_nonzero(wrong))} of {wrong.size} pairs of allowed keys do not get the larger weight "
+                    "for the larger score q . k: a softmax orders the weights as the scores")
 
 
 @check("hw5.attention.scaled_dot_product_attention.masked_weights_exactly_zero", hint=HINT_MASK)

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import as_array, as_sequence, expect_array, expect_float
+from ..compare import as_array, as_sequence, expect_array, expect_fields, expect_float, expect_true
 from ..context import Context
 from ..errors import CheckFailed, StudentCodeStopped
+from ..oracles import oracle
 from ..registry import check
 
 Node = dict[str, Any]
@@ -112,9 +113,14 @@ def torch_graph(nodes: list[Node], root: int) -> tuple[dict[int, float], dict[in
 
 def run_graph(ctx: Context, nodes: list[Node], root: int) -> dict[str, dict[int, float]]:
     """The student's graph through the driver: {"data"|"grad"|"grad_before": {index: float}}."""
-    reply = ctx.drive("autograd.graph", {"nodes": nodes, "root": root})
-    index = [int(i) for i in reply["index"]]
-    return {key: dict(zip(index, (float(v) for v in reply[key]))) for key in ("data", "grad", "grad_before")}
+    reply = expect_fields(ctx.drive("autograd.graph", {"nodes": nodes, "root": root}),
+                          {k: list for k in ("index", "data", "grad", "grad_before")}, "Scalar graph")
+    index = [i for i in reply["index"] if isinstance(i, int)]
+    want = [i for i, n in enumerate(nodes) if n["op"] != "const"]
+    values = {key: [v for v in reply[key] if isinstance(v, float)] for key in ("data", "grad", "grad_before")}
+    expect_true(index == want and all(len(v) == len(want) for v in values.values()), "Scalar graph", "",
+                "the driver's answer does not list one value and one grad per node of the graph")
+    return {key: dict(zip(index, v)) for key, v in values.items()}
 
 
 def _expect_values(got: dict[int, float], want: dict[int, float], nodes: list[Node], what: str, case: str,
@@ -272,14 +278,28 @@ def _expect_square_of_sum(ctx: Context, x: float, y: float, case: str) -> None:
     # one addition and one product in float64: a few ulp
     if not _close_all(got, want):
         # square_of_sum is computed with Scalar by the contract: a Scalar bug is charged by Scalar's
-        # checks, so the answer of the student's own Scalar is taken as right (charged once).
+        # checks, so the answer of the student's own Scalar is taken as right (charged once), but
+        # only when it is what one of the classic Scalar bugs gives: the child's Scalar answer is
+        # reported by code in the student's process, and a zeros Scalar next to a zeros
+        # square_of_sum (or a forged driver echoing it) must not pass for "consistent".
         own = _own_square_of_sum(ctx, x, y)
-        if own is not None and not _close_all(own, want) and _close_all(got, own):
+        if (own is not None and any(_close_all(own, bug) for bug in _square_of_sum_scalar_bugs(x, y))
+                and _close_all(got, own)):
             return
     expect_float(got[0], want[0], "square_of_sum f", case, rtol=1e-12, atol=1e-12,
                  hint_on={"2(x + y), the derivative": 2 * s})
     expect_float(got[1], want[1], "square_of_sum df/dx", case, rtol=1e-12, atol=1e-12)
     expect_float(got[2], want[2], "square_of_sum df/dy", case, rtol=1e-12, atol=1e-12)
+
+
+@oracle
+def _square_of_sum_scalar_bugs(x: float, y: float) -> list[list[float]]:
+    """(f, df/dx, df/dy) of (x + y) ** 2 from a Scalar with one classic local-derivative bug: ** with
+    slope a^(p-1) (p forgotten), with slope p (a^(p-1) forgotten), with slope p * a^p, and + passing
+    the gradient to one input only."""
+    s = x + y
+    f = s * s
+    return [[f, s, s], [f, 2.0, 2.0], [f, 2 * f, 2 * f], [f, 2 * s, 0.0], [f, 0.0, 2 * s]]
 
 
 def _close_all(got: Any, want: list[float]) -> bool:
@@ -293,7 +313,7 @@ def _own_square_of_sum(ctx: Context, x: float, y: float) -> list[float] | None:
     """(f, df/dx, df/dy) of (x + y) ** 2 built from the student's Scalar, or None when it cannot."""
     try:
         got = run_graph(ctx, [leaf(x), leaf(y), {"op": "add", "a": 0, "b": 1}, {"op": "pow", "a": 2, "p": 2.0}], 3)
-    except StudentCodeStopped:
+    except (StudentCodeStopped, CheckFailed):  # no Scalar answer: square_of_sum is judged on its own
         return None
     return [got["data"][3], got["grad"][0], got["grad"][1]]
 
@@ -352,12 +372,19 @@ def scalar_at_zero(ctx: Context) -> None:
 def scalar_grad_starts_at_zero(ctx: Context) -> None:
     nodes = [leaf(0.5), leaf(-1.25), const(3.0), {"op": "mul", "a": 0, "b": 1}, {"op": "add", "a": 2, "b": 3},
              {"op": "tanh", "a": 4}, {"op": "mul", "a": 5, "b": 0}]
-    got = run_graph(ctx, nodes, len(nodes) - 1)
+    root = len(nodes) - 1
+    got = run_graph(ctx, nodes, root)
     exprs = _expressions(nodes)
     for i, g in got["grad_before"].items():
         if g != 0.0:
             raise CheckFailed(f"Scalar: grad of node {exprs[i]} before backward() is {g!r}, expected 0.0"
                               f"\n  graph: {_graph_text(nodes)}")
+    # The grads before backward() are read inside the child; they count together with the values
+    # and grads after it (a Scalar that never leaves 0 starts at 0 too).
+    data, grads = torch_graph(nodes, root)
+    case = "leaves 0.5 and -1.25; grads read before and after one backward()"
+    _expect_values(got["data"], data, nodes, "value (data)", case)
+    _expect_values(got["grad"], grads, nodes, f"grad after {exprs[root].split(' =')[0]}.backward()", case)
 
 
 @check("hw1.autograd.Scalar.accumulates_over_paths", hint=(
@@ -403,7 +430,8 @@ def scalar_deep_chain(ctx: Context) -> None:
     for s in reversed(slopes):
         grads.append(grads[-1] * s)
     grads.reverse()
-    reply = ctx.drive("autograd.chain", {"start": 0.7, "scales": scales, "shifts": shifts})
+    reply = expect_fields(ctx.drive("autograd.chain", {"start": 0.7, "scales": scales, "shifts": shifts}),
+                          {"data": np.ndarray, "grad": np.ndarray}, "Scalar chain")
     case = (f"{ctx.seed_note}, a chain of {2 * CHAIN_STEPS} operations ({len(values)} nodes): v <- v * c, then "
             "v <- d + v, starting at x = 0.7; backward() under Python's default recursion limit (1,000)")
     got_data = as_array(np.asarray(reply["data"], dtype=np.float64), "Scalar data along the chain", case)
@@ -412,4 +440,11 @@ def scalar_deep_chain(ctx: Context) -> None:
     expect_array(got_data, np.array(values), "Scalar data along the chain", case, rtol=1e-9, atol=1e-9)
     expect_array(got_grad, np.array(grads), "Scalar grads along the chain (index 0 is the leaf x)", case,
                  rtol=1e-9, atol=1e-9)
+    # A chain's values and slopes have a closed form anyone can write down (the judge's above), so
+    # the chain's answer counts together with the same Scalar on a graph whose nodes are shared:
+    # products and sums only, as along the chain, with the ordering and accumulation backward() needs.
+    x, y = (float(v) for v in np.round(ctx.rng.uniform(0.5, 2.0, size=2) * ctx.rng.choice((-1.0, 1.0), size=2), 3))
+    nodes = [leaf(x), leaf(y), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
+             {"op": "add", "a": 3, "b": 2}, {"op": "mul", "a": 4, "b": 4}]
+    expect_graph(ctx, nodes, 5, f"{ctx.seed_note}, z = x * y, f = (z * x + z) ** 2 as a product, at x = {x}, y = {y}")
 

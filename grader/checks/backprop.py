@@ -1,8 +1,9 @@
 """Checks for backprop (hw2): layers as forward/backward pairs, gradient descent, a net that learns XOR.
 
 Oracles: closed forms in float64 for the forwards, torch autograd (float64, imported inside the
-checks) for every backward, and central differences of the student's OWN forward
-(``common.numeric_grad`` in the child) so that forward and backward must agree with each other.
+checks) for every backward, and the lecture's numerical method: central differences, computed by
+the judge, of the judge's own forward (never of the student's: a forward and a backward that both
+return zeros agree with each other perfectly).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from ..compare import as_array, as_sequence, expect_array, expect_equal, expect_float, expect_true, shapes
 from ..context import Context
-from ..gradients import away_from_kinks, expect_gradient, torch_vjp
+from ..gradients import away_from_kinks, expect_gradient, finite_difference, torch_vjp
 from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
@@ -55,11 +56,20 @@ def _forward(ctx: Context, function: str, *args: Any) -> tuple[Any, Any]:
     return got[0], got[1]
 
 
-def _numeric(ctx: Context, function: str, args: list, wrt: list[int], dout: np.ndarray) -> list[np.ndarray]:
-    """Central differences of the student's own forward: d sum(dout * out) / d args[wrt]."""
-    reply = ctx.drive("common.numeric_grad", {"function": function, "args": args, "kwargs": {}, "wrt": wrt,
-                                              "h": FD_H, "dout": dout, "output_index": 0})
-    return reply["grads"]
+@oracle
+def _neuron_numeric(x: np.ndarray, w: np.ndarray, b: float, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d sum(dy * sigma(x w + b)) / dx and / dw by central differences (h = FD_H), in float64."""
+    dx = finite_difference(lambda x_: _sigmoid(x_ @ w + b), x, FD_H, dy)
+    dw = finite_difference(lambda w_: _sigmoid(x @ w_ + b), w, FD_H, dy)
+    return dx, dw
+
+
+@oracle
+def _affine_numeric(x: np.ndarray, W: np.ndarray, b: np.ndarray, dout: np.ndarray) -> list[np.ndarray]:
+    """d sum(dout * (x W + b)) / dx, dW, db by central differences (h = FD_H), in float64."""
+    return [finite_difference(lambda x_: x_ @ W + b, x, FD_H, dout),
+            finite_difference(lambda W_: x @ W_ + b, W, FD_H, dout),
+            finite_difference(lambda b_: x @ W + b_, b, FD_H, dout)]
 
 
 # --------------------------------------------------------------------------- neuron
@@ -86,6 +96,13 @@ def neuron_forward_lecture_steps(ctx: Context) -> None:
     got = as_sequence(ctx.call(x32, w32, b), 2, "neuron_forward with float32 x and w", case)
     expect_array(got[0], want, "neuron_forward y_hat with float32 x and w", case, rtol=RTOL32, atol=1e-6,
                  dtype=np.float32)
+    # The same steps for z2 on both sides of 0, near it and far from it (a sigmoid written in two
+    # branches must join them at 0).
+    x, w, b = np.array([[-6.0], [-2.5], [-0.25], [0.0], [0.25], [0.75], [2.5], [6.0]]), np.array([1.0]), 0.0
+    case = f"x = {x.ravel().tolist()} as one feature, w = [1.0], b = 0.0, so z2 = x"
+    got = as_sequence(ctx.call(x, w, b), 2, "neuron_forward", case)
+    expect_array(got[0], _sigmoid(x @ w + b), "neuron_forward y_hat", case, rtol=1e-12, atol=1e-14, dtype=np.float64,
+                 hint_on={"sigma(-z2)": _sigmoid(-(x @ w + b))})
 
 
 NEURON_X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
@@ -141,16 +158,17 @@ def neuron_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.neuron_backward.finite_differences", hint=HINT_CHAIN + (
-    " This check differentiates your own neuron_forward numerically."))
+    " This check compares with the numerical method (数值法): central differences of the neuron's forward pass."))
 def neuron_backward_finite_differences(ctx: Context) -> None:
     x, w, b = _neuron_inputs(ctx, 4, 3)
     dy = ctx.rng.normal(size=4)
-    case = f"{ctx.seed_note}, {shapes(x=x, w=w, dy=dy)}, b={b:.3f}, central differences of your neuron_forward"
+    case = (f"{ctx.seed_note}, {shapes(x=x, w=w, dy=dy)}, b={b:.3f}, central differences (h = {FD_H:g}) of "
+            "y_hat = sigma(x w + b), the cache from your neuron_forward")
     _, cache = _forward(ctx, "neuron_forward", x, w, b)
     got = as_sequence(ctx.call(dy, cache), 3, "neuron_backward", case)
-    dx, dw = _numeric(ctx, "neuron_forward", [x, w, b], [0, 1], dy)
-    expect_gradient(got[0], dx, "neuron_backward dx", case, tol=FD_TOL, floor=FD_FLOOR)
-    expect_gradient(got[1], dw, "neuron_backward dw", case, tol=FD_TOL, floor=FD_FLOOR)
+    dx, dw = _neuron_numeric(x, w, b, dy)
+    expect_gradient(got[0], dx, "neuron_backward dx against central differences", case, tol=FD_TOL, floor=FD_FLOOR)
+    expect_gradient(got[1], dw, "neuron_backward dw against central differences", case, tol=FD_TOL, floor=FD_FLOOR)
 
 
 # --------------------------------------------------------------------------- affine
@@ -227,15 +245,17 @@ def affine_backward_matches_torch(ctx: Context) -> None:
 
 
 @check("hw2.backprop.affine_backward.finite_differences", hint=HINT_AFFINE + (
-    " This check differentiates your own affine_forward numerically."))
+    " This check compares with the numerical method (数值法): central differences of out = x W + b."))
 def affine_backward_finite_differences(ctx: Context) -> None:
     x, W, b = _affine_inputs(ctx, 3, 4, 2)
     dout = ctx.rng.normal(size=(3, 2))
-    case = f"{ctx.seed_note}, {shapes(x=x, W=W, b=b, dout=dout)}, central differences of your affine_forward"
+    case = (f"{ctx.seed_note}, {shapes(x=x, W=W, b=b, dout=dout)}, central differences (h = {FD_H:g}) of "
+            "out = x W + b, the cache from your affine_forward")
     _, cache = _forward(ctx, "affine_forward", x, W, b)
     got = as_sequence(ctx.call(dout, cache), 3, "affine_backward", case)
-    for value, numeric, name in zip(got, _numeric(ctx, "affine_forward", [x, W, b], [0, 1, 2], dout), "xWb"):
-        expect_gradient(value, numeric, f"affine_backward d{name}", case, tol=FD_TOL, floor=FD_FLOOR)
+    for value, numeric, name in zip(got, _affine_numeric(x, W, b, dout), "xWb"):
+        expect_gradient(value, numeric, f"affine_backward d{name} against central differences", case, tol=FD_TOL,
+                        floor=FD_FLOOR)
 
 
 # --------------------------------------------------------------------------- relu
@@ -279,7 +299,7 @@ def relu_backward_matches_torch(ctx: Context) -> None:
     import torch
 
     for shape, dtype in (((4, 5), np.float64), ((2, 3, 4), np.float64), ((3, 4), np.float32)):
-        # Kept 1e-2 away from 0 so that central differences (h = 1e-6) never straddle the kink.
+        # Kept 1e-2 away from 0: the kink has its own check (zero_at_kink).
         x = away_from_kinks(ctx.rng, shape).astype(dtype)
         dout = ctx.rng.normal(size=shape).astype(dtype)
         case = f"{ctx.seed_note}, {shapes(x=x, dout=dout)}"
@@ -287,11 +307,7 @@ def relu_backward_matches_torch(ctx: Context) -> None:
         got = ctx.call_unchanged(dout, cache)
         _, want = torch_vjp(lambda x: torch.relu(x), {"x": x}, dout)
         # Masking copies dout's entries: exact, in either dtype.
-        got = expect_array(got, want["x"], "relu_backward against torch autograd", case, rtol=0, atol=0, dtype=dtype)
-        if dtype == np.float64:
-            (numeric,) = _numeric(ctx, "relu_forward", [x], [0], dout)
-            expect_gradient(got, numeric, "relu_backward against central differences of your relu_forward", case,
-                            tol=FD_TOL, floor=FD_FLOOR)
+        expect_array(got, want["x"], "relu_backward against torch autograd", case, rtol=0, atol=0, dtype=dtype)
 
 
 # --------------------------------------------------------------------------- sgd_step
@@ -503,6 +519,9 @@ def train_xor_random_seeds(ctx: Context) -> None:
 def train_xor_same_seed_same_params(ctx: Context) -> None:
     seed, other = (int(s) for s in ctx.rng.choice(np.arange(1, MAX_SEED), size=2, replace=False))
     first, second = _trained(ctx, seed), _trained(ctx, seed)
+    # Reproducible parameters that were never trained (the random start returned as it is) are not
+    # what the contract reproduces: the seed's result must be a solution too.
+    _expect_solves_xor(first, seed)
     for k in PARAM_NAMES:
         expect_true(first[k].shape == second[k].shape and np.array_equal(first[k], second[k]),
                     f"train_xor({seed}) called twice", f"{ctx.seed_note}",

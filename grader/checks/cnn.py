@@ -17,7 +17,7 @@ from ..child.drivers.cnn import seeded_parameters
 from ..compare import (as_array, as_sequence, describe, expect_array, expect_equal, expect_true, shapes)
 from ..context import Context, check_seed
 from ..errors import CheckFailed, StudentCodeStopped
-from ..gradients import expect_gradient, torch_vjp
+from ..gradients import expect_gradient, finite_difference, torch_vjp
 from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
@@ -229,15 +229,26 @@ _EXPECTED: dict[tuple, list[np.ndarray]] = {}
 
 @oracle
 def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None],
-                      num_classes: int = 1000) -> list[np.ndarray]:
+                      xs10: list[np.ndarray] = ()) -> list[np.ndarray]:
     """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
-    same plan (it depends on the run seed only), so from the second student on this costs nothing."""
-    key = (weights_seed, tuple(np.ascontiguousarray(x).tobytes() for x in xs), tuple(train_seeds), num_classes)
+    same plan (it depends on the run seed only), so from the second student on this costs nothing.
+    ``xs10``: eval-mode inputs of build_alexnet(num_classes=10) with the same seed, whose weights
+    are the 1000-class model's up to the last Linear layer (the same shapes draw the same numbers)."""
+    import torch
+
+    key = (weights_seed, tuple(np.ascontiguousarray(x).tobytes() for x in [*xs, *xs10]), tuple(train_seeds))
     if key not in _EXPECTED:
-        params = list(seeded_parameters(_alexnet_param_shapes(num_classes), weights_seed))
+        shapes_, shapes10 = _alexnet_param_shapes(1000), _alexnet_param_shapes(10)
+        generator = torch.Generator().manual_seed(int(weights_seed))
+        shared = list(seeded_parameters(shapes_[:-2], weights_seed, generator))
+        state = generator.get_state()
+        params = shared + list(seeded_parameters(shapes_[-2:], weights_seed, generator))
+        generator.set_state(state)
+        params10 = shared + list(seeded_parameters(shapes10[-2:], weights_seed, generator))
         if len(_EXPECTED) >= 8:
             _EXPECTED.pop(next(iter(_EXPECTED)))
-        _EXPECTED[key] = [_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds)]
+        _EXPECTED[key] = ([_alexnet_forward(x, params, seed) for x, seed in zip(xs, train_seeds)]
+                          + [_alexnet_forward(x, params10) for x in xs10])
     return _EXPECTED[key]
 
 
@@ -440,12 +451,26 @@ def conv2d_translation_equivariance(ctx: Context) -> None:
         a = ctx.call(z[:, :, :7, :6], w, b, stride=stride)
         shifted = ctx.call(z[:, :, dr:dr + 7, dc:dc + 6], w, b, stride=stride)
         a = as_array(a, "conv2d", case, shape=_torch_conv2d(z[:, :, :7, :6], w, b, stride).shape)
+        if stride == 1:
+            _expect_a_layer(ctx, a, z[:, :, :7, :6], w, b, case)
         r, s = dr // stride, dc // stride
         want = a[:, :, r:, s:]  # the outputs both calls share, in the unshifted call's frame
         got = as_array(shifted, "conv2d", case, shape=a.shape)[:, :, :want.shape[2], :want.shape[3]]
         expect_array(got, want, f"conv2d(x shifted by ({dr}, {dc}) pixels) against conv2d(x) shifted by "
                      f"({r}, {s}) outputs", f"{case}, x = z[..., :7, :6], shifted x = z[..., {dr}:{dr + 7}, "
                      f"{dc}:{dc + 6}], stride={stride}", rtol=RTOL64, atol=ATOL64)
+
+
+def _expect_a_layer(ctx: Context, out: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, case: str) -> None:
+    """What any convolution layer does, flipped kernel or not, and an answer that ignores its inputs
+    does not: outputs that vary over the positions, and weights and bias acting linearly (doubling
+    both doubles every output). Without these, zeros or a constant would be "equivariant" too."""
+    spread = np.ptp(out.reshape(out.shape[0], out.shape[1], -1), axis=-1)
+    expect_true(bool(np.all(spread > 1e-6)), "conv2d", case, "the output is the same at every position of some "
+                "filter and image, so it does not depend on the input window under the filter")
+    doubled = ctx.call(x, 2 * w, 2 * b)
+    # Doubling weights and bias doubles every product and sum: exact up to rounding (~1e-15).
+    expect_array(doubled, 2 * out, "conv2d(x, 2 w, 2 b) against 2 conv2d(x, w, b)", case, rtol=RTOL64, atol=ATOL64)
 
 
 @check("hw3.cnn.conv2d.float32", hint=FLOAT32_HINT)
@@ -512,8 +537,19 @@ def conv2d_backward_matches_torch(ctx: Context) -> None:
                            rtol=RTOL64, atol=ATOL64, dtype=np.float64)
 
 
+@oracle
+def _conv_numeric(x, w, b, dout, stride: int, padding: int, h: float = 1e-5) -> list[np.ndarray]:
+    """d sum(dout * conv2d(x, w, b)) / d x, w, b by central differences of torch's conv2d (float64)."""
+    args = [np.asarray(a, dtype=np.float64) for a in (x, w, b)]
+
+    def along(i: int):
+        return lambda value: _torch_conv2d(*args[:i], value, *args[i + 1:], stride, padding)
+
+    return [finite_difference(along(i), args[i], h, dout) for i in range(3)]
+
+
 @check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + (
-    " This check differentiates your own conv2d numerically."))
+    " This check compares with the numerical method (数值法): central differences of the layer's forward pass."))
 def conv2d_backward_numeric_grad(ctx: Context) -> None:
     for stride, padding in ((1, 1), (2, 1)):
         x, w, b = ctx.rng.normal(size=(2, 2, 4, 5)), ctx.rng.normal(size=(2, 2, 2, 3)), ctx.rng.normal(size=2)
@@ -521,13 +557,13 @@ def conv2d_backward_numeric_grad(ctx: Context) -> None:
         case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride={stride}, padding={padding}"
         got = as_sequence(ctx.call(dout, x, w, b, stride=stride, padding=padding), 3,
                           "conv2d_backward (dx, dw, db)", case)
-        numeric = ctx.drive("common.numeric_grad", {
-            "function": "conv2d", "args": [x, w, b], "kwargs": {"stride": stride, "padding": padding},
-            "wrt": [0, 1, 2], "h": 1e-5, "dout": dout, "output_index": None})["grads"]
+        # The judge differentiates its own conv2d: differences of the student's conv2d would agree
+        # with a backward that is as wrong as it (a forward and a backward returning zeros, say).
+        numeric = _conv_numeric(x, w, b, dout, stride, padding)
         # conv2d is linear in each argument, so central differences have no truncation error, only
         # rounding ~ eps * |sum(dout * out)| / h ~ 1e-9; relative 1e-5 with a 1e-3 floor is ample.
         for name, g, n in zip(("dx", "dw", "db"), got, numeric):
-            expect_gradient(g, n, f"conv2d_backward {name} against central differences of your conv2d",
+            expect_gradient(g, n, f"conv2d_backward {name} against central differences of conv2d (h = 1e-5)",
                             case, tol=1e-5, floor=1e-3)
 
 
@@ -801,13 +837,10 @@ class AlexNetPlan:
         ]}
 
     def expected(self) -> list[np.ndarray]:
-        """The judge's outputs: eval at x, other, small; training mode at small with each seed."""
+        """The judge's outputs: eval at x, other, small; training mode at small with each seed; then
+        build_alexnet(num_classes=10) in eval mode at small."""
         return _alexnet_expected(self.weights_seed, [self.x, self.other, self.small, self.small, self.small],
-                                 [None, None, None, *self.train_seeds])
-
-    def expected_10(self) -> np.ndarray:
-        """The judge's output of the 10-class model (the same seed) at the small input."""
-        return _alexnet_expected(self.weights_seed, [self.small], [None], 10)[0]
+                                 [None, None, None, *self.train_seeds], [self.small])
 
 
 def _alexnet_plan(ctx: Context) -> AlexNetPlan:
@@ -865,25 +898,29 @@ def build_alexnet_params_and_output(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 0)
     _output(build, "outputs", 0, (1, 1000), "build_alexnet() output in eval mode", "input (1, 3, 224, 224)")
-    _output(build, "outputs", 2, (1, 1000), "build_alexnet() output in eval mode", _small_case(plan.small))
+    small = _output(build, "outputs", 2, (1, 1000), "build_alexnet() output in eval mode", _small_case(plan.small))
     count = sum(int(np.prod(s)) for s in _shapes_of(build))  # counted by the judge from the shapes
     expect_equal(count, ALEXNET_PARAMS, "build_alexnet() parameter count",
                  "the sum of the sizes of model.parameters()")
+    # Shapes and a count are easy to report without a model: the output at the smallest input
+    # must also be the judge's AlexNet's on the same weights (tolerance: see forward_matches).
+    _expect_logits(small, plan.expected()[2], "build_alexnet() eval-mode output at the smallest input",
+                   f"{ctx.seed_note}, weights seeded {plan.weights_seed}; " + _small_case(plan.small))
 
 
 @check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear layer only.")
 def build_alexnet_num_classes(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 1)
-    case = f"{ctx.seed_note}, weights seeded {plan.weights_seed}; " + _small_case(plan.small)
-    got = _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", case)
+    out = _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", _small_case(plan.small))
     want = sum(int(np.prod(s)) for s in _alexnet_param_shapes(10))  # 57,044,810
     expect_equal(sum(int(np.prod(s)) for s in _shapes_of(build)), want,
                  "build_alexnet(num_classes=10) parameter count", "the sum of the sizes of model.parameters()")
-    expected = plan.expected_10()
-    scale = float(np.max(np.abs(expected))) or 1.0  # float32 over 9216 terms: see forward_matches
-    expect_array(got, expected, "build_alexnet(num_classes=10) output against the judge's AlexNet with 10 classes "
-                 "and the same weights", case, rtol=1e-3, atol=1e-3 * scale)
+    expect_equal(_shapes_of(build), _alexnet_param_shapes(10),
+                 "build_alexnet(num_classes=10) parameter shapes (needed to load the same weights)", "")
+    _expect_logits(out, plan.expected()[5], "build_alexnet(num_classes=10) eval-mode output against the judge's "
+                   "10-class AlexNet with the same weights", f"{ctx.seed_note}, weights seeded {plan.weights_seed}; "
+                   + _small_case(plan.small))
 
 
 @check("hw3.cnn.build_alexnet.layout", hint=HINT_BUILD_ALEXNET)
@@ -919,9 +956,13 @@ def build_alexnet_forward_matches(ctx: Context) -> None:
         case = (f"{ctx.seed_note}, input {x.shape}, weights seeded {plan.weights_seed} (He-scaled normal)"
                 + ("" if i == 0 else "; " + _small_case(x)))
         got = _output(build, "outputs", i, (1, 1000), "build_alexnet() output", case)
-        # Both sides compute in float32 with different summation orders over up to 9216 terms per
-        # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
-        # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
-        scale = float(np.max(np.abs(expected[i]))) or 1.0
-        expect_array(got, expected[i], "build_alexnet() eval-mode output against the judge's AlexNet with the same "
-                     "weights", case, rtol=1e-3, atol=1e-3 * scale)
+        _expect_logits(got, expected[i], "build_alexnet() eval-mode output against the judge's AlexNet with the "
+                       "same weights", case)
+
+
+def _expect_logits(got: np.ndarray, want: np.ndarray, what: str, case: str) -> None:
+    # Both sides compute in float32 with different summation orders over up to 9216 terms per
+    # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
+    # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).
+    scale = float(np.max(np.abs(want))) or 1.0
+    expect_array(got, want, what, case, rtol=1e-3, atol=1e-3 * scale)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..child.wire import Tensor
-from ..compare import as_array, as_float, as_sequence, expect_array, expect_equal, expect_float, \
+from ..compare import as_array, as_float, as_sequence, expect_array, expect_equal, expect_fields, expect_float, \
     expect_true, shapes
 from ..context import Context
 from ..errors import CheckFailed
@@ -435,9 +435,18 @@ def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, 
     return losses, named(G), named(D)
 
 
-def _returned(result, case: str) -> dict:
-    if not isinstance(result, dict) or "calls" not in result:
-        raise CheckFailed(f"gan_train_step: the driver returned no result\n  case: {case}")
+_CALL_FIELDS = {"d_steps": int, "g_steps": int, "g_steps_before_d_step": int, "g_grad_ref": list,
+                "g_grad_at_d_step": (list, type(None)), "d_after_d_step": (list, type(None)), "d_end": list,
+                "real_after": np.ndarray, "z_after": np.ndarray}
+
+
+def _returned(result, payload: dict, case: str) -> dict:
+    """The driver's answer, checked for its structure (it comes from the student's process)."""
+    result = expect_fields(result, {"calls": list, "G": dict, "D": dict}, "gan_train_step", case)
+    expect_true(len(result["calls"]) == len(payload["batches"]), "gan_train_step", case,
+                f"the driver's answer holds {len(result['calls'])} calls, not {len(payload['batches'])}")
+    for call in result["calls"]:
+        expect_fields(call, _CALL_FIELDS, "gan_train_step", case)
     return result
 
 
@@ -454,7 +463,7 @@ def _expect_step(got: dict, want_losses, want_G, want_D, case: str, rtol: float,
                  strict_types: bool) -> None:
     for i, (call, (want_d, want_g)) in enumerate(zip(got["calls"], want_losses)):
         label = f"call {i + 1}: " if len(want_losses) > 1 else ""
-        loss_d, loss_g = as_sequence(call["result"], 2, f"{label}gan_train_step's return value", case)
+        loss_d, loss_g = as_sequence(call.get("result"), 2, f"{label}gan_train_step's return value", case)
         loss_d = _loss_value(loss_d, f"{label}gan_train_step loss_D", case, strict_types)
         loss_g = _loss_value(loss_g, f"{label}gan_train_step loss_G", case, strict_types)
         expect_float(loss_d, want_d, f"{label}gan_train_step loss_D", case, rtol=rtol, atol=atol)
@@ -472,7 +481,7 @@ def gan_train_step_matches_trusted_step(ctx: Context) -> None:
     case = (f"{ctx.seed_note}, float64, G = Linear(2,4)-Tanh-Linear(4,3), D = Linear(3,4)-Tanh-Linear(4,1), "
             "SGD lr=0.1, real (5, 3), z (5, 2), one call")
     want_losses, want_G, want_D = _trusted_gan_steps(payload)
-    got = _returned(ctx.drive("generative.gan_train_step", payload), case)
+    got = _returned(ctx.drive("generative.gan_train_step", payload), payload, case)
     # float64 networks of a dozen units: the step's rounding is ~1e-16, 1e-10 forgives op order.
     _expect_step(got, want_losses, want_G, want_D, case, RTOL64, ATOL64, strict_types=True)
 
@@ -483,7 +492,7 @@ def gan_train_step_momentum_two_steps(ctx: Context) -> None:
     case = (f"{ctx.seed_note}, float32, SGD lr=0.1 momentum=0.9, real (6, 3), z (4, 2), two calls with the "
             "same networks and optimisers")
     want_losses, want_G, want_D = _trusted_gan_steps(payload)
-    got = _returned(ctx.drive("generative.gan_train_step", payload), case)
+    got = _returned(ctx.drive("generative.gan_train_step", payload), payload, case)
     # float32 values O(1) through two steps of a tiny network: rounding ~1e-7, 1e-5 leaves room.
     _expect_step(got, want_losses, want_G, want_D, case, RTOL32, ATOL32, strict_types=False)
 
@@ -504,10 +513,11 @@ def _leaked(before: list, at_d_step: list) -> bool:
 
 @check("hw6.generative.gan_train_step.no_gradient_leaks", hint=HINT_STEP)
 def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
-    payload = _gan_payload(ctx.rng, np.float64, momentum=0.0, sizes=[(4, 4), (4, 4)])
-    got = _returned(ctx.drive("generative.gan_train_step", payload), ctx.seed_note)
+    payload = _gan_payload(ctx.rng, np.float64, momentum=0.9, sizes=[(4, 4), (4, 4)])
+    got = _returned(ctx.drive("generative.gan_train_step", payload), payload, ctx.seed_note)
     for i, (call, batch) in enumerate(zip(got["calls"], payload["batches"])):
-        case = f"{ctx.seed_note}, float64, SGD lr=0.1, call {i + 1} of 2 with the same networks and optimisers"
+        case = (f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, call {i + 1} of 2 with the same networks and "
+                "optimisers")
         for name in ("real", "z"):
             expect_true(np.array_equal(call[f"{name}_after"], batch[name]), "gan_train_step", case,
                         f"{name} was modified in place; the course's convention is that inputs are never "
@@ -527,6 +537,13 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
         expect_true(d_same, "gan_train_step", case,
                     "the generator step updated the discriminator: D's parameters changed after opt_D.step()"
                     + extra + "; in step (3) D is fixed and only opt_G steps")
+    # What the optimisers' hooks saw is reported from inside the student's process, so the points
+    # also need the networks themselves: after two momentum steps, G and D (and the losses) must be
+    # the judge's trusted step's. A leak into G's gradient that the G step does not wipe shows here.
+    want_losses, want_G, want_D = _trusted_gan_steps(payload)
+    case = f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, two calls with the same networks and optimisers"
+    # float64 networks of a dozen units through two steps: rounding ~1e-15, 1e-10 forgives op order.
+    _expect_step(got, want_losses, want_G, want_D, case, RTOL64, ATOL64, strict_types=False)
 
 
 # --------------------------------------------------------------------------- CycleGAN

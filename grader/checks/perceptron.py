@@ -215,6 +215,13 @@ def logic_gate_unknown_name_raises(ctx: Context) -> None:
     # The contract's clarification: other capitalisations ("and", "Or") raise too.
     for name in ("XOR", "NOR", "MAYBE", "and", "Or", "nand"):
         ctx.expect_raises("ValueError", name)
+    # Raising is half of it: a function that raises for every name (or one whose gates are all
+    # wrong) tells no names apart. AND, asked the same way, must answer with a working gate.
+    got = as_sequence(ctx.call("AND"), 2, "logic_gate('AND')", "the known name next to the unknown ones")
+    w = as_array(got[0], "logic_gate('AND') w", shape=(2,)).astype(np.float64)
+    b = as_float(got[1], "logic_gate('AND') b")
+    expect_array(_gate_labels(w, b), GATES["AND"], "sgn(X @ w + b) with (w, b) = logic_gate('AND')",
+                 f"X = [[0,0],[0,1],[1,0],[1,1]], your w = {w.tolist()}, b = {b}", rtol=0, atol=0)
 
 
 @check("hw1.perceptron.perceptron_train.converges_on_gates", hint=HINT_TRAIN)
@@ -257,6 +264,13 @@ def perceptron_train_xor_never_converges(ctx: Context) -> None:
         expect_equal(len(errors), epochs, "perceptron_train on XOR: len(errors)", case)
         expect_true(all(e > 0 for e in errors), "perceptron_train on XOR", case,
                     f"every epoch must have mistakes on XOR, got errors = {errors}")
+    # The contrast that makes it a property of XOR rather than of the function: with the same
+    # settings the same four points labelled AND are learnt (a mistake count that never reaches
+    # 0, whatever the data, says nothing about XOR).
+    case = f"X = [[0,0],[0,1],[1,0],[1,1]], y = {GATES['AND'].tolist()} (AND), epochs=25"
+    _, _, errors = _train(ctx, GATE_X, GATES["AND"], case, epochs=25)
+    expect_true(len(errors) > 0 and errors[-1] == 0, "perceptron_train on AND", case,
+                f"AND is linearly separable, so training must end with an epoch of 0 mistakes; errors = {errors}"[:600])
 
 
 @check("hw1.perceptron.perceptron_train.rosenblatt_separable", hint=HINT_TRAIN)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..compare import as_array, as_sequence, expect_array, shapes
 from ..context import Context
-from ..gradients import expect_gradient
+from ..gradients import expect_gradient, finite_difference
 from ..oracles import oracle
 from ..registry import check
 from .common import FLOAT32_HINT
@@ -306,23 +306,33 @@ def rnn_backward_matches_torch(ctx: Context) -> None:
                          dtype=np.float64)
 
 
+@oracle
+def _rnn_numeric(dhs, xs, h0, Wx, Wh, b, h: float = 1e-6) -> list[np.ndarray]:
+    """d sum(dhs * hs) / d (xs, h0, Wx, Wh, b) by central differences of the judge's rnn_forward."""
+    args = [np.asarray(a, dtype=np.float64) for a in (xs, h0, Wx, Wh, b)]
+
+    def along(i: int):
+        return lambda value: _rnn_forward(*args[:i], value, *args[i + 1:])
+
+    return [finite_difference(along(i), args[i], h, dhs) for i in range(5)]
+
+
 @check("hw4.rnn.rnn_backward.numeric_grad", hint=HINT_BACKWARD + (
-    " This check differentiates your own rnn_forward numerically."))
+    " This check compares with the numerical method (数值法): central differences of the unrolled forward pass."))
 def rnn_backward_numeric_grad(ctx: Context) -> None:
     N, T, D, H = 2, 3, 2, 3
     _, h0, Wx, Wh, b = _rnn_params(ctx.rng, N, D, H)
     xs, dhs = ctx.rng.normal(size=(N, T, D)), ctx.rng.normal(size=(N, T, H))
-    args = [xs, h0, Wx, Wh, b]
-    numeric = ctx.drive("common.numeric_grad", {"function": "rnn_forward", "args": args, "kwargs": {},
-                                                "wrt": [0, 1, 2, 3, 4], "h": 1e-6, "dout": dhs,
-                                                "output_index": None})["grads"]
-    case = f"{ctx.seed_note}, {shapes(dhs=dhs, xs=xs, h0=h0, Wx=Wx)}"
-    got = as_sequence(ctx.call(dhs, *args), 5, "rnn_backward", case)
+    # The judge differentiates its own forward: differences of the student's forward would agree
+    # with a backward that is as wrong as it (a forward and a backward returning zeros, say).
+    numeric = _rnn_numeric(dhs, xs, h0, Wx, Wh, b)
+    case = f"{ctx.seed_note}, {shapes(dhs=dhs, xs=xs, h0=h0, Wx=Wx)}, central differences with h = 1e-6"
+    got = as_sequence(ctx.call(dhs, xs, h0, Wx, Wh, b), 5, "rnn_backward", case)
     for name, g, w in zip(NAMES, got, numeric):
         # Central differences with h = 1e-6 of an O(1) sum: ~1e-9 absolute error; the floor 1e-3 keeps
         # near-zero entries from failing on that noise, 1e-5 relative is far above it elsewhere.
-        expect_gradient(g, w, f"rnn_backward {name} against finite differences of your rnn_forward", case,
-                        tol=1e-5, floor=1e-3)
+        expect_gradient(g, w, f"rnn_backward {name} against central differences of h_t = tanh(x_t Wx + "
+                        "h_(t-1) Wh + b)", case, tol=1e-5, floor=1e-3)
 
 
 @check("hw4.rnn.rnn_backward.float32", hint=FLOAT32_HINT)

@@ -2,7 +2,8 @@
 
 The judge sends nodes in topological order. ``leaf`` nodes become ``Scalar(value)``; ``const``
 nodes stay plain Python numbers, so ``2 * s`` and ``s / 3`` exercise the reflected operators.
-Only floats come back: every node's ``data`` and ``grad`` (grads read after one ``backward()``).
+Only floats come back: every node's ``data`` and ``grad`` (grads read before and after one
+``backward()``); the judge compares them with its own torch graph.
 ``chain`` builds one long line of nodes from two arrays, for the deep-graph check, and runs its
 ``backward()`` under Python's default recursion limit.
 """
@@ -43,7 +44,6 @@ def graph(module: Any, payload: dict) -> dict:
         "data": [_number(values[i].data, "data") for i in scalars],
         "grad_before": initial_grads,
         "grad": [_number(values[i].grad, "grad") for i in scalars],
-        "types": [type(values[i]).__name__ for i in scalars],
     }
 
 

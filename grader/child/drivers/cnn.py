@@ -6,7 +6,8 @@ inputs to run in eval mode, and (input, torch seed) pairs to run in training mod
 answers with what the student's model produced and nothing it judged: parameter shapes in
 registration order, the leaf module types (for messages), and the outputs. The judge derives
 counts, checks the layout and recomputes every output itself (``seeded_parameters`` fills the same
-weights on both sides, from a torch generator).
+weights on both sides, from a torch generator): every AlexNet point needs outputs that match the
+judge's, since shapes alone are easy to report without a model.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy as np
 HANKEL_ABOVE = 1 << 20  # elements: a matrix this large is filled from a few thousand numbers
 
 
-def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int) -> Iterator[Any]:
+def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int, generator: Any = None) -> Iterator[Any]:
     """float32 torch tensors for these parameter shapes, the same on both sides for the same seed.
 
     He-scaled (std sqrt(2 / fan_in)) so activations stay O(1) through the ReLU layers; biases
@@ -27,10 +28,13 @@ def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int) -> Iterator[An
     numbers cost half a second per student, while a random Hankel matrix is as good a test of the
     layout (any layer missing, reordered or flattened the other way changes the logits) and costs
     nothing. One tensor at a time, so a 61M-parameter model is never held twice.
+    ``generator`` (seeded with ``seed`` by the caller) continues a sequence: the judge draws the
+    layers two models share once, then each model's last layer from the same generator state.
     """
     import torch
 
-    generator = torch.Generator().manual_seed(int(seed))
+    if generator is None:
+        generator = torch.Generator().manual_seed(int(seed))
     for shape in shapes:
         shape = tuple(int(s) for s in shape)
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 0

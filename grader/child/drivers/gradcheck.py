@@ -5,12 +5,20 @@ The judge cannot send a function, so it names one from a small fixed family (pla
   {"kind": "cubic", "coef": [c3, c2, c1, c0]}  f(x) = sum(c3 x^3 + c2 x^2 + c1 x + c0)
   {"kind": "quadratic_form", "A": A, "b": b}   f(x) = 0.5 x.A.x + b.x, x flattened
   {"kind": "sin_sum"}                          f(x) = sum(sin(x))
+  {"kind": "tanh_form", "A": A, "b": b}        f(x) = sum(tanh(A x + b)), x flattened: every
+                                               element's slope depends on the others
+  {"kind": "weighted", "W": W}                 f(x) = sum(W * sin(x)); x must have W's shape
+  {"kind": "wave", "k": k}                     f(x) = sum(sin(k x)) / k: so curved that central
+                                               differences with h = 1e-5 differ from f' by ~1e-7
 and a gradient for ``gradient_check`` as {"kind": "grad", "of": <f spec>, "scale": s, "offset": o}:
 s * (the exact gradient) + o, so a deliberately wrong gradient is s != 1 or o != 0.
 Functions evaluate in float64 and return a Python float. Only the student's answer and what the
 driver saw come back: how often f and grad_f were called, the shapes and dtypes f received, the
 points a scalar f was evaluated at, and whether x was left unchanged; for ``gradient_check``, on
-request, also the student's own ``numerical_gradient`` at the same point. The judge judges.
+request, also the student's own ``numerical_gradient`` at the same point. The judge judges, and
+what the driver saw can only take points away (a forged report is no answer): the checks choose
+f and h so that what matters (central differences, the step h, x restored, f given x's shape)
+shows in the numbers themselves.
 """
 from __future__ import annotations
 
@@ -35,7 +43,22 @@ def _value(spec: dict) -> Callable[[np.ndarray], float]:
         return lambda x: float(0.5 * x.reshape(-1) @ A @ x.reshape(-1) + b @ x.reshape(-1))
     if kind == "sin_sum":
         return lambda x: float(np.sum(np.sin(x)))
+    if kind == "tanh_form":
+        A, b = np.asarray(spec["A"], dtype=np.float64), np.asarray(spec["b"], dtype=np.float64)
+        return lambda x: float(np.sum(np.tanh(A @ x.reshape(-1) + b)))
+    if kind == "weighted":
+        W = np.asarray(spec["W"], dtype=np.float64)
+        return lambda x: float(np.sum(W * np.sin(_shaped(x, W.shape))))
+    if kind == "wave":
+        k = float(spec["k"])
+        return lambda x: float(np.sum(np.sin(k * x)) / k)
     raise ValueError(f"unknown function kind {kind!r}")
+
+
+def _shaped(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if x.shape != shape:
+        raise ValueError(f"this f takes an array of x's shape {shape}, it was given one of shape {x.shape}")
+    return x
 
 
 def _gradient(spec: dict) -> Callable[[np.ndarray], np.ndarray]:
@@ -51,6 +74,15 @@ def _gradient(spec: dict) -> Callable[[np.ndarray], np.ndarray]:
         return lambda x: (0.5 * (A + A.T) @ x.reshape(-1) + b).reshape(x.shape)
     if kind == "sin_sum":
         return np.cos
+    if kind == "tanh_form":
+        A, b = np.asarray(spec["A"], dtype=np.float64), np.asarray(spec["b"], dtype=np.float64)
+        return lambda x: (A.T @ (1 - np.tanh(A @ x.reshape(-1) + b) ** 2)).reshape(x.shape)
+    if kind == "weighted":
+        W = np.asarray(spec["W"], dtype=np.float64)
+        return lambda x: W * np.cos(_shaped(x, W.shape))
+    if kind == "wave":
+        k = float(spec["k"])
+        return lambda x: np.cos(k * x)
     raise ValueError(f"unknown function kind {kind!r}")
 
 

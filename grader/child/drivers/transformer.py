@@ -2,9 +2,10 @@
 
 The judge sends the constructor arguments, and optionally a state dict (name -> array), the
 input ``x``, a boolean ``mask`` and a number of forward passes to repeat in training mode. Only
-plain data comes back: the submodules' names, types and parameter shapes, the torch classes the
-layer contains or calls, any weight-name mismatch, and the outputs as numpy arrays. The judge
-decides what is right.
+plain data comes back: the submodules' names, classes (with their bases) and parameter shapes,
+the torch classes and functions the forward pass ran, any weight-name mismatch, and the outputs
+as numpy arrays. The judge decides what is right, and no point rests on the description alone:
+every check also compares outputs with the judge's layer on the judge's weights.
 """
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ def encoder_layer(module: Any, payload: dict) -> dict:
     d_model, nhead, dim_feedforward = (int(v) for v in payload["config"])
     torch.manual_seed(0)
     model = module.EncoderLayer(d_model, nhead, dim_feedforward)
-    result: dict[str, Any] = {"submodules": _describe(model),
-                              "contains": sorted({n for m in model.modules() for n in _torch_classes(m)})}
+    result: dict[str, Any] = {"submodules": _describe(model)}
     state = payload.get("state")
     if state is None:
         return result
@@ -55,25 +55,24 @@ def encoder_layer(module: Any, payload: dict) -> dict:
 
 
 def _describe(model: Any) -> list[dict]:
-    """One entry per named submodule: what it is and the shapes of its own parameters."""
-    from torch import nn
-
+    """One entry per named submodule: its class and bases, the shapes of its own parameters, and
+    its ``eps`` when it has one (a LayerNorm's)."""
     rows = []
     for name, m in model.named_modules():
         if not name:
             continue
-        row = {"name": name, "type": type(m).__qualname__,
-               "linear": isinstance(m, nn.Linear), "layer_norm": isinstance(m, nn.LayerNorm),
+        row = {"name": name, "type": type(m).__qualname__, "bases": _classes(m),
                "params": {k: list(p.shape) for k, p in m.named_parameters(recurse=False)}}
-        if isinstance(m, nn.LayerNorm):
-            row["eps"] = float(m.eps)
+        eps = getattr(m, "eps", None)
+        if isinstance(eps, (int, float)) and not isinstance(eps, bool):
+            row["eps"] = float(eps)
         rows.append(row)
     return rows
 
 
-def _torch_classes(m: Any) -> list[str]:
-    """Names of torch.nn classes this object is an instance of (its own class and torch bases)."""
-    return [c.__qualname__ for c in type(m).__mro__ if (c.__module__ or "").startswith("torch.nn")]
+def _classes(m: Any) -> list[str]:
+    """Dotted names of the classes this object is an instance of: its own and every base."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(m).__mro__]
 
 
 def _load(model: Any, state: dict) -> dict | None:
@@ -93,8 +92,14 @@ def _load(model: Any, state: dict) -> dict | None:
     return None
 
 
+# torch's attention functions, watched by name during the forward pass (a reference to one saved at
+# import bypasses the watch: the judge's reading of the source, ctx.findings, sees those).
+_FUNCTIONS = ("multi_head_attention_forward", "scaled_dot_product_attention")
+
+
 class _watch:
-    """Record torch classes whose forward runs, and calls of F.multi_head_attention_forward."""
+    """Record the classes (with their bases) of modules whose forward runs, and calls of torch's
+    attention functions."""
 
     def __init__(self, called: list[str]) -> None:
         self.called = called
@@ -104,19 +109,22 @@ class _watch:
         from torch.nn.modules import module as nn_module
 
         called = self.called
-        self._handle = nn_module.register_module_forward_pre_hook(
-            lambda m, args: called.extend(_torch_classes(m)))
-        self._functional = F.multi_head_attention_forward
+        self._handle = nn_module.register_module_forward_pre_hook(lambda m, args: called.extend(_classes(m)))
+        self._saved = {name: getattr(F, name) for name in _FUNCTIONS if hasattr(F, name)}
 
-        def spy(*args: Any, **kwargs: Any) -> Any:
-            called.append("F.multi_head_attention_forward")
-            return self._functional(*args, **kwargs)
+        def spy(name: str, real: Any) -> Any:
+            def watched(*args: Any, **kwargs: Any) -> Any:
+                called.append(f"torch.nn.functional.{name}")
+                return real(*args, **kwargs)
+            return watched
 
-        F.multi_head_attention_forward = spy
+        for name, real in self._saved.items():
+            setattr(F, name, spy(name, real))
         return self
 
     def __exit__(self, *exc: Any) -> None:
         import torch.nn.functional as F
 
-        F.multi_head_attention_forward = self._functional
+        for name, real in self._saved.items():
+            setattr(F, name, real)
         self._handle.remove()
