@@ -7,7 +7,7 @@ MODE is one of
   user                   a normal user (uid 60001) with unprivileged user namespaces
   root-no-namespaces     root in a container under Docker's default seccomp profile: creating
                          namespaces and mounting are refused
-  user-no-namespaces     a normal user in such a container
+  user-no-namespaces     a normal user (uid 60002) in such a container
 
 The interpreter here lives under a 0700 home (pyenv under /root). As in the shared
 ``as-unprivileged`` tool, a private mount namespace (for this command only) puts a 0755 tmpfs over
@@ -15,7 +15,9 @@ each folder on the way that others cannot enter and binds back what the command 
 interpreter and the repository. That is the machine a container gives (a world-readable Python);
 nothing changes for the rest of the machine. Then, for the no-namespace modes, a seccomp filter
 denies what Docker's default profile denies to a process without CAP_SYS_ADMIN (unshare, setns,
-mount, clone with namespace flags), and for the user modes the command drops to uid 60001.
+mount, clone with namespace flags), and for the user modes the command drops to a uid of its own: the two user modes run side by side
+in tests/test_modes.py, and on a shared uid one mode's processes would count against the other's
+per-user process limit.
 
 Test infrastructure only, never imported by the product.
 """
@@ -28,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-UNPRIVILEGED = 60001
+UNPRIVILEGED = {"user": 60001, "user-no-namespaces": 60002}
 MODES = {"root": (False, False), "user": (True, False), "root-no-namespaces": (False, True),
          "user-no-namespaces": (True, True)}
 EXPECTED = {"root": "namespaces", "user": "namespaces", "root-no-namespaces": "dropped-uid",
@@ -115,11 +117,12 @@ def enter(mode: str, reachable: list[Path]) -> dict[str, str]:
         deny_namespaces()
     if unprivileged:
         home = Path(tempfile.mkdtemp(prefix="dlgrade-modes-home-"))
-        os.chown(home, UNPRIVILEGED, UNPRIVILEGED)
+        uid = UNPRIVILEGED[mode]
+        os.chown(home, uid, uid)
         os.setgroups([])
-        os.setresgid(UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED)
-        os.setresuid(UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED)
-        env.update(HOME=str(home), USER="dlgrade-test")
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        env.update(HOME=str(home), USER=f"dlgrade-test-{uid}")  # pytest keeps a temp folder per USER
         env.pop("TMPDIR", None)
     env["DLGRADE_EXPECT_MODE"] = EXPECTED[mode]
     env["PYTHONDONTWRITEBYTECODE"] = "1"
