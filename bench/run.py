@@ -9,10 +9,12 @@ runs. Peer tools run in the same loop, one after another on the same input, so e
 a ratio and the table gives the ratios' median.
 
 1. Peer comparison: five numpy exercises (bench/peer/) graded by dlgrade (sandbox on), by
-   nbgrader's ``autograde`` and by bare pytest, for a correct, a buggy and an endless-loop
-   submission; every tool gives each test TIMEOUT seconds. nbgrader, pytest and pytest-timeout
-   are installed with pip into bench/.venv-nbgrader (created on the first run, with the same
-   numpy and torch as dlgrade's environment).
+   nbgrader's ``autograde``, by bare pytest and by Otter-Grader's ``otter run``, for a correct, a
+   buggy and an endless-loop submission; every tool gives each test TIMEOUT seconds, except Otter,
+   which has no per-test timeout: each ``otter run`` is stopped at OTTER_GUARD seconds instead.
+   nbgrader, pytest, pytest-timeout and otter-grader are installed with pip into
+   bench/.venv-nbgrader (created on the first run, with the same numpy and torch as dlgrade's
+   environment; the bench goes on without Otter if it does not install).
 2. Full course (hw1-hw6, the reference as the submission): cold (``dlgrade grade`` in a new
    process) and warm (a batch worker's state: course, numpy and torch already loaded).
 3. Batch: N copies of the full course with ``dlgrade batch`` on 1 and 2 workers, and the compute
@@ -41,19 +43,60 @@ VENV = BENCH / ".venv-nbgrader"
 PEER = BENCH / "peer"
 VARIANTS = ("correct", "buggy", "loop")
 PEER_MODULES = ("activations", "gradcheck", "cnn", "attention")
-TIMEOUT = 5  # seconds per test, the same for the three tools
+TIMEOUT = 5  # seconds per test, the same for every tool that has a per-test timeout
+# `otter run` has no timeout at all (per test, per cell or per run; `otter grade --timeout` limits a
+# whole Docker container). This limit on the whole command only makes the bench terminate: the loop
+# submission costs the other tools five timed-out tests (25 s) plus their usual time, and a finishing
+# `otter run` took 9-20 s here at a load average of 8 on 2 cores, so 60 s stops nothing but a runaway.
+OTTER_GUARD = 12 * TIMEOUT
+OTTER = "otter-grader[grading]>=7,<8"  # the extra: what Otter's own grading environment installs (ipykernel)
 
 
 def log(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
-          check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc: a Jupyter kernel runs in a session of its own, so
+    killing the command's process group would leave it spinning."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None, check: bool = True,
+          limit: float | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    """Runs ``cmd`` to its end, or, given a ``limit``, kills it and everything it started after
+    ``limit`` seconds (return code -9, ``stderr`` says so)."""
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            for pid in [proc.pid, *_descendants(proc.pid)]:  # parent first: it starts nothing new
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            stdout, stderr = proc.communicate()
+            stderr += f"\n[bench] killed after {limit} s"
     seconds = time.perf_counter() - started
-    if check and done.returncode not in (0, 1):  # 1: pytest with failures
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    killed = limit is not None and done.returncode == -9
+    if check and done.returncode not in (0, 1) and not killed:  # 1: pytest with failures
         raise RuntimeError(f"{' '.join(map(str, cmd))} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
                            f"{done.stderr[-2000:]}")
     return seconds, done
@@ -119,7 +162,7 @@ def versions(venv_python: str | None) -> dict[str, str]:
                            text=True).stdout.strip()
     found = {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__,
              "dlgrade": f"{__version__} ({commit.stdout.strip() or 'no git'}{', modified' if dirty else ''})"}
-    for dist in ("nbgrader", "pytest", "pytest-timeout"):
+    for dist in ("nbgrader", "pytest", "pytest-timeout", "otter-grader"):
         found[dist] = _version(venv_python, dist) if venv_python else "not measured"
     if venv_python:
         found["numpy (peer venv)"] = _version(venv_python, "numpy")
@@ -128,25 +171,39 @@ def versions(venv_python: str | None) -> dict[str, str]:
 
 
 def ensure_venv() -> tuple[str | None, str]:
-    """bench/.venv-nbgrader with nbgrader, pytest, pytest-timeout and dlgrade's numpy and torch."""
+    """bench/.venv-nbgrader with nbgrader, pytest, pytest-timeout and dlgrade's numpy and torch, then
+    Otter-Grader in a second step: if Otter does not install, the other peers are still measured and
+    the reason is kept (otter-not-installed.txt) for every later run's notes until the venv is deleted."""
     import numpy
     import torch
 
     python = VENV / "bin" / "python"
-    wanted = ["nbgrader", "pytest", "pytest-timeout", f"numpy=={numpy.__version__}",
-              f"torch=={torch.__version__.split('+')[0]}"]
+    # The pins again in Otter's step: pip must not move numpy or torch to satisfy Otter's dependencies.
+    pins = [f"numpy=={numpy.__version__}", f"torch=={torch.__version__.split('+')[0]}"]
+    wanted = ["nbgrader", "pytest", "pytest-timeout", *pins, OTTER]
     stamp = VENV / "dlgrade-bench.json"
+    otter_problem = VENV / "otter-not-installed.txt"
     if python.exists() and stamp.is_file() and json.loads(stamp.read_text()) == wanted:
-        return str(python), ""
+        return str(python), otter_problem.read_text() if otter_problem.is_file() else ""
     log(f"creating {VENV.relative_to(ROOT)} and installing {' '.join(wanted)} with pip")
     try:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True, text=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *wanted], check=True, capture_output=True,
-                       text=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *wanted[:-1]], check=True,
+                       capture_output=True, text=True)
     except subprocess.CalledProcessError as exc:
         return None, f"installing the peer tools failed: {(exc.stderr or exc.stdout or '')[-600:]}"
+    otter_problem.unlink(missing_ok=True)
+    problem = ""
+    done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", OTTER, *pins], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        why = " ".join(line for line in said if line.startswith("ERROR")) or said[-1]  # pip's verdict
+        problem = (f"Otter-Grader was not measured: `pip install {OTTER}` failed "
+                   f"(delete {VENV.relative_to(ROOT)} to try again): {why[-600:]}")
+        otter_problem.write_text(problem)
     stamp.write_text(json.dumps(wanted))
-    return str(python), ""
+    return str(python), problem
 
 
 def venv_env() -> dict[str, str]:
@@ -165,6 +222,17 @@ def _passed(tool: str, done: subprocess.CompletedProcess) -> str:
     failed = re.search(r"(\d+) failed", done.stdout)
     p, f = int(passed.group(1)) if passed else 0, int(failed.group(1)) if failed else 0
     return f"{p}/{p + f}"
+
+
+def _otter_passed(results: Path, done: subprocess.CompletedProcess) -> str:
+    """Otter's results.json (Gradescope's format): one entry with a max_score per test file."""
+    if done.returncode == -9:
+        return f"none reported: killed at the {OTTER_GUARD} s guard"
+    try:
+        tests = [t for t in json.loads(results.read_text())["tests"] if "max_score" in t]
+    except (OSError, ValueError, KeyError):
+        return f"no results.json (exit {done.returncode})"
+    return f"{sum(t['score'] == t['max_score'] for t in tests)}/{len(tests)}"
 
 
 def _nbgrader_passed(python: str, course: Path, variant: str) -> str:
@@ -190,12 +258,14 @@ def peer(runs: int, python: str | None, work: Path) -> dict[str, Any]:
         shutil.copyfile(PEER / "test_peer.py", tests[v] / "test_peer.py")
         (tests[v] / "pytest.ini").write_text("[pytest]\n")
     course = work / "nbgrader"
+    otter = work / "otter"
     notes = []
     tools: dict[str, Callable[[str], list[str]]] = {
         "dlgrade": lambda v: [sys.executable, str(PEER / "dlgrade_peer.py"), str(subs[v]), "--out",
                               str(work / "out" / v), "--seed", "1", "--timeout", str(TIMEOUT)]}
     cwd = {"dlgrade": None}
     env = {"dlgrade": None}
+    limit: dict[str, float] = {}
     if python:
         tools["pytest"] = lambda v: [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout",
                                      str(TIMEOUT)]
@@ -210,17 +280,39 @@ def peer(runs: int, python: str | None, work: Path) -> dict[str, Any]:
             env["nbgrader"] = venv_env()
         else:
             notes.append(f"nbgrader course setup failed: {built.stderr[-600:]}")
+        if (VENV / "bin" / "otter").is_file():
+            built = subprocess.run([python, str(PEER / "otter_course.py"), str(otter),
+                                    *[str(PEER / "submissions" / v) for v in VARIANTS]],
+                                   capture_output=True, text=True, env=venv_env())
+            if built.returncode == 0:
+                tools["otter"] = lambda v: [str(VENV / "bin" / "otter"), "run", "--autograder", "autograder.zip",
+                                            "--output-dir", str(otter / "out" / v), "--no-logo",
+                                            str(otter / "submissions" / v / "peer.py")]
+                cwd["otter"] = otter
+                env["otter"] = venv_env()
+                limit["otter"] = OTTER_GUARD
+                for v in VARIANTS:
+                    (otter / "out" / v).mkdir(parents=True)
+            else:
+                notes.append(f"Otter assignment setup failed: {built.stderr[-600:]}")
     else:
         notes.append("nbgrader and pytest were not measured: the peer venv could not be installed")
     times: dict[str, dict[str, list[float]]] = {v: {t: [] for t in tools} for v in VARIANTS}
     passed: dict[str, dict[str, str]] = {v: {} for v in VARIANTS}
+    killed: dict[str, dict[str, int]] = {v: {t: 0 for t in tools} for v in VARIANTS}
     order = list(tools)
     for run in range(runs):
         for v in VARIANTS:
             for tool in order[run % len(order):] + order[:run % len(order)]:  # rotate: no tool always first
-                seconds, done = timed(tools[tool](v), cwd=cwd.get(tool) or tests[v], env=env[tool])
+                if tool == "otter":  # a killed run writes none: never count the previous run's
+                    (otter / "out" / v / "results.json").unlink(missing_ok=True)
+                seconds, done = timed(tools[tool](v), cwd=cwd.get(tool) or tests[v], env=env[tool],
+                                      limit=limit.get(tool))
                 times[v][tool].append(seconds)
-                if tool != "nbgrader":
+                killed[v][tool] += done.returncode == -9
+                if tool == "otter":
+                    passed[v][tool] = _otter_passed(otter / "out" / v / "results.json", done)
+                elif tool != "nbgrader":
                     passed[v][tool] = _passed(tool, done)
             log(f"peer run {run + 1}/{runs} {v}: " + ", ".join(f"{t} {times[v][t][-1]:.2f} s" for t in order))
     if "nbgrader" in tools:
@@ -229,7 +321,8 @@ def peer(runs: int, python: str | None, work: Path) -> dict[str, Any]:
     ratios = {v: {t: stats([other / mine for other, mine in zip(times[v][t], times[v]["dlgrade"])])
                   for t in tools if t != "dlgrade"} for v in VARIANTS}
     return {"times": {v: {t: stats(x) for t, x in times[v].items()} for v in VARIANTS}, "raw": times,
-            "ratios": ratios, "passed": passed, "notes": notes, "timeout": TIMEOUT}
+            "ratios": ratios, "passed": passed, "notes": notes, "timeout": TIMEOUT, "killed": killed,
+            "guard": OTTER_GUARD if "otter" in tools else None}
 
 
 # --------------------------------------------------------------------------- 2. full course
@@ -346,22 +439,35 @@ def report(data: dict[str, Any]) -> str:
     if "peer" in data:
         p = data["peer"]
         tools = list(p["times"]["correct"])
+        guard = p.get("guard")
+        budget = f"Every test gets {p['timeout']} s"
+        if guard:
+            budget += (f", except in Otter, which has no per-test timeout: each `otter run` is killed at a "
+                       f"{guard} s guard instead, and a figure it sets is marked")
         lines += ["## Peer comparison: five numpy exercises", "",
                   "sigmoid and its derivative, central-difference gradient, 5x5 convolution, 2x2 max pooling, "
                   "attention with a causal mask ([bench/peer/](peer/)); the same tests in each tool (dlgrade's "
-                  "checks of those functions; [test_peer.py](peer/test_peer.py) for pytest and, one cell per "
-                  f"test, for nbgrader). Every test gets {p['timeout']} s. {data['runs']} runs.", "",
+                  "checks of those functions; [test_peer.py](peer/test_peer.py) for pytest, one cell per test "
+                  "for nbgrader" + (", one test file in Otter's exception format per test for Otter" if guard else "")
+                  + f"). {budget}. {data['runs']} runs.", "",
                   "| submission | tool | median s | min s | max s | x torch import | tests passed | "
                   "time vs dlgrade (same run) |", "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
         for variant in VARIANTS:
             for tool in tools:
                 ratio = "1" if tool == "dlgrade" else ratio_fmt(p["ratios"][variant][tool])
+                got = p["passed"][variant].get(tool, "")
+                killed = p.get("killed", {}).get(variant, {}).get(tool, 0)
+                if killed:  # the time is the guard's, not the tool's: it would never have finished
+                    got += f" ({killed} of {p['times'][variant][tool]['n']} runs)"
+                    ratio += f", set by the {guard} s guard"
                 lines.append(f"| {variant} | {tool} | {fmt(p['times'][variant][tool])} | "
-                             f"{per_torch(p['times'][variant][tool]['median'], data)} | "
-                             f"{p['passed'][variant].get(tool, '')} | {ratio} |")
+                             f"{per_torch(p['times'][variant][tool]['median'], data)} | {got} | {ratio} |")
         lines += ["", "dlgrade runs each check's student code in a sandboxed fork of its template; pytest runs "
-                  "it in its own process, nbgrader in a Jupyter kernel. Every tool imports torch for the "
-                  "checks whose oracle is PyTorch.", ""]
+                  "it in its own process, nbgrader in a Jupyter kernel, one cell per test" +
+                  ("; Otter (`otter run`, its local grading without Docker) executes the submission and then "
+                   "every test file in one cell of a Jupyter kernel and writes its results only at the end: a "
+                   "submission that never returns gets no result at all" if guard else "") +
+                  ". Every tool imports torch for the checks whose oracle is PyTorch.", ""]
         lines += [f"- {n}" for n in p["notes"]]
         if "nbgrader" in tools:
             r = p["ratios"]["correct"]["nbgrader"]["median"]
