@@ -533,6 +533,7 @@ def main() -> int:
                         help="rewrite RESULTS.md from the results.json beside it, measuring nothing")
     args = parser.parse_args()
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_name("results.json")
     if args.report_only:
         out.write_text(report(json.loads(raw.read_text(encoding="utf-8"))), encoding="utf-8")
