@@ -208,7 +208,16 @@ def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None)
     import torch.nn.functional as F
 
     p = params
-    with torch.no_grad(), torch.random.fork_rng():
+    # The masks come from a generator of this call's own, seeded like the student's global one:
+    # bernoulli_ draws the same numbers in the same order as F.dropout after torch.manual_seed.
+    # The global generator is one per process, and another grading on a thread of this judge
+    # (tests/test_determinism.py, an embedding caller) could draw from it between seed and masks.
+    masks = None if train_seed is None else torch.Generator().manual_seed(int(train_seed))
+
+    def dropout(h: "torch.Tensor") -> "torch.Tensor":
+        return h if masks is None else h * torch.empty_like(h).bernoulli_(0.5, generator=masks).div_(0.5)
+
+    with torch.no_grad():
         h = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
         conv = [(4, 2, True), (1, 2, True), (1, 1, False), (1, 1, False), (1, 1, True)]
         for i, (stride, padding, pool) in enumerate(conv):
@@ -216,11 +225,8 @@ def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None)
             if pool:
                 h = F.max_pool2d(h, 3, 2)
         h = torch.flatten(F.adaptive_avg_pool2d(h, (6, 6)), 1)
-        training = train_seed is not None
-        if training:
-            torch.manual_seed(train_seed)
-        h = F.relu(F.linear(F.dropout(h, 0.5, training), p[10], p[11]))
-        h = F.relu(F.linear(F.dropout(h, 0.5, training), p[12], p[13]))
+        h = F.relu(F.linear(dropout(h), p[10], p[11]))
+        h = F.relu(F.linear(dropout(h), p[12], p[13]))
         return F.linear(h, p[14], p[15]).numpy()
 
 
