@@ -32,12 +32,15 @@ def english_sentences(text: str) -> list[str]:
     """Runs of English words (two or more with a function word, or four or more) outside code.
 
     Single letters are variables (x @ W + b); a traceback's ``File "mlp.py", line 3, in f`` lines are
-    Python's own format, kept as Python prints them, and an exception's message is Python's or the
-    student's words.
+    Python's own format, kept as Python prints them, with the student's source line under each; and
+    an exception's message is Python's or the student's words.
     """
     found = []
+    after_file = False
     for line in text.splitlines():
-        if line.lstrip().startswith('File "'):
+        # A traceback's File line, and the line of the student's source it quotes below it.
+        if line.lstrip().startswith('File "') or after_file:
+            after_file = line.lstrip().startswith('File "')
             continue
         line = re.sub(r"(抛出了 \w+：).*", r"\1", line)  # the exception's own message: Python's or the student's
         for run in _WORD_RUN.findall(_CODE.sub(" ", line)):
