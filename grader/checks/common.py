@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import Text
+from ..i18n import Text, in_lang
 
 
 def random_layers(rng: np.random.Generator, depth: int, dtype=np.float64):
@@ -24,11 +24,12 @@ FLOAT32_HINT = Text(
        "up to the result, since one float64 constant array or buffer promotes it.")
 
 
-def with_float32(what: str) -> Text:
+def with_float32(what: str | Text) -> Text:
     """'conv2d with float32 inputs', the ``what`` of a float32 check."""
-    return Text(f"{what}（float32 输入）", f"{what} with float32 inputs")
+    return Text(f"{in_lang(what, 'zh')}（float32 输入）", f"{in_lang(what, 'en')} with float32 inputs")
 
 
-def against(what: str, oracle: str) -> Text:
+def against(what: str | Text, oracle: str | Text) -> Text:
     """'mse against torch': the student's answer compared with an independent oracle."""
-    return Text(f"{what} 与 {oracle} 对照", f"{what} against {oracle}")
+    return Text(f"{in_lang(what, 'zh')}（对照 {in_lang(oracle, 'zh')}）",
+                f"{in_lang(what, 'en')} against {in_lang(oracle, 'en')}")
