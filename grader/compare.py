@@ -14,7 +14,7 @@ import numpy as np
 
 from .child.wire import ArraySubclass, Opaque, Tensor
 from .errors import CheckFailed
-from .i18n import Text, tr
+from .i18n import Text, in_lang, tr
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -37,72 +37,100 @@ def describe(value: Any) -> Text:
     return tr("desc_value", type=name, value=repr(value)[:max(0, 119 - len(name))])
 
 
-def shapes(**arrays: Any) -> str:
-    """'X (4, 2) float64, w (2,) float64': the case part of a message."""
-    parts = []
-    for name, a in arrays.items():
-        if isinstance(a, np.ndarray):
-            parts.append(f"{name} {a.shape} {a.dtype}")
-        else:
-            parts.append(f"{name}={a!r}")
-    return ", ".join(parts)
+def case_text(seed: int | None, *notes: Any, **values: Any) -> Text:
+    """The case part of a message, in both languages: the seed, then ``name=shape dtype`` for each
+    array, ``name=value`` for small values, then any notes (str or Text), e.g.
+    'seed 7, X=(4, 2) float64, lr=0.5' and '随机种子 7，X=(4, 2) float64，lr=0.5'."""
+    parts: list[Any] = [] if seed is None else [tr("case_seed", seed=seed)]
+    parts += [_value_note(name, value) for name, value in values.items()]
+    parts += [n for n in notes if n not in (None, "")]
+    return Text("，".join(in_lang(p, "zh") for p in parts), ", ".join(in_lang(p, "en") for p in parts))
 
 
-def _fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
+def _value_note(name: str, value: Any) -> Any:
+    if isinstance(value, Text):
+        return Text(f"{name}={value.zh}", f"{name}={value.en}")
+    return f"{name}={_short(value)}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """An array as its shape and dtype, a list of arrays as their shapes, anything else as it reads."""
+    if isinstance(value, np.ndarray):
+        return f"{value.shape} {value.dtype}"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        dtypes = {str(v.dtype) for v in value}
+        shown = "[" + ", ".join(str(v.shape) for v in value) + "]"
+        return f"{shown} {dtypes.pop()}" if len(dtypes) == 1 else shown
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.integer):
+        return str(int(value))
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def shapes(**arrays: Any) -> str:  # TEMP: removed once every check uses ctx.case
+    return ", ".join(f"{k} {v.shape} {v.dtype}" if isinstance(v, np.ndarray) else f"{k}={v!r}" for k, v in arrays.items())
+
+
+def fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
+    """The failure 'what: problem' with its case on the next line, in both languages; a check
+    raises it: ``raise fail("xor_params()", case, Text(zh=..., en=...))``."""
     head = tr("fail_head", what=what, problem=problem)
     return CheckFailed(head + tr("case_line", case=case) if case else head)
 
 
+
 # --------------------------------------------------------------------------- structure
 
-def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | None = None,
+def as_array(got: Any, what: str | Text, case: str | Text = "", *, dtype: np.dtype | str | None = None,
              shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
     """Type, shape, dtype and finiteness of a returned array, in that order."""
     if isinstance(got, ArraySubclass):
-        raise _fail(what, case, tr("returned_subclass", got=describe(got)))
+        raise fail(what, case, tr("returned_subclass", got=describe(got)))
     if not isinstance(got, np.ndarray):
-        raise _fail(what, case, tr("expected_ndarray", got=describe(got)))
+        raise fail(what, case, tr("expected_ndarray", got=describe(got)))
     if shape is not None and tuple(got.shape) != tuple(shape):
-        raise _fail(what, case, tr("expected_shape", want=tuple(shape), got=got.shape))
+        raise fail(what, case, tr("expected_shape", want=tuple(shape), got=got.shape))
     if dtype is not None and got.dtype != np.dtype(dtype):
-        raise _fail(what, case, tr("expected_dtype", want=np.dtype(dtype), got=got.dtype))
+        raise fail(what, case, tr("expected_dtype", want=np.dtype(dtype), got=got.dtype))
     if finite and got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
         bad = np.argwhere(~np.isfinite(got))
         idx = tuple(int(i) for i in bad[0])
-        raise _fail(what, case, tr("not_finite", n=len(bad), index=idx if got.ndim else "()",
+        raise fail(what, case, tr("not_finite", n=len(bad), index=idx if got.ndim else "()",
                                    value=got[idx] if got.ndim else got))
     return got
 
 
-def as_float(got: Any, what: str, case: str = "", *, finite: bool = True) -> float:
+def as_float(got: Any, what: str | Text, case: str | Text = "", *, finite: bool = True) -> float:
     """A Python float, a numpy floating scalar or a 0-d/size-1 array: all are fair for a scalar."""
     if isinstance(got, bool) or isinstance(got, (Opaque, Tensor, ArraySubclass)):
-        raise _fail(what, case, tr("expected_float", got=describe(got)))
+        raise fail(what, case, tr("expected_float", got=describe(got)))
     if isinstance(got, np.ndarray):
         if got.size != 1 or got.ndim > 1:
-            raise _fail(what, case, tr("expected_float_or_0d", got=describe(got)))
+            raise fail(what, case, tr("expected_float_or_0d", got=describe(got)))
         got = got.reshape(())[()]
     if not isinstance(got, (int, float, np.integer, np.floating)):
-        raise _fail(what, case, tr("expected_float", got=describe(got)))
+        raise fail(what, case, tr("expected_float", got=describe(got)))
     value = float(got)
     if finite and not math.isfinite(value):
-        raise _fail(what, case, tr("expected_finite_float", got=value))
+        raise fail(what, case, tr("expected_finite_float", got=value))
     return value
 
 
-def as_sequence(got: Any, length: int, what: str, case: str = "") -> Sequence[Any]:
+def as_sequence(got: Any, length: int, what: str | Text, case: str | Text = "") -> Sequence[Any]:
     """A tuple (or list) of the documented length: ``(w, b, errors)`` and the like."""
     if not isinstance(got, (tuple, list)):
-        raise _fail(what, case, tr("expected_tuple", n=length, got=describe(got)))
+        raise fail(what, case, tr("expected_tuple", n=length, got=describe(got)))
     if len(got) != length:
-        raise _fail(what, case, tr("expected_tuple_len", n=length, got=len(got)))
+        raise fail(what, case, tr("expected_tuple_len", n=length, got=len(got)))
     return got
 
 
-def as_bool_array(got: Any, what: str, case: str = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
+def as_bool_array(got: Any, what: str | Text, case: str | Text = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
     arr = as_array(got, what, case, shape=shape, finite=False)
     if arr.dtype != np.bool_:
-        raise _fail(what, case, tr("expected_bool_array", dtype=arr.dtype))
+        raise fail(what, case, tr("expected_bool_array", dtype=arr.dtype))
     return arr
 
 
@@ -116,7 +144,7 @@ def dtype_like(*inputs: np.ndarray) -> np.dtype:
 
 # --------------------------------------------------------------------------- numbers
 
-def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol: float, atol: float,
+def expect_array(got: Any, want: np.ndarray, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
                  dtype: np.dtype | str | None = None, hint_on: dict[str, Any] | None = None) -> np.ndarray:
     """Structure first, then values within ``atol + rtol * |want|`` elementwise.
 
@@ -132,29 +160,29 @@ def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol:
     bad |= np.isnan(a) != np.isnan(w)
     if not np.any(bad):
         return arr
-    raise _fail(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
+    raise fail(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
 
 
-def expect_float(got: Any, want: float, what: str, case: str = "", *, rtol: float, atol: float,
+def expect_float(got: Any, want: float, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
                  hint_on: dict[str, float] | None = None) -> float:
     value = as_float(got, what, case, finite=math.isfinite(want))
     if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
         return value
     alt = _alternatives(np.asarray(value), {k: np.asarray(v) for k, v in (hint_on or {}).items()}, rtol, atol)
-    raise _fail(what, case, tr("float_mismatch", want=repr(want), got=repr(value), err=f"{abs(value - want):.3g}",
+    raise fail(what, case, tr("float_mismatch", want=repr(want), got=repr(value), err=f"{abs(value - want):.3g}",
                                atol=f"{atol:g}", rtol=f"{rtol:g}") + alt)
 
 
-def expect_equal(got: Any, want: Any, what: str, case: str = "") -> None:
+def expect_equal(got: Any, want: Any, what: str | Text, case: str | Text = "") -> None:
     """Exact equality for ints, lists of ints, strings, shapes."""
     if got != want:
         problem = tr("not_equal", want=repr(want), got=repr(got))
-        raise _fail(what, case, Text(problem.zh[:600], problem.en[:600]))
+        raise fail(what, case, Text(problem.zh[:600], problem.en[:600]))
 
 
 def expect_true(condition: bool, what: str | Text, case: str | Text, problem: str | Text) -> None:
     if not condition:
-        raise _fail(what, case, problem)
+        raise fail(what, case, problem)
 
 
 def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: str | Text,
@@ -162,11 +190,10 @@ def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: 
     """A driver's answer (a dict) with these fields of these types, else the check fails. The
     drivers run in the student's process: what comes back is data to check, like any answer."""
     if not isinstance(reply, dict):
-        raise _fail(what, case, f"the driver answered with {describe(reply).en}, not the description it returns")
+        raise fail(what, case, tr("driver_not_a_dict", got=describe(reply)))
     for name, kind in fields.items():
         if not isinstance(reply.get(name), kind):
-            raise _fail(what, case, f"the driver's answer has no {name!r} of the expected kind "
-                                    f"(got {describe(reply.get(name)).en})")
+            raise fail(what, case, tr("driver_field_missing", name=repr(name), got=describe(reply.get(name))))
     return reply
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .child import wire
+from .compare import case_text
 from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
@@ -47,9 +48,10 @@ class Context:
         self.output: list[str] = []  # student prints during this check, shown never scored
         self.findings = findings  # what the judge found reading this module's source (policy.py)
 
-    @property
-    def seed_note(self) -> str:
-        return f"seed {self.run_seed}"
+    def case(self, *notes: str | Text, **values: Any) -> Text:
+        """The case of a message in both languages: this check's seed, ``name=shape dtype`` for each
+        array, ``name=value`` for small values, then the notes, e.g. ``ctx.case(X=X, lr=0.5)``."""
+        return case_text(self.run_seed, *notes, **values)
 
     # ------------------------------------------------------------------ calls
     def call(self, *args: Any, **kwargs: Any) -> Any:

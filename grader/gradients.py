@@ -16,14 +16,12 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .compare import _fail, as_array, number
-from .i18n import tr
+from .compare import as_array, fail, number
+from .i18n import Text, tr
+from .tolerances import FD_FLOOR, FD_STEP, FD_TOL
 
-# Central differences in float64 with h = 1e-6 carry truncation error ~h^2*f''' and rounding
-# ~eps*|f|/h ~ 1e-10 for O(1) values: 1e-6 relative error leaves ample room for both.
-DEFAULT_H = 1e-6
-DEFAULT_TOL = 1e-6
-DEFAULT_FLOOR = 1e-8
+# Why these numbers: grader/tolerances.py.
+DEFAULT_H, DEFAULT_TOL, DEFAULT_FLOOR = FD_STEP, FD_TOL, FD_FLOOR
 
 
 def finite_difference(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float = DEFAULT_H,
@@ -69,7 +67,7 @@ def away_from_kinks(rng: np.random.Generator, shape: tuple[int, ...], kinks: tup
     return x
 
 
-def expect_gradient(got: Any, want: np.ndarray, what: str, case: str = "", *, tol: float = DEFAULT_TOL,
+def expect_gradient(got: Any, want: np.ndarray, what: str | Text, case: str | Text = "", *, tol: float = DEFAULT_TOL,
                     floor: float = DEFAULT_FLOOR, dtype: np.dtype | str | None = None) -> np.ndarray:
     """Relative error with a floor, elementwise, at most ``tol`` (structure checked first)."""
     want = np.asarray(want, dtype=np.float64)
@@ -81,7 +79,7 @@ def expect_gradient(got: Any, want: np.ndarray, what: str, case: str = "", *, to
     if not np.any(bad):
         return arr
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(rel)), rel.shape)) if rel.ndim else ()
-    raise _fail(what, case, tr("gradient_mismatch", bad=int(np.count_nonzero(bad)), n=bad.size,
+    raise fail(what, case, tr("gradient_mismatch", bad=int(np.count_nonzero(bad)), n=bad.size,
                                rel=f"{float(np.max(rel)):.3g}", tol=f"{tol:g}", floor=f"{floor:g}",
                                abs_err=f"{float(np.max(err)):.3g}", index=idx if idx else "()",
                                got=number(a[idx] if a.ndim else a), want=number(want[idx] if want.ndim else want)))

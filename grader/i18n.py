@@ -170,6 +170,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                          "(perceptron.py, mlp.py, ...) or your notebook (hw1.ipynb)"),
     # ---------------------------------------------------------------- compare.py
     "case_line": ("\n  情形：{case}", "\n  case: {case}"),
+    "case_seed": ("随机种子 {seed}", "seed {seed}"),
     "fail_head": ("{what}：{problem}", "{what}: {problem}"),
     "desc_ndarray": ("形状为 {shape}、dtype 为 {dtype} 的 numpy.ndarray", "numpy.ndarray of shape {shape} and dtype {dtype}"),
     "desc_tensor": ("形状为 {shape}、dtype 为 {dtype} 的 torch.Tensor", "torch.Tensor of shape {shape} and dtype {dtype}"),
@@ -202,6 +203,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                  "max rel error {rel_err}; worst at index {index}: got {got}, expected {want}"),
     "rel_na": ("无（期望值为 0）", "n/a (expected 0)"),
     "equals_alternative": ("你的结果等于{label}", "your result equals {label}"),
+    "driver_not_a_dict": ("驱动程序的回答是 {got}，而不是它应返回的描述",
+                          "the driver answered with {got}, not the description it returns"),
+    "driver_field_missing": ("驱动程序的回答中没有符合预期类型的 {name}（实际为 {got}）",
+                             "the driver's answer has no {name} of the expected kind (got {got})"),
     # ---------------------------------------------------------------- gradients.py
     "gradient_mismatch": ("{bad} / {n} 个梯度元素不一致：最大相对误差 {rel}（容差 {tol}，下限 {floor}），最大绝对误差 "
                           "{abs_err}；最差的位置在下标 {index}：实际 {got}，期望 {want}",

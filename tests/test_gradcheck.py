@@ -1,9 +1,7 @@
 """gradcheck (hw2): every function's checks catch deliberately wrong implementations; fair variants pass."""
 from __future__ import annotations
 
-import pytest
-
-from helpers import assert_caught, course, grade_inprocess, statuses, submission_with
+from helpers import assert_caught, grade_inprocess, submission_with
 
 WRONG = {
     "forward_difference": {
@@ -126,16 +124,10 @@ WRONG = {
 }
 
 
-# The contract's clarification "numerical_gradient uses the step h it is given": its own check.
-USES_H = {("numerical_gradient", "fixed_step"): "hw2.gradcheck.numerical_gradient.uses_h",
-          ("gradient_check", "h_not_passed_on"): "hw2.gradcheck.gradient_check.uses_h"}
-
-
-@pytest.mark.parametrize("function,flaw", [(f, n) for f, flaws in WRONG.items() for n in flaws])
-def test_wrong_implementation_is_caught(tmp_path, function, flaw):
-    results = assert_caught(tmp_path, "gradcheck", function, WRONG[function][flaw])
-    if (function, flaw) in USES_H:
-        assert statuses(results)[USES_H[function, flaw]] == "failed"
+# tests/test_wrong_implementations.py grades every WRONG entry; these flaws must fail their own check:
+# the contract's clarification "numerical_gradient uses the step h it is given" has one.
+CAUGHT_BY = {"numerical_gradient": {"fixed_step": "hw2.gradcheck.numerical_gradient.uses_h"},
+             "gradient_check": {"h_not_passed_on": "hw2.gradcheck.gradient_check.uses_h"}}
 
 
 def test_a_wrong_numerical_gradient_is_charged_once(tmp_path):
@@ -144,11 +136,6 @@ def test_a_wrong_numerical_gradient_is_charged_once(tmp_path):
                                               WRONG["numerical_gradient"]["fixed_step"]), ["gradcheck"])
     lost = {c.id for c in results.checks if c.status != "passed"}
     assert lost and all(".numerical_gradient." in i for i in lost), lost
-
-
-def test_every_contract_function_has_a_wrong_implementation():
-    _, module = course().manifest.module("gradcheck")
-    assert set(WRONG) == set(module.functions)
 
 
 def test_in_place_restoring_and_other_fair_variants_get_full_marks(tmp_path):

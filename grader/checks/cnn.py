@@ -14,13 +14,16 @@ from typing import Any
 import numpy as np
 
 from ..child.drivers.cnn import seeded_parameters
-from ..compare import (as_array, as_sequence, describe, expect_array, expect_equal, expect_true, shapes)
+from ..child.payloads import AlexNetAnswer, AlexNetBuildAnswer, AlexNetRequest
+from ..compare import as_array, as_sequence, describe, expect_array, expect_equal, expect_true, fail
 from ..context import Context, check_seed
-from ..errors import CheckFailed, StudentCodeStopped
+from ..errors import StudentCodeStopped
 from ..gradients import expect_gradient, finite_difference, torch_vjp
+from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
-from .common import FLOAT32_HINT
+from ..tolerances import ATOL64, RTOL64
+from .common import FLOAT32_HINT, against, with_float32
 
 # ----------------------------------------------------------------------------- lecture data
 LECTURE_X = np.array([[1, 1, 1, 1, 1], [-1, 0, -3, 0, 1], [2, 1, 1, -1, 0], [0, -1, 1, 2, 1],
@@ -43,41 +46,73 @@ ALEXNET_224 = [("conv1", (64, 55, 55)), ("pool1", (64, 27, 27)), ("conv2", (192,
                ("conv5", (256, 13, 13)), ("pool5", (256, 6, 6))]
 ALEXNET_PARAMS = 61_100_840
 
-# Sums of at most a few hundred products of O(1) float64 numbers: rounding stays near 1e-14, so
-# 1e-10 only forgives another summation order (loops, im2col, einsum).
-RTOL64, ATOL64 = 1e-10, 1e-10
 # float32 results: sums of up to ~50 products of O(1) values accumulate ~50 * 6e-8 * |terms|,
 # a few 1e-5 in the worst order; 1e-4 forgives any order and still catches every real mistake.
 RTOL32, ATOL32 = 1e-4, 1e-4
 POOL_CONFIGS = [(2, 2), (3, 2), (2, 1), (3, 1), (3, 3), (2, 3)]  # (kernel, stride): overlap, gaps, AlexNet's 3/2
 
-HINT_CONVOLVE = ("Lecture part 3 (卷积的计算原理): Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1], so as u grows the "
-                 "input index falls and the kernel acts flipped in both axes, keeping the valid part (H-kh+1, "
-                 "W-kw+1).")
-HINT_OUTPUT_SIZE = ("Lecture part 3 (卷积): count the window positions, where the padded axis has n + 2*padding "
-                    "cells, a dilated kernel covers dilation*(k-1) + 1 of them, it moves by stride, and a last "
-                    "partial step does not count.")
-HINT_CONV2D = ("Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation "
-               "with the kernel not flipped, each output being its filter's bias plus the filter times the window "
-               "it covers, on the input padded with zeros on both sides.")
-HINT_CONV2D_BACKWARD = ("Lecture part 3 (链式法则): every output used its filter's bias, the window it covered and "
-                        "the filter, so each of them receives dout back, adding up over the batch, the positions "
-                        "and overlapping windows.")
-HINT_MAX_POOL = ("Lecture part 3 (最大池化): the maximum of each kernel x kernel window, the window moving by stride "
-                 "(overlapping when stride < kernel, AlexNet's 重叠最大池化), without padding.")
-HINT_AVG_POOL = ("Lecture part 3 (平均池化): the mean of each kernel x kernel window, the window moving by stride "
-                 "(overlapping when stride < kernel), without padding.")
-HINT_MAX_BACKWARD = ("Lecture part 3 (最大池化): only a window's maximum influenced its output, so only it receives "
-                     "dout (on a tie the first maximum in row-major order), and an input that wins several "
-                     "overlapping windows collects them all.")
-HINT_AVG_BACKWARD = ("Lecture part 3 (平均池化): each input of a window contributed 1/(kernel*kernel) of its output, "
-                     "so it receives that share of dout, adding up over overlapping windows.")
-HINT_ALEXNET_SHAPES = ("Lecture part 3 (AlexNet): each layer's output size follows conv_output_size with that "
-                       "layer's kernel, stride and padding, and a convolution sets the channels to its number of "
-                       "filters while a pool keeps them.")
-HINT_BUILD_ALEXNET = ("Lecture part 3 (AlexNet): torchvision's layout, five convolutions with ReLU, overlapping "
-                      "max pooling after the first, second and fifth, an adaptive average pool to 6x6, and "
-                      "Dropout(0.5) before the first two of three Linear layers.")
+HINT_CONVOLVE = Text(
+    zh="讲义第 3 部分（卷积的计算原理）：Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1]，u 增大时输入下标减小，所以卷积核在两个"
+       "方向上都是翻转后作用的；只保留有效部分 (H-kh+1, W-kw+1)。",
+    en="Lecture part 3 (卷积的计算原理): Y[i,j] = sum_u sum_v w[u,v] * x[i-u+1, j-v+1], so as u grows the "
+       "input index falls and the kernel acts flipped in both axes, keeping the valid part (H-kh+1, W-kw+1).")
+HINT_OUTPUT_SIZE = Text(
+    zh="讲义第 3 部分（卷积）：数一数窗口能放的位置：填充后的这一维有 n + 2*padding 个格子，空洞卷积核覆盖其中 "
+       "dilation*(k-1) + 1 个，窗口每次移动 stride，最后不完整的一步不算。",
+    en="Lecture part 3 (卷积): count the window positions, where the padded axis has n + 2*padding "
+       "cells, a dilated kernel covers dilation*(k-1) + 1 of them, it moves by stride, and a last "
+       "partial step does not count.")
+HINT_CONV2D = Text(
+    zh="讲义第 3 部分（权值共享）：卷积层与 PyTorch 的 Conv2d 一样计算互相关，卷积核不翻转；每个输出等于它的滤波器的偏置加上滤波器"
+       "与其覆盖窗口的乘积之和，输入在两侧都用 0 填充。",
+    en="Lecture part 3 (权值共享): a convolution layer, like PyTorch's Conv2d, computes cross-correlation "
+       "with the kernel not flipped, each output being its filter's bias plus the filter times the window "
+       "it covers, on the input padded with zeros on both sides.")
+HINT_CONV2D_BACKWARD = Text(
+    zh="讲义第 3 部分（链式法则）：每个输出都用到了它的滤波器的偏置、它覆盖的窗口和滤波器，所以它们都会收到回传的 dout，并在批量、"
+       "各个位置以及重叠的窗口上累加。",
+    en="Lecture part 3 (链式法则): every output used its filter's bias, the window it covered and "
+       "the filter, so each of them receives dout back, adding up over the batch, the positions "
+       "and overlapping windows.")
+HINT_MAX_POOL = Text(
+    zh="讲义第 3 部分（最大池化）：取每个 kernel x kernel 窗口的最大值，窗口每次移动 stride（stride < kernel 时窗口重叠，即 "
+       "AlexNet 的重叠最大池化），不做填充。",
+    en="Lecture part 3 (最大池化): the maximum of each kernel x kernel window, the window moving by stride "
+       "(overlapping when stride < kernel, AlexNet's 重叠最大池化), without padding.")
+HINT_AVG_POOL = Text(
+    zh="讲义第 3 部分（平均池化）：取每个 kernel x kernel 窗口的平均值，窗口每次移动 stride（stride < kernel 时窗口重叠），不做"
+       "填充。",
+    en="Lecture part 3 (平均池化): the mean of each kernel x kernel window, the window moving by stride "
+       "(overlapping when stride < kernel), without padding.")
+HINT_MAX_BACKWARD = Text(
+    zh="讲义第 3 部分（最大池化）：只有窗口中的最大值影响了输出，所以只有它收到 dout（并列时取按行优先顺序的第一个最大值）；在多个"
+       "重叠窗口中都胜出的输入会把它们全部累加。",
+    en="Lecture part 3 (最大池化): only a window's maximum influenced its output, so only it receives "
+       "dout (on a tie the first maximum in row-major order), and an input that wins several "
+       "overlapping windows collects them all.")
+HINT_AVG_BACKWARD = Text(
+    zh="讲义第 3 部分（平均池化）：窗口中的每个输入都贡献了输出的 1/(kernel*kernel)，所以它收到 dout 的这一份，并在重叠的窗口上"
+       "累加。",
+    en="Lecture part 3 (平均池化): each input of a window contributed 1/(kernel*kernel) of its output, "
+       "so it receives that share of dout, adding up over overlapping windows.")
+HINT_ALEXNET_SHAPES = Text(
+    zh="讲义第 3 部分（AlexNet）：每一层的输出大小按该层的 kernel、stride 和 padding 由 conv_output_size 得出；卷积把通道数变为"
+       "它的滤波器个数，池化则保持通道数不变。",
+    en="Lecture part 3 (AlexNet): each layer's output size follows conv_output_size with that "
+       "layer's kernel, stride and padding, and a convolution sets the channels to its number of "
+       "filters while a pool keeps them.")
+HINT_BUILD_ALEXNET = Text(
+    zh="讲义第 3 部分（AlexNet）：采用 torchvision 的结构：五个带 ReLU 的卷积层，第一、二、五层之后接重叠最大池化，一个输出 6x6 "
+       "的自适应平均池化，三个 Linear 层中的前两个之前各有一个 Dropout(0.5)。",
+    en="Lecture part 3 (AlexNet): torchvision's layout, five convolutions with ReLU, overlapping "
+       "max pooling after the first, second and fifth, an adaptive average pool to 6x6, and "
+       "Dropout(0.5) before the first two of three Linear layers.")
+XCORR = Text("互相关（卷积核不翻转）：那是 conv2d 的任务；讲义公式 x[i-u+1, j-v+1] 会在两个方向上翻转卷积核",
+             "the cross-correlation (kernel not flipped): that is conv2d's job; the lecture's "
+             "formula x[i-u+1, j-v+1] flips the kernel in both axes")
+NOT_DIVIDED = Text("没有除以 kernel*kernel 的 dout", "dout not divided by kernel*kernel")
+STRIDE_IS_KERNEL = Text("stride = kernel 的结果", "stride = kernel")
+AUTOGRAD = Text("torch 自动求导", "torch autograd")
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -279,30 +314,42 @@ def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
     return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
 
 
-def _as_int(got: Any, what: str, case: str) -> int:
+def _as_int(got: Any, what: str, case: str | Text) -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
-    extra = " (a true division gives a float, even for whole numbers)" if isinstance(got, (float, np.floating)) else ""
-    raise CheckFailed(f"{what}: expected an int, got {describe(got)}{extra}\n  case: {case}")
+    extra = (Text("（真除法得到的是 float，即使结果是整数）", " (a true division gives a float, even for whole numbers)")
+             if isinstance(got, (float, np.floating)) else "")
+    raise fail(what, case, tr_int(got) + extra)
+
+
+def tr_int(got: Any) -> Text:
+    return Text(f"应为 int，实际得到 {describe(got).zh}", f"expected an int, got {describe(got).en}")
 
 
 # ----------------------------------------------------------------------------- convolve2d
 @check("hw3.cnn.convolve2d.lecture_example", hint=HINT_CONVOLVE)
 def convolve2d_lecture_example(ctx: Context) -> None:
     got = ctx.call_unchanged(LECTURE_X, LECTURE_K)
-    expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example",
-                 "X = [[1,1,1,1,1],[-1,0,-3,0,1],[2,1,1,-1,0],[0,-1,1,2,1],[1,2,1,1,1]], "
-                 "K = [[1,0,0],[0,0,0],[0,0,-1]]; expected [[0,-2,-1],[2,2,4],[-1,0,0]]",
+    lecture = Text("convolve2d 作用于讲义中的 5x5 例子", "convolve2d on the lecture's 5x5 example")
+    expect_array(got, LECTURE_Y, lecture,
+                 Text("X = [[1,1,1,1,1],[-1,0,-3,0,1],[2,1,1,-1,0],[0,-1,1,2,1],[1,2,1,1,1]]，"
+                      "K = [[1,0,0],[0,0,0],[0,0,-1]]；应为 [[0,-2,-1],[2,2,4],[-1,0,0]]",
+                      "X = [[1,1,1,1,1],[-1,0,-3,0,1],[2,1,1,-1,0],[0,-1,1,2,1],[1,2,1,1,1]], "
+                      "K = [[1,0,0],[0,0,0],[0,0,-1]]; expected [[0,-2,-1],[2,2,4],[-1,0,0]]"),
                  rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"the table PRINTED in the lecture, which lost the minus sign at row 0, column 1: by "
-                          "the lecture's formula Y[0,1] = 1*X[2][3] + (-1)*X[0][1] = -1 - 1 = -2 (0-based "
-                          "indices), so the correct table is [[0,-2,-1],[2,2,4],[-1,0,0]]": PRINTED_Y,
-                          "the cross-correlation (kernel not flipped), which is what conv2d computes; "
-                          "convolve2d follows the lecture's formula x[i-u+1, j-v+1], which flips the kernel":
+                 hint_on={Text("讲义中印出的表格，它丢掉了第 0 行第 1 列的负号：按讲义公式 Y[0,1] = 1*X[2][3] + (-1)*X[0][1] = "
+                               "-1 - 1 = -2（下标从 0 开始），所以正确的表格是 [[0,-2,-1],[2,2,4],[-1,0,0]]",
+                               "the table PRINTED in the lecture, which lost the minus sign at row 0, column 1: by "
+                               "the lecture's formula Y[0,1] = 1*X[2][3] + (-1)*X[0][1] = -1 - 1 = -2 (0-based "
+                               "indices), so the correct table is [[0,-2,-1],[2,2,4],[-1,0,0]]"): PRINTED_Y,
+                          Text("互相关（卷积核不翻转），那是 conv2d 计算的；convolve2d 遵循讲义公式 x[i-u+1, j-v+1]，"
+                               "它会翻转卷积核",
+                               "the cross-correlation (kernel not flipped), which is what conv2d computes; "
+                               "convolve2d follows the lecture's formula x[i-u+1, j-v+1], which flips the kernel"):
                               _xcorr_valid(LECTURE_X, LECTURE_K)})
     got = ctx.call(LECTURE_X.astype(np.float32), LECTURE_K.astype(np.float32))
-    expect_array(got, LECTURE_Y, "convolve2d on the lecture's 5x5 example in float32", "X and K as float32 arrays",
-                 rtol=0, atol=1e-6, dtype=np.float32)
+    expect_array(got, LECTURE_Y, lecture + Text("（float32）", " in float32"),
+                 Text("X 和 K 为 float32 数组", "X and K as float32 arrays"), rtol=0, atol=1e-6, dtype=np.float32)
 
 
 @check("hw3.cnn.convolve2d.random", hint=HINT_CONVOLVE)
@@ -312,56 +359,60 @@ def convolve2d_random(ctx: Context) -> None:
         h, w = int(ctx.rng.integers(kh, 10)), int(ctx.rng.integers(kw, 10))
         x, k = ctx.rng.normal(size=(h, w)), ctx.rng.normal(size=(kh, kw))
         got = ctx.call_unchanged(x, k)
-        expect_array(got, _convolve_valid(x, k), "convolve2d", f"{ctx.seed_note}, {shapes(x=x, k=k)}",
-                     rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                     hint_on={"the cross-correlation (kernel not flipped): that is conv2d's job; the lecture's "
-                              "formula x[i-u+1, j-v+1] flips the kernel in both axes": _xcorr_valid(x, k)})
+        expect_array(got, _convolve_valid(x, k), "convolve2d", ctx.case(x=x, k=k),
+                     rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on={XCORR: _xcorr_valid(x, k)})
 
 
-@check("hw3.cnn.convolve2d.flipped_kernel_is_xcorr", hint=HINT_CONVOLVE + (
+@check("hw3.cnn.convolve2d.flipped_kernel_is_xcorr", hint=HINT_CONVOLVE + Text(
+    "等价地说，它就是把 k 在两个方向上都翻转后的 PyTorch conv2d（互相关）。",
     " Equivalently, it is PyTorch's conv2d (cross-correlation) with k flipped in both axes."))
 def convolve2d_flipped_kernel_is_xcorr(ctx: Context) -> None:
     x = ctx.rng.normal(size=(6, 7))
     delta = np.zeros((3, 3))
     delta[0, 0] = 1.0
     got = ctx.call(x, delta)
-    expect_array(got, x[2:, 2:], "convolve2d with k = [[1,0,0],[0,0,0],[0,0,0]]",
-                 f"{ctx.seed_note}, x (6, 7): the formula gives Y[i,j] = x[i+2, j+2] (a shifted crop)",
-                 rtol=0, atol=1e-12, hint_on={"x[i, j] (the kernel not flipped)": x[:4, :5]})
+    expect_array(got, x[2:, 2:], "convolve2d, k = [[1,0,0],[0,0,0],[0,0,0]]",
+                 ctx.case(Text("公式给出 Y[i,j] = x[i+2, j+2]（平移后的裁剪）",
+                               "the formula gives Y[i,j] = x[i+2, j+2] (a shifted crop)"), x=x),
+                 rtol=0, atol=1e-12, hint_on={Text("x[i, j]（卷积核没有翻转）", "x[i, j] (the kernel not flipped)"):
+                                              x[:4, :5]})
     for _ in range(3):
         kh, kw = (int(v) for v in ctx.rng.integers(1, 5, size=2))
         x = ctx.rng.normal(size=(int(ctx.rng.integers(kh, 10)), int(ctx.rng.integers(kw, 10))))
         k = ctx.rng.normal(size=(kh, kw))
-        case = f"{ctx.seed_note}, {shapes(x=x, k=k)}"
+        case = ctx.case(x=x, k=k)
         xcorr = _torch_conv2d(x[None, None], k[None, None], np.zeros(1))[0, 0]
         flipped = _torch_conv2d(x[None, None], k[None, None, ::-1, ::-1], np.zeros(1))[0, 0]
-        expect_array(ctx.call(x, k[::-1, ::-1]), xcorr, "convolve2d(x, k[::-1, ::-1]) against "
-                     "torch.nn.functional.conv2d(x, k) (cross-correlation)", case, rtol=RTOL64, atol=ATOL64)
-        expect_array(ctx.call(x, k), flipped, "convolve2d(x, k) against torch.nn.functional.conv2d(x, "
-                     "k flipped in both axes)", case, rtol=RTOL64, atol=ATOL64)
+        expect_array(ctx.call(x, k[::-1, ::-1]), xcorr, against("convolve2d(x, k[::-1, ::-1])", Text(
+                     "torch.nn.functional.conv2d(x, k)（互相关）", "torch.nn.functional.conv2d(x, k) (cross-correlation)")),
+                     case, rtol=RTOL64, atol=ATOL64)
+        expect_array(ctx.call(x, k), flipped, against("convolve2d(x, k)", Text(
+                     "torch.nn.functional.conv2d(x, 两个方向都翻转的 k)",
+                     "torch.nn.functional.conv2d(x, k flipped in both axes)")), case, rtol=RTOL64, atol=ATOL64)
 
 
 @check("hw3.cnn.convolve2d.float32", hint=FLOAT32_HINT)
 def convolve2d_float32(ctx: Context) -> None:
     x, k = ctx.rng.normal(size=(7, 6)).astype(np.float32), ctx.rng.normal(size=(3, 2)).astype(np.float32)
     got = ctx.call(x, k)
-    expect_array(got, _convolve_valid(x.astype(np.float64), k.astype(np.float64)), "convolve2d with float32 "
-                 "inputs", f"{ctx.seed_note}, {shapes(x=x, k=k)}", rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+    expect_array(got, _convolve_valid(x.astype(np.float64), k.astype(np.float64)), with_float32("convolve2d"),
+                 ctx.case(x=x, k=k), rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------- conv_output_size
-def _expect_size(ctx: Context, want: int, n: int, k: int, note: str = "", **kwargs: int) -> None:
+def _expect_size(ctx: Context, want: int, n: int, k: int, note: str | Text = "", **kwargs: int) -> None:
     shown = ", ".join([str(n), str(k)] + [f"{key}={v}" for key, v in kwargs.items()])
-    case = f"conv_output_size({shown}){note}"
+    case = f"conv_output_size({shown})" + note
     got = _as_int(ctx.call(n, k, **kwargs), "conv_output_size", case)
     expect_equal(got, want, "conv_output_size", case)
 
 
 @check("hw3.cnn.conv_output_size.lecture_layers", hint=HINT_OUTPUT_SIZE)
 def conv_output_size_lecture_layers(ctx: Context) -> None:
-    cases = [
-        (3, 5, 3, {}, ": the lecture's 5x5 image, 3x3 kernel"),
-        (2, 4, 2, {"stride": 2}, ": the lecture's 4x4 pooling table, 2x2 windows, stride 2"),
+    cases: list[tuple[int, int, int, dict, str | Text]] = [
+        (3, 5, 3, {}, Text("：讲义中的 5x5 图像，3x3 卷积核", ": the lecture's 5x5 image, 3x3 kernel")),
+        (2, 4, 2, {"stride": 2}, Text("：讲义中 4x4 的池化表，2x2 窗口，步长 2",
+                                      ": the lecture's 4x4 pooling table, 2x2 windows, stride 2")),
         (55, 224, 11, {"stride": 4, "padding": 2}, ": AlexNet conv1"),
         (27, 55, 3, {"stride": 2}, ": AlexNet pool1"),
         (27, 27, 5, {"stride": 1, "padding": 2}, ": AlexNet conv2"),
@@ -383,8 +434,8 @@ def conv_output_size_floor_of_partial_steps(ctx: Context) -> None:
         _expect_size(ctx, _count_positions(n, k, **kwargs), n, k, "", **kwargs)
 
 
-@check("hw3.cnn.conv_output_size.random_dilation", hint=HINT_OUTPUT_SIZE + (
-    " A dilated kernel skips dilation-1 cells between its taps."))
+@check("hw3.cnn.conv_output_size.random_dilation", hint=HINT_OUTPUT_SIZE + Text(
+    "空洞卷积核在相邻两个抽头之间跳过 dilation-1 个格子。", " A dilated kernel skips dilation-1 cells between its taps."))
 def conv_output_size_random_dilation(ctx: Context) -> None:
     done = 0
     while done < 12:
@@ -394,7 +445,8 @@ def conv_output_size_random_dilation(ctx: Context) -> None:
         want = _count_positions(n, k, stride, padding, dilation)
         if want < 1:
             continue
-        _expect_size(ctx, want, n, k, f" ({ctx.seed_note})", stride=stride, padding=padding, dilation=dilation)
+        _expect_size(ctx, want, n, k, Text("（", " (") + ctx.case() + Text("）", ")"), stride=stride, padding=padding,
+                     dilation=dilation)
         done += 1
 
 
@@ -402,23 +454,30 @@ def conv_output_size_random_dilation(ctx: Context) -> None:
 def _expect_conv2d(ctx: Context, x, w, b, stride: int, padding: int, unchanged: bool = False) -> None:
     call = ctx.call_unchanged if unchanged else ctx.call
     got = call(x, w, b, stride=stride, padding=padding)
-    expect_array(got, _torch_conv2d(x, w, b, stride, padding), "conv2d against torch.nn.functional.conv2d",
-                 f"{ctx.seed_note}, {shapes(x=x, w=w, b=b)}, stride={stride}, padding={padding}",
-                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"the true convolution (kernel flipped in both axes): that is convolve2d; conv2d, "
-                          "like PyTorch's Conv2d, does not flip the kernel":
-                              _torch_conv2d(x, w[:, :, ::-1, ::-1], b, stride, padding)})
+    expect_array(got, _torch_conv2d(x, w, b, stride, padding), against("conv2d", "torch.nn.functional.conv2d"),
+                 ctx.case(x=x, w=w, b=b, stride=stride, padding=padding), rtol=RTOL64, atol=ATOL64, dtype=np.float64,
+                 hint_on={TRUE_CONVOLUTION: _torch_conv2d(x, w[:, :, ::-1, ::-1], b, stride, padding)})
+
+
+TRUE_CONVOLUTION = Text("真正的卷积（卷积核在两个方向上翻转）：那是 convolve2d；conv2d 与 PyTorch 的 Conv2d 一样不翻转卷积核",
+                        "the true convolution (kernel flipped in both axes): that is convolve2d; conv2d, "
+                        "like PyTorch's Conv2d, does not flip the kernel")
 
 
 @check("hw3.cnn.conv2d.lecture_example", hint=HINT_CONV2D)
 def conv2d_lecture_example(ctx: Context) -> None:
     got = ctx.call(LECTURE_X[None, None], LECTURE_K[None, None], np.zeros(1))
     want = _xcorr_valid(LECTURE_X, LECTURE_K)[None, None]
-    expect_array(got, want, "conv2d on the lecture's 5x5 example as one image, one channel, one filter",
-                 "x = X (1, 1, 5, 5), w = K (1, 1, 3, 3), b = [0]; cross-correlation: "
-                 "out[i,j] = X[i,j] - X[i+2,j+2]", rtol=0, atol=1e-12,
-                 hint_on={"the lecture's table [[0,-2,-1],[2,2,4],[-1,0,0]], the TRUE convolution (kernel "
-                          "flipped): conv2d computes cross-correlation, the kernel not flipped": LECTURE_Y[None, None]})
+    expect_array(got, want, Text("conv2d 作用于讲义中的 5x5 例子（一张图像、一个通道、一个滤波器）",
+                                 "conv2d on the lecture's 5x5 example as one image, one channel, one filter"),
+                 Text("x = X (1, 1, 5, 5)，w = K (1, 1, 3, 3)，b = [0]；互相关：out[i,j] = X[i,j] - X[i+2,j+2]",
+                      "x = X (1, 1, 5, 5), w = K (1, 1, 3, 3), b = [0]; cross-correlation: "
+                      "out[i,j] = X[i,j] - X[i+2,j+2]"), rtol=0, atol=1e-12,
+                 hint_on={Text("讲义中的表格 [[0,-2,-1],[2,2,4],[-1,0,0]]，即真正的卷积（卷积核翻转）：conv2d 计算的是互相关，"
+                               "卷积核不翻转",
+                               "the lecture's table [[0,-2,-1],[2,2,4],[-1,0,0]], the TRUE convolution (kernel "
+                               "flipped): conv2d computes cross-correlation, the kernel not flipped"):
+                          LECTURE_Y[None, None]})
 
 
 @check("hw3.cnn.conv2d.matches_torch", hint=HINT_CONV2D)
@@ -431,7 +490,8 @@ def conv2d_matches_torch(ctx: Context) -> None:
     _expect_conv2d(ctx, x, w, b, 2, 1)
 
 
-@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + " The output size follows conv_output_size.")
+@check("hw3.cnn.conv2d.stride_padding_grid", hint=HINT_CONV2D + Text(
+    "输出大小遵循 conv_output_size。", " The output size follows conv_output_size."))
 def conv2d_stride_padding_grid(ctx: Context) -> None:
     x, w, b = ctx.rng.normal(size=(2, 2, 7, 6)), ctx.rng.normal(size=(3, 2, 3, 2)), ctx.rng.normal(size=3)
     for stride in (1, 2, 3):
@@ -439,19 +499,20 @@ def conv2d_stride_padding_grid(ctx: Context) -> None:
             _expect_conv2d(ctx, x, w, b, stride, padding, unchanged=(stride, padding) == (2, 1))
     x32, w32, b32 = (a.astype(np.float32) for a in (x, w, b))
     expect_array(ctx.call(x32, w32, b32, stride=2, padding=1), _torch_conv2d(x32, w32, b32, 2, 1),
-                 "conv2d with float32 inputs", f"{ctx.seed_note}, {shapes(x=x32, w=w32, b=b32)}, stride=2, padding=1",
+                 with_float32("conv2d"), ctx.case(x=x32, w=w32, b=b32, stride=2, padding=1),
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-@check("hw3.cnn.conv2d.translation_equivariance", hint=(
-    "Lecture part 3 (权值共享, 平移不变性): the same weights act at every position, so shifting the input by one stride "
-    "shifts the output by one position."))
+@check("hw3.cnn.conv2d.translation_equivariance", hint=Text(
+    zh="讲义第 3 部分（权值共享，平移不变性）：同样的权重作用在每个位置上，所以把输入平移一个步长，输出就平移一个位置。",
+    en="Lecture part 3 (权值共享, 平移不变性): the same weights act at every position, so shifting the input by one stride "
+       "shifts the output by one position."))
 def conv2d_translation_equivariance(ctx: Context) -> None:
     # Two or more filters, so that mixing up the filter and position axes shows.
     c, f = int(ctx.rng.integers(1, 4)), int(ctx.rng.integers(2, 5))
     z = ctx.rng.normal(size=(2, c, 9, 8))
     w, b = ctx.rng.normal(size=(f, c, 3, 2)), ctx.rng.normal(size=f)
-    case = f"{ctx.seed_note}, z {z.shape}, {shapes(w=w)}, padding=0"
+    case = ctx.case(z=z, w=w, padding=0)
     # (shift rows, shift cols, stride): with stride s, a shift by s input pixels is one output pixel.
     for dr, dc, stride in ((0, 1, 1), (1, 0, 1), (2, 2, 2)):
         a = ctx.call(z[:, :, :7, :6], w, b, stride=stride)
@@ -462,21 +523,27 @@ def conv2d_translation_equivariance(ctx: Context) -> None:
         r, s = dr // stride, dc // stride
         want = a[:, :, r:, s:]  # the outputs both calls share, in the unshifted call's frame
         got = as_array(shifted, "conv2d", case, shape=a.shape)[:, :, :want.shape[2], :want.shape[3]]
-        expect_array(got, want, f"conv2d(x shifted by ({dr}, {dc}) pixels) against conv2d(x) shifted by "
-                     f"({r}, {s}) outputs", f"{case}, x = z[..., :7, :6], shifted x = z[..., {dr}:{dr + 7}, "
-                     f"{dc}:{dc + 6}], stride={stride}", rtol=RTOL64, atol=ATOL64)
+        expect_array(got, want, Text(f"conv2d(x 平移 ({dr}, {dc}) 个像素)（对照 conv2d(x) 平移 ({r}, {s}) 个输出位置）",
+                                     f"conv2d(x shifted by ({dr}, {dc}) pixels) against conv2d(x) shifted by "
+                                     f"({r}, {s}) outputs"),
+                     case + Text(f"，x = z[..., :7, :6]，平移后的 x = z[..., {dr}:{dr + 7}, {dc}:{dc + 6}]，stride={stride}",
+                                 f", x = z[..., :7, :6], shifted x = z[..., {dr}:{dr + 7}, {dc}:{dc + 6}], "
+                                 f"stride={stride}"), rtol=RTOL64, atol=ATOL64)
 
 
-def _expect_a_layer(ctx: Context, out: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, case: str) -> None:
+def _expect_a_layer(ctx: Context, out: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, case: Text) -> None:
     """What any convolution layer does, flipped kernel or not, and an answer that ignores its inputs
     does not: outputs that vary over the positions, and weights and bias acting linearly (doubling
     both doubles every output). Without these, zeros or a constant would be "equivariant" too."""
     spread = np.ptp(out.reshape(out.shape[0], out.shape[1], -1), axis=-1)
-    expect_true(bool(np.all(spread > 1e-6)), "conv2d", case, "the output is the same at every position of some "
-                "filter and image, so it does not depend on the input window under the filter")
+    expect_true(bool(np.all(spread > 1e-6)), "conv2d", case, Text(
+                "对某个滤波器和图像，输出在每个位置上都相同，所以它不依赖于滤波器下方的输入窗口",
+                "the output is the same at every position of some filter and image, so it does not depend on the "
+                "input window under the filter"))
     doubled = ctx.call(x, 2 * w, 2 * b)
     # Doubling weights and bias doubles every product and sum: exact up to rounding (~1e-15).
-    expect_array(doubled, 2 * out, "conv2d(x, 2 w, 2 b) against 2 conv2d(x, w, b)", case, rtol=RTOL64, atol=ATOL64)
+    expect_array(doubled, 2 * out, against("conv2d(x, 2 w, 2 b)", "2 conv2d(x, w, b)"), case, rtol=RTOL64,
+                 atol=ATOL64)
 
 
 @check("hw3.cnn.conv2d.float32", hint=FLOAT32_HINT)
@@ -484,9 +551,8 @@ def conv2d_float32(ctx: Context) -> None:
     x, w, b = _conv_case(ctx.rng, 2, 1)
     x, w, b = (a.astype(np.float32) for a in (x, w, b))
     got = ctx.call(x, w, b, stride=2, padding=1)
-    expect_array(got, _torch_conv2d(x, w, b, 2, 1), "conv2d with float32 inputs",
-                 f"{ctx.seed_note}, {shapes(x=x, w=w, b=b)}, stride=2, padding=1",
-                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+    expect_array(got, _torch_conv2d(x, w, b, 2, 1), with_float32("conv2d"),
+                 ctx.case(x=x, w=w, b=b, stride=2, padding=1), rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------- conv2d_backward
@@ -498,18 +564,21 @@ def _conv_grads(x, w, b, dout, stride: int, padding: int) -> dict[str, np.ndarra
                      {"x": x, "w": w, "b": b}, dout)[1]
 
 
-def _expect_conv_grads(got: Any, want: dict[str, np.ndarray], dout: np.ndarray, case: str, *, rtol: float,
+def _expect_conv_grads(got: Any, want: dict[str, np.ndarray], dout: np.ndarray, case: str | Text, *, rtol: float,
                        atol: float, dtype: Any) -> None:
     batch = dout.shape[0]
     dx, dw, db = as_sequence(got, 3, "conv2d_backward (dx, dw, db)", case)
     expect_array(dx, want["x"], "conv2d_backward dx", case, rtol=rtol, atol=atol, dtype=dtype)
     expect_array(dw, want["w"], "conv2d_backward dw", case, rtol=rtol, atol=atol, dtype=dtype,
-                 hint_on={"dw averaged over the batch: the outputs of every example add up, so dw sums":
+                 hint_on={Text("对批量求平均的 dw：每个样本的输出都要累加，所以 dw 是求和",
+                               "dw averaged over the batch: the outputs of every example add up, so dw sums"):
                           want["w"] / batch})
     expect_array(db, want["b"], "conv2d_backward db", case, rtol=rtol, atol=atol, dtype=dtype,
-                 hint_on={"db of the first example only: sum dout over the batch too":
+                 hint_on={Text("只取第一个样本的 db：dout 也要在批量上求和",
+                               "db of the first example only: sum dout over the batch too"):
                           np.asarray(dout, dtype=np.float64)[0].sum(axis=(1, 2)),
-                          "db averaged over the batch: sum dout over the batch, do not average": want["b"] / batch})
+                          Text("对批量求平均的 db：dout 要在批量上求和，而不是求平均",
+                               "db averaged over the batch: sum dout over the batch, do not average"): want["b"] / batch})
 
 
 @check("hw3.cnn.conv2d_backward.window_counts", hint=HINT_CONV2D_BACKWARD)
@@ -523,8 +592,8 @@ def conv2d_backward_window_counts(ctx: Context) -> None:
     for u in range(2):
         for v in range(2):
             dw[0, 0, u, v] = x[:, 0, u:u + 2, v:v + 2].sum()
-    case = ("x = [arange(9).reshape(3,3), ones((3,3))] as (2, 1, 3, 3), w = ones (1, 1, 2, 2), b = [0], "
-            "dout = ones (2, 1, 2, 2), stride 1, padding 0")
+    case = ("x = [arange(9).reshape(3,3), ones((3,3))] -> (2, 1, 3, 3), w = ones((1, 1, 2, 2)), b = [0], "
+            "dout = ones((2, 1, 2, 2)), stride=1, padding=0")
     for dtype in (np.float64, np.float32):  # small integers: exact in both dtypes
         got = ctx.call(*(a.astype(dtype) for a in (dout, x, w, b)))
         _expect_conv_grads(got, {"x": dx, "w": dw, "b": np.array([8.0])}, dout, f"{case}, {np.dtype(dtype).name}",
@@ -536,7 +605,7 @@ def conv2d_backward_matches_torch(ctx: Context) -> None:
     for i, (stride, padding) in enumerate([(1, 0), (2, 1), (1, 2), (3, 1), (2, 2)]):
         x, w, b = _conv_case(ctx.rng, stride, padding)
         dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, stride, padding).shape)
-        case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride={stride}, padding={padding}"
+        case = ctx.case(x=x, w=w, dout=dout, stride=stride, padding=padding)
         call = ctx.call_unchanged if i < 2 else ctx.call
         got = call(dout, x, w, b, stride=stride, padding=padding)
         _expect_conv_grads(got, _conv_grads(x, w, b, dout, stride, padding), dout, case,
@@ -554,13 +623,14 @@ def _conv_numeric(x, w, b, dout, stride: int, padding: int, h: float = 1e-5) -> 
     return [finite_difference(along(i), args[i], h, dout) for i in range(3)]
 
 
-@check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + (
+@check("hw3.cnn.conv2d_backward.numeric_grad", hint=HINT_CONV2D_BACKWARD + Text(
+    "本项检查与数值法对照：对该层的前向传播做中心差分。",
     " This check compares with the numerical method (数值法): central differences of the layer's forward pass."))
 def conv2d_backward_numeric_grad(ctx: Context) -> None:
     for stride, padding in ((1, 1), (2, 1)):
         x, w, b = ctx.rng.normal(size=(2, 2, 4, 5)), ctx.rng.normal(size=(2, 2, 2, 3)), ctx.rng.normal(size=2)
         dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, stride, padding).shape)
-        case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride={stride}, padding={padding}"
+        case = ctx.case(x=x, w=w, dout=dout, stride=stride, padding=padding)
         got = as_sequence(ctx.call(dout, x, w, b, stride=stride, padding=padding), 3,
                           "conv2d_backward (dx, dw, db)", case)
         # The judge differentiates its own conv2d: differences of the student's conv2d would agree
@@ -569,7 +639,8 @@ def conv2d_backward_numeric_grad(ctx: Context) -> None:
         # conv2d is linear in each argument, so central differences have no truncation error, only
         # rounding ~ eps * |sum(dout * out)| / h ~ 1e-9; relative 1e-5 with a 1e-3 floor is ample.
         for name, g, n in zip(("dx", "dw", "db"), got, numeric):
-            expect_gradient(g, n, f"conv2d_backward {name} against central differences of conv2d (h = 1e-5)",
+            expect_gradient(g, n, against(f"conv2d_backward {name}", Text("conv2d 的中心差分（h = 1e-5）",
+                                                                          "central differences of conv2d (h = 1e-5)")),
                             case, tol=1e-5, floor=1e-3)
 
 
@@ -577,7 +648,7 @@ def conv2d_backward_numeric_grad(ctx: Context) -> None:
 def conv2d_backward_float32(ctx: Context) -> None:
     x, w, b = (a.astype(np.float32) for a in _conv_case(ctx.rng, 1, 1))
     dout = ctx.rng.normal(size=_torch_conv2d(x, w, b, 1, 1).shape).astype(np.float32)
-    case = f"{ctx.seed_note}, {shapes(x=x, w=w, dout=dout)}, stride=1, padding=1"
+    case = ctx.case(x=x, w=w, dout=dout, stride=1, padding=1)
     got = ctx.call(dout, x, w, b, stride=1, padding=1)
     _expect_conv_grads(got, _conv_grads(x, w, b, dout, 1, 1), dout, case, rtol=RTOL32, atol=ATOL32,
                        dtype=np.float32)
@@ -590,40 +661,49 @@ def _pool_matches_torch(ctx: Context, kind: str) -> None:
         call = ctx.call_unchanged if i < 2 else ctx.call
         got = call(x, kernel=kernel, stride=stride)
         # Max pooling copies values (exact); a mean of <= 9 values rounds at ~1e-16.
-        expect_array(got, _torch_pool(kind, x, kernel, stride), f"{kind}_pool2d against torch "
-                     f"{kind}_pool2d", f"{ctx.seed_note}, {shapes(x=x)}, kernel={kernel}, stride={stride}",
-                     rtol=1e-12, atol=1e-12, dtype=np.float64)
+        expect_array(got, _torch_pool(kind, x, kernel, stride), against(f"{kind}_pool2d", f"torch {kind}_pool2d"),
+                     ctx.case(x=x, kernel=kernel, stride=stride), rtol=1e-12, atol=1e-12, dtype=np.float64)
     x = _pool_input(ctx.rng, 3).astype(np.float32)
     got = ctx.call(x, kernel=3, stride=2)
-    expect_array(got, _torch_pool(kind, x, 3, 2), f"{kind}_pool2d with float32 inputs",
-                 f"{ctx.seed_note}, {shapes(x=x)}, kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+    expect_array(got, _torch_pool(kind, x, 3, 2), with_float32(f"{kind}_pool2d"),
+                 ctx.case(x=x, kernel=3, stride=2), rtol=1e-6, atol=1e-6, dtype=np.float32)
     # kernel alone: stride keeps its default 2 (not the kernel size).
     x = ctx.rng.normal(size=(1, 2, 7, 6))
-    expect_array(ctx.call(x, kernel=3), _torch_pool(kind, x, 3, 2), f"{kind}_pool2d(x, kernel=3), the default "
-                 "stride=2", f"{ctx.seed_note}, {shapes(x=x)}", rtol=1e-12, atol=1e-12, dtype=np.float64,
-                 hint_on={"stride = kernel": _torch_pool(kind, x, 3, 3)})
+    expect_array(ctx.call(x, kernel=3), _torch_pool(kind, x, 3, 2), _default_stride(f"{kind}_pool2d(x, kernel=3)"),
+                 ctx.case(x=x), rtol=1e-12, atol=1e-12, dtype=np.float64,
+                 hint_on={STRIDE_IS_KERNEL: _torch_pool(kind, x, 3, 3)})
 
 
-POOL_CASE = "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] as (1, 1, 4, 4)"
+def _default_stride(call: str) -> Text:
+    return Text(f"{call}，默认 stride=2", f"{call}, the default stride=2")
+
+
+POOL_CASE = "x = [[3,6,1,4],[4,7,7,8],[2,2,1,2],[2,4,3,4]] -> (1, 1, 4, 4)"
 
 
 def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) -> None:
     """The lecture's table with the defaults, then overlapping 3x3 windows with stride 1, then float32."""
     shown = want.reshape(2, 2).tolist()
-    expect_array(ctx.call_unchanged(POOL_X), want, f"{kind}_pool2d on the lecture's table (defaults kernel=2, "
-                 "stride=2)", f"{POOL_CASE}; expected {shown}", rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={f"the {'average' if kind == 'max' else 'max'} pooling": other,
-                          "the window sums (not divided by kernel*kernel)": 4 * POOL_AVG})
-    expect_array(ctx.call(POOL_X, kernel=3, stride=1), _torch_pool(kind, POOL_X, 3, 1), f"{kind}_pool2d(x, "
-                 "kernel=3, stride=1), overlapping windows", POOL_CASE, rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"the windows moved by the kernel size (stride ignored)": _torch_pool(kind, POOL_X, 3, 3)})
-    expect_array(ctx.call(POOL_X.astype(np.float32)), want, f"{kind}_pool2d on the lecture's table in float32",
+    on_table = Text(f"{kind}_pool2d 作用于讲义中的表格", f"{kind}_pool2d on the lecture's table")
+    other_name = Text("平均池化的结果", "the average pooling") if kind == "max" else Text("最大池化的结果", "the max pooling")
+    expect_array(ctx.call_unchanged(POOL_X), want, on_table + Text("（默认 kernel=2，stride=2）",
+                                                                  " (defaults kernel=2, stride=2)"),
+                 POOL_CASE + Text(f"；应为 {shown}", f"; expected {shown}"), rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={other_name: other,
+                          Text("窗口之和（没有除以 kernel*kernel）", "the window sums (not divided by kernel*kernel)"):
+                          4 * POOL_AVG})
+    expect_array(ctx.call(POOL_X, kernel=3, stride=1), _torch_pool(kind, POOL_X, 3, 1),
+                 Text(f"{kind}_pool2d(x, kernel=3, stride=1)，窗口重叠", f"{kind}_pool2d(x, kernel=3, stride=1), "
+                      "overlapping windows"), POOL_CASE, rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={Text("窗口每次移动 kernel 大小的结果（忽略了 stride）",
+                               "the windows moved by the kernel size (stride ignored)"): _torch_pool(kind, POOL_X, 3, 3)})
+    expect_array(ctx.call(POOL_X.astype(np.float32)), want, on_table + Text("（float32）", " in float32"),
                  POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
     # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
-    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), f"{kind}_pool2d(x, kernel=3), the "
-                 "default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"stride = kernel": _torch_pool(kind, grid, 3, 3)})
+    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), _default_stride(f"{kind}_pool2d(x, kernel=3)"),
+                 "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
+                 hint_on={STRIDE_IS_KERNEL: _torch_pool(kind, grid, 3, 3)})
 
 
 @check("hw3.cnn.max_pool2d.lecture_table", hint=HINT_MAX_POOL)
@@ -647,12 +727,19 @@ def avg_pool2d_matches_torch(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------- pooling backward
-@oracle
-def _max_tie_alternatives(x, dout, kernel, stride) -> dict[str, np.ndarray]:
-    return {"the gradient sent to the LAST maximum of a tie (the contract says the first, in row-major "
-            "order)": _max_pool_backward_loop(x, dout, kernel, stride, "last"),
-            "the gradient copied to EVERY maximum of a tie (the contract sends it to the first only)":
-                _max_pool_backward_loop(x, dout, kernel, stride, "every")}
+TIE_LABELS = {
+    "last": Text("把梯度发给并列最大值中的最后一个（接口约定是按行优先顺序的第一个）",
+                 "the gradient sent to the LAST maximum of a tie (the contract says the first, in row-major order)"),
+    "every": Text("把梯度复制给每一个并列的最大值（接口约定只发给第一个）",
+                  "the gradient copied to EVERY maximum of a tie (the contract sends it to the first only)"),
+}
+
+
+def _max_tie_alternatives(x, dout, kernel, stride) -> dict[Text, np.ndarray]:
+    return {TIE_LABELS[rule]: _max_pool_backward_loop(x, dout, kernel, stride, rule) for rule in TIE_LABELS}
+
+
+WITH_TIES = Text("max_pool2d_backward，有并列最大值", "max_pool2d_backward with ties")
 
 
 @check("hw3.cnn.max_pool2d_backward.tie_rule", hint=HINT_MAX_BACKWARD)
@@ -661,13 +748,15 @@ def max_pool2d_backward_tie_rule(ctx: Context) -> None:
     dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
     want = _max_pool_backward_loop(x, dout, 2, 2)  # [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]
     got = ctx.call_unchanged(dout, x)
-    expect_array(got, want, "max_pool2d_backward with ties (defaults kernel=2, stride=2)",
-                 "x = [[1,1,0,2],[1,0,2,2],[3,0,5,5],[0,3,5,5]] as (1, 1, 4, 4), dout = [[1,2],[3,4]]; "
-                 "expected [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]", rtol=0, atol=1e-12, dtype=np.float64,
+    expect_array(got, want, WITH_TIES + Text("（默认 kernel=2，stride=2）", " (defaults kernel=2, stride=2)"),
+                 Text("x = [[1,1,0,2],[1,0,2,2],[3,0,5,5],[0,3,5,5]] -> (1, 1, 4, 4)，dout = [[1,2],[3,4]]；"
+                      "应为 [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]",
+                      "x = [[1,1,0,2],[1,0,2,2],[3,0,5,5],[0,3,5,5]] -> (1, 1, 4, 4), dout = [[1,2],[3,4]]; "
+                      "expected [[1,0,0,2],[0,0,0,0],[3,0,4,0],[0,0,0,0]]"), rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on=_max_tie_alternatives(x, dout, 2, 2))
-    expect_array(ctx.call(dout.astype(np.float32), x.astype(np.float32)), want, "max_pool2d_backward with ties, "
-                 "float32", "the same x and dout as float32 arrays", rtol=0, atol=1e-6, dtype=np.float32,
-                 hint_on=_max_tie_alternatives(x, dout, 2, 2))
+    expect_array(ctx.call(dout.astype(np.float32), x.astype(np.float32)), want, WITH_TIES + Text("（float32）",
+                 ", float32"), Text("同样的 x 和 dout，作为 float32 数组", "the same x and dout as float32 arrays"),
+                 rtol=0, atol=1e-6, dtype=np.float32, hint_on=_max_tie_alternatives(x, dout, 2, 2))
 
 
 @check("hw3.cnn.max_pool2d_backward.matches_torch", hint=HINT_MAX_BACKWARD)
@@ -679,14 +768,13 @@ def max_pool2d_backward_matches_torch(ctx: Context) -> None:
         call = ctx.call_unchanged if i < 2 else ctx.call
         got = call(dout, x, kernel=kernel, stride=stride)
         # Each dx entry sums at most 9 upstream values: rounding ~1e-16.
-        expect_array(got, _torch_pool_grad("max", x, dout, kernel, stride), "max_pool2d_backward against "
-                     "torch autograd", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, kernel={kernel}, "
-                     f"stride={stride}", rtol=1e-12, atol=1e-12, dtype=np.float64)
+        expect_array(got, _torch_pool_grad("max", x, dout, kernel, stride), against("max_pool2d_backward", AUTOGRAD),
+                     ctx.case(x=x, dout=dout, kernel=kernel, stride=stride), rtol=1e-12, atol=1e-12, dtype=np.float64)
     x = _pool_input(ctx.rng, 3).astype(np.float32)
     dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2)).astype(np.float32)
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("max", x, dout, 3, 2),
-                 "max_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
-                 "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+                 with_float32("max_pool2d_backward"), ctx.case(x=x, dout=dout, kernel=3, stride=2),
+                 rtol=1e-6, atol=1e-6, dtype=np.float32)
     _pool_backward_default_stride(ctx, "max")
 
 
@@ -694,8 +782,8 @@ def _pool_backward_default_stride(ctx: Context, kind: str) -> None:
     """kernel alone: stride keeps its default 2 (not the kernel size)."""
     x = ctx.rng.normal(size=(1, 2, 7, 6))
     dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2))
-    expect_array(ctx.call(dout, x, kernel=3), _torch_pool_grad(kind, x, dout, 3, 2), f"{kind}_pool2d_backward(dout, "
-                 "x, kernel=3), the default stride=2", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}", rtol=1e-12,
+    expect_array(ctx.call(dout, x, kernel=3), _torch_pool_grad(kind, x, dout, 3, 2),
+                 _default_stride(f"{kind}_pool2d_backward(dout, x, kernel=3)"), ctx.case(x=x, dout=dout), rtol=1e-12,
                  atol=1e-12, dtype=np.float64)
 
 
@@ -706,9 +794,9 @@ def max_pool2d_backward_ties_random(ctx: Context) -> None:
         x = ctx.rng.integers(0, 3, size=_pool_input(ctx.rng, kernel).shape).astype(np.float64)  # many ties
         dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
         got = ctx.call(dout, x, kernel=kernel, stride=stride)
-        expect_array(got, _max_pool_backward_loop(x, dout, kernel, stride), "max_pool2d_backward with ties",
-                     f"{ctx.seed_note}, x {x.shape} with values in {{0, 1, 2}}, kernel={kernel}, stride={stride}",
-                     rtol=1e-12, atol=1e-12, dtype=np.float64,
+        expect_array(got, _max_pool_backward_loop(x, dout, kernel, stride), WITH_TIES,
+                     ctx.case(Text("x 的取值在 {0, 1, 2} 中", "x with values in {0, 1, 2}"), x=x, kernel=kernel,
+                              stride=stride), rtol=1e-12, atol=1e-12, dtype=np.float64,
                      hint_on=_max_tie_alternatives(x, dout, kernel, stride))
 
 
@@ -716,23 +804,25 @@ def max_pool2d_backward_ties_random(ctx: Context) -> None:
 def avg_pool2d_backward_lecture_table(ctx: Context) -> None:
     dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
     got = ctx.call_unchanged(dout, POOL_X)
-    expect_array(got, _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward on the lecture's table",
-                 f"{POOL_CASE}, dout = [[1,2],[3,4]], the defaults kernel=2, stride=2: each input gets its window's "
-                 "dout / 4", rtol=0, atol=1e-12,
-                 dtype=np.float64, hint_on={"dout not divided by kernel*kernel":
-                                            _avg_pool_backward_loop(POOL_X, dout, 2, 2, area=1.0)})
+    expect_array(got, _avg_pool_backward_loop(POOL_X, dout, 2, 2), Text("avg_pool2d_backward 作用于讲义中的表格",
+                                                                        "avg_pool2d_backward on the lecture's table"),
+                 POOL_CASE + Text("，dout = [[1,2],[3,4]]，默认 kernel=2，stride=2：每个输入得到它所在窗口的 dout / 4",
+                                  ", dout = [[1,2],[3,4]], the defaults kernel=2, stride=2: each input gets its "
+                                  "window's dout / 4"), rtol=0, atol=1e-12,
+                 dtype=np.float64, hint_on={NOT_DIVIDED: _avg_pool_backward_loop(POOL_X, dout, 2, 2, area=1.0)})
     # Overlapping 3x3 windows with stride 1: the inner inputs collect the share of several windows.
     expect_array(ctx.call(dout, POOL_X, kernel=3, stride=1), _avg_pool_backward_loop(POOL_X, dout, 3, 1),
                  "avg_pool2d_backward(dout, x, kernel=3, stride=1)", f"{POOL_CASE}, dout = [[1,2],[3,4]]",
                  rtol=0, atol=1e-12, dtype=np.float64,
-                 hint_on={"dout not divided by kernel*kernel": _avg_pool_backward_loop(POOL_X, dout, 3, 1, area=1.0)})
+                 hint_on={NOT_DIVIDED: _avg_pool_backward_loop(POOL_X, dout, 3, 1, area=1.0)})
     expect_array(ctx.call(dout.astype(np.float32), POOL_X.astype(np.float32)),
-                 _avg_pool_backward_loop(POOL_X, dout, 2, 2), "avg_pool2d_backward in float32",
+                 _avg_pool_backward_loop(POOL_X, dout, 2, 2), Text("avg_pool2d_backward（float32）",
+                                                                   "avg_pool2d_backward in float32"),
                  f"{POOL_CASE} float32, dout = [[1,2],[3,4]] float32", rtol=0, atol=1e-6, dtype=np.float32)
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)  # kernel alone: the default stride is 2
-    expect_array(ctx.call(dout, grid, kernel=3), _avg_pool_backward_loop(grid, dout, 3, 2), "avg_pool2d_backward("
-                 "dout, x, kernel=3), the default stride=2", "x = np.arange(25.).reshape(1, 1, 5, 5), dout = [[1,2],"
-                 "[3,4]]", rtol=0, atol=1e-12, dtype=np.float64)
+    expect_array(ctx.call(dout, grid, kernel=3), _avg_pool_backward_loop(grid, dout, 3, 2),
+                 _default_stride("avg_pool2d_backward(dout, x, kernel=3)"), "x = np.arange(25.).reshape(1, 1, 5, 5), "
+                 "dout = [[1,2],[3,4]]", rtol=0, atol=1e-12, dtype=np.float64)
 
 
 @check("hw3.cnn.avg_pool2d_backward.matches_torch", hint=HINT_AVG_BACKWARD)
@@ -742,29 +832,28 @@ def avg_pool2d_backward_matches_torch(ctx: Context) -> None:
         dout = ctx.rng.normal(size=_pool_out_shape(x, kernel, stride))
         call = ctx.call_unchanged if i < 2 else ctx.call
         got = call(dout, x, kernel=kernel, stride=stride)
-        expect_array(got, _torch_pool_grad("avg", x, dout, kernel, stride), "avg_pool2d_backward against torch "
-                     "autograd", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, kernel={kernel}, stride={stride}",
-                     rtol=1e-12, atol=1e-12, dtype=np.float64,
-                     hint_on={"dout not divided by kernel*kernel":
-                                  _avg_pool_backward_loop(x, dout, kernel, stride, 1.0),
-                              "dout divided by kernel instead of kernel*kernel":
-                                  _avg_pool_backward_loop(x, dout, kernel, stride, float(kernel))})
+        expect_array(got, _torch_pool_grad("avg", x, dout, kernel, stride), against("avg_pool2d_backward", AUTOGRAD),
+                     ctx.case(x=x, dout=dout, kernel=kernel, stride=stride), rtol=1e-12, atol=1e-12, dtype=np.float64,
+                     hint_on={NOT_DIVIDED: _avg_pool_backward_loop(x, dout, kernel, stride, 1.0),
+                              Text("除以 kernel 而不是 kernel*kernel 的 dout", "dout divided by kernel instead of "
+                                   "kernel*kernel"): _avg_pool_backward_loop(x, dout, kernel, stride, float(kernel))})
     x = _pool_input(ctx.rng, 3).astype(np.float32)
     dout = ctx.rng.normal(size=_pool_out_shape(x, 3, 2)).astype(np.float32)
     expect_array(ctx.call(dout, x, kernel=3, stride=2), _torch_pool_grad("avg", x, dout, 3, 2),
-                 "avg_pool2d_backward with float32 inputs", f"{ctx.seed_note}, {shapes(x=x, dout=dout)}, "
-                 "kernel=3, stride=2", rtol=1e-6, atol=1e-6, dtype=np.float32)
+                 with_float32("avg_pool2d_backward"), ctx.case(x=x, dout=dout, kernel=3, stride=2),
+                 rtol=1e-6, atol=1e-6, dtype=np.float32)
     _pool_backward_default_stride(ctx, "avg")
 
 
 # ----------------------------------------------------------------------------- alexnet_shapes
-def _as_layers(got: Any, what: str, case: str) -> list[tuple[str, tuple[int, ...]]]:
+def _as_layers(got: Any, what: str, case: str | Text) -> list[tuple[str, tuple[int, ...]]]:
     """[(name, (C, H, W)), ...] with tuples or lists and int-like sizes."""
     layers = []
     for i, item in enumerate(as_sequence(got, len(ALEXNET_LAYERS), what, case)):
         name, shape = as_sequence(item, 2, f"{what}[{i}] (name, (C, H, W))", case)
-        sizes = as_sequence(shape, 3, f"{what}[{i}] shape (C, H, W)", case)
-        layers.append((name, tuple(_as_int(s, f"{what}[{i}] shape entries", case) for s in sizes)))
+        sizes = as_sequence(shape, 3, Text(f"{what}[{i}] 的形状 (C, H, W)", f"{what}[{i}] shape (C, H, W)"), case)
+        layers.append((name, tuple(_as_int(s, Text(f"{what}[{i}] 形状中的各项", f"{what}[{i}] shape entries"), case)
+                                   for s in sizes)))
     return layers
 
 
@@ -784,7 +873,7 @@ def _own_shapes(ctx: Context, c: int, h: int, w: int) -> list | None:
     return out
 
 
-def _expect_layers(ctx: Context, got: Any, input_shape: tuple[int, int, int], what: str, case: str) -> None:
+def _expect_layers(ctx: Context, got: Any, input_shape: tuple[int, int, int], what: str, case: str | Text) -> None:
     """The layer list against the layout; a conv_output_size bug is charged by its own checks.
 
     When the student's conv_output_size is wrong and alexnet_shapes reports exactly the shapes it
@@ -798,27 +887,30 @@ def _expect_layers(ctx: Context, got: Any, input_shape: tuple[int, int, int], wh
             return
     for (name, shape), (want_name, want_shape) in zip(layers, want):
         if name != want_name or shape != want_shape:
-            note = ""
+            note = Text("", "")
             if want_name == "conv1" and shape[1:] != want_shape[1:]:
-                note = " (conv1 is 11x11, stride 4, padding 2: the padding counts on both sides)"
-            raise CheckFailed(f"{what}: first difference at layer {want_name!r}: expected ({want_name!r}, "
-                              f"{want_shape}), got ({name!r}, {shape}){note}\n  expected {want}\n"
-                              f"  got      {layers}\n  case: {case}")
+                note = Text("（conv1 为 11x11，stride 4，padding 2：两侧都要算上填充）",
+                            " (conv1 is 11x11, stride 4, padding 2: the padding counts on both sides)")
+            raise fail(what, case, Text(f"第一处不同在层 {want_name!r}：应为 ({want_name!r}, {want_shape})，实际为 "
+                                        f"({name!r}, {shape})", f"first difference at layer {want_name!r}: expected "
+                                        f"({want_name!r}, {want_shape}), got ({name!r}, {shape})") + note
+                       + Text(f"\n  应为 {want}\n  实际 {layers}", f"\n  expected {want}\n  got      {layers}"))
 
 
 @check("hw3.cnn.alexnet_shapes.lecture_224", hint=HINT_ALEXNET_SHAPES)
 def alexnet_shapes_lecture_224(ctx: Context) -> None:
-    _expect_layers(ctx, ctx.call(), (3, 224, 224), "alexnet_shapes()", "the default input (3, 224, 224)")
+    _expect_layers(ctx, ctx.call(), (3, 224, 224), "alexnet_shapes()", Text("默认输入 (3, 224, 224)",
+                                                                            "the default input (3, 224, 224)"))
 
 
-@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + (
-    " The input shape is an argument, and every size follows from it."))
+@check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + Text(
+    "输入形状是一个参数，所有大小都由它推出。", " The input shape is an argument, and every size follows from it."))
 def alexnet_shapes_other_sizes(ctx: Context) -> None:
     sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
     for _ in range(2):
         sizes.append((int(ctx.rng.integers(1, 5)), *(int(v) for v in ctx.rng.integers(63, 321, size=2))))
     for c, h, w in sizes:
-        _expect_layers(ctx, ctx.call((c, h, w)), (c, h, w), f"alexnet_shapes(({c}, {h}, {w}))", ctx.seed_note)
+        _expect_layers(ctx, ctx.call((c, h, w)), (c, h, w), f"alexnet_shapes(({c}, {h}, {w}))", ctx.case())
 
 
 # ----------------------------------------------------------------------------- build_alexnet
@@ -835,7 +927,7 @@ class AlexNetPlan:
     weights_seed: int
     train_seeds: tuple[int, int]
 
-    def payload(self) -> dict:
+    def payload(self) -> AlexNetRequest:
         return {"builds": [
             {"kwargs": {}, "weights_seed": self.weights_seed, "evals": [self.x, self.other, self.small],
              "trains": [[self.small, s] for s in self.train_seeds]},
@@ -858,75 +950,97 @@ def _alexnet_plan(ctx: Context) -> AlexNetPlan:
     return AlexNetPlan(x, other, small, int(seeds[0]), (int(seeds[1]), int(seeds[2])))
 
 
-def _alexnet_build(ctx: Context, plan: AlexNetPlan, index: int) -> dict:
-    report = ctx.drive("cnn.alexnet", plan.payload(), shared=True)
+def _alexnet_build(ctx: Context, plan: AlexNetPlan, index: int) -> AlexNetBuildAnswer:
+    report: AlexNetAnswer = ctx.drive("cnn.alexnet", plan.payload(), shared=True)
     shown = "build_alexnet(num_classes=10)" if index else "build_alexnet()"
     builds = report.get("builds") if isinstance(report, dict) else None
     build = builds[index] if isinstance(builds, list) and len(builds) > index else None
     if not isinstance(build, dict):
-        raise CheckFailed(f"{shown}: the driver returned no result")
+        raise fail(shown, "", Text("驱动程序没有返回结果", "the driver returned no result"))
     expect_true(build.get("is_module") is True, shown, "",
-                f"expected a torch.nn.Module, got a {build.get('type', '?')}")
+                Text(f"应为 torch.nn.Module，实际得到 {build.get('type', '?')}",
+                     f"expected a torch.nn.Module, got a {build.get('type', '?')}"))
     return build
 
 
-def _shapes_of(build: dict) -> list[tuple[int, ...]]:
+def _shapes_of(build: AlexNetBuildAnswer) -> list[tuple[int, ...]]:
     shapes_ = build.get("param_shapes")
     if not isinstance(shapes_, list) or not all(isinstance(s, list) for s in shapes_):
-        raise CheckFailed("build_alexnet(): the model's parameter shapes did not come back as lists of sizes")
+        raise fail("build_alexnet()", "", Text("模型的参数形状没有以尺寸列表的形式返回",
+                                               "the model's parameter shapes did not come back as lists of sizes"))
     return [tuple(int(v) for v in s) for s in shapes_]
 
 
-def _expect_output(out: Any, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
+def _expect_output(out: Any, shape: tuple[int, ...], what: str | Text, case: str | Text) -> np.ndarray:
     if isinstance(out, dict) and "raised" in out:
-        raise CheckFailed(f"{what}: the forward pass raised {out['raised']}\n  case: {case}")
+        exc, _, message = str(out["raised"]).partition(": ")  # "Type: message", Python's or torch's words
+        raise fail(what, case, Text(f"前向传播抛出了 {exc}：{message}", f"the forward pass raised {out['raised']}"))
     if isinstance(out, dict):
-        raise CheckFailed(f"{what}: the forward pass returned a {out.get('not_a_tensor')}, expected a "
-                          f"torch.Tensor of shape {shape}\n  case: {case}")
+        raise fail(what, case, Text(f"前向传播返回了 {out.get('not_a_tensor')}，应为形状为 {shape} 的 torch.Tensor",
+                                    f"the forward pass returned a {out.get('not_a_tensor')}, expected a "
+                                    f"torch.Tensor of shape {shape}"))
     return as_array(out, what, case, shape=shape)
 
 
-def _output(build: dict, key: str, index: int, shape: tuple[int, ...], what: str, case: str) -> np.ndarray:
+def _output(build: AlexNetBuildAnswer, key: str, index: int, shape: tuple[int, ...], what: str | Text,
+            case: str | Text) -> np.ndarray:
     outs = build.get(key)
     if not isinstance(outs, list) or len(outs) <= index:
-        raise CheckFailed(f"{what}: no output came back\n  case: {case}")
+        raise fail(what, case, Text("没有返回输出", "no output came back"))
     return _expect_output(outs[index], shape, what, case)
 
 
-def _small_case(x: np.ndarray) -> str:
-    return (f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
-            "turns any feature map into 6x6")
+def _small_case(x: np.ndarray) -> Text:
+    return Text(f"输入 {x.shape}：接口约定任何 H, W >= 63 都可以，因为自适应平均池化会把任何特征图变成 6x6",
+                f"input {x.shape}: the contract says any H, W >= 63 works, because the adaptive average pool "
+                "turns any feature map into 6x6")
 
 
-@check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + (
+def _seeded(ctx: Context, plan: AlexNetPlan, *notes: str | Text) -> Text:
+    return ctx.case(Text(f"权重用种子 {plan.weights_seed} 生成", f"weights seeded {plan.weights_seed}"), *notes)
+
+
+EVAL_OUT = Text("build_alexnet() 在 eval 模式下的输出", "build_alexnet() output in eval mode")
+PARAM_COUNT_CASE = Text("model.parameters() 各项大小之和", "the sum of the sizes of model.parameters()")
+
+
+@check("hw3.cnn.build_alexnet.params_and_output", hint=HINT_BUILD_ALEXNET + Text(
+    "1000 个类别时共有 61,100,840 个参数，任何至少 63x63 的输入都可以。",
     " That is 61,100,840 parameters for 1000 classes, and any input of at least 63x63 works."))
 def build_alexnet_params_and_output(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 0)
-    _output(build, "outputs", 0, (1, 1000), "build_alexnet() output in eval mode", "input (1, 3, 224, 224)")
-    small = _output(build, "outputs", 2, (1, 1000), "build_alexnet() output in eval mode", _small_case(plan.small))
+    _output(build, "outputs", 0, (1, 1000), EVAL_OUT, Text("输入 (1, 3, 224, 224)", "input (1, 3, 224, 224)"))
+    small = _output(build, "outputs", 2, (1, 1000), EVAL_OUT, _small_case(plan.small))
     count = sum(int(np.prod(s)) for s in _shapes_of(build))  # counted by the judge from the shapes
-    expect_equal(count, ALEXNET_PARAMS, "build_alexnet() parameter count",
-                 "the sum of the sizes of model.parameters()")
+    expect_equal(count, ALEXNET_PARAMS, Text("build_alexnet() 的参数个数", "build_alexnet() parameter count"),
+                 PARAM_COUNT_CASE)
     # Shapes and a count are easy to report without a model: the output at the smallest input
     # must also be the judge's AlexNet's on the same weights (tolerance: see forward_matches).
-    _expect_logits(small, plan.expected()[2], "build_alexnet() eval-mode output at the smallest input",
-                   f"{ctx.seed_note}, weights seeded {plan.weights_seed}; " + _small_case(plan.small))
+    _expect_logits(small, plan.expected()[2], Text("build_alexnet() 在最小输入上的 eval 模式输出",
+                                                   "build_alexnet() eval-mode output at the smallest input"),
+                   _seeded(ctx, plan, _small_case(plan.small)))
 
 
-@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + " num_classes sets the last Linear layer only.")
+@check("hw3.cnn.build_alexnet.num_classes", hint=HINT_BUILD_ALEXNET + Text(
+    "num_classes 只决定最后一个 Linear 层。", " num_classes sets the last Linear layer only."))
 def build_alexnet_num_classes(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 1)
-    out = _output(build, "outputs", 0, (1, 10), "build_alexnet(num_classes=10) output", _small_case(plan.small))
+    out = _output(build, "outputs", 0, (1, 10), Text("build_alexnet(num_classes=10) 的输出",
+                                                     "build_alexnet(num_classes=10) output"), _small_case(plan.small))
     want = sum(int(np.prod(s)) for s in _alexnet_param_shapes(10))  # 57,044,810
     expect_equal(sum(int(np.prod(s)) for s in _shapes_of(build)), want,
-                 "build_alexnet(num_classes=10) parameter count", "the sum of the sizes of model.parameters()")
+                 Text("build_alexnet(num_classes=10) 的参数个数", "build_alexnet(num_classes=10) parameter count"),
+                 PARAM_COUNT_CASE)
     expect_equal(_shapes_of(build), _alexnet_param_shapes(10),
-                 "build_alexnet(num_classes=10) parameter shapes (needed to load the same weights)", "")
-    _expect_logits(out, plan.expected()[5], "build_alexnet(num_classes=10) eval-mode output against the judge's "
-                   "10-class AlexNet with the same weights", f"{ctx.seed_note}, weights seeded {plan.weights_seed}; "
-                   + _small_case(plan.small))
+                 Text("build_alexnet(num_classes=10) 的参数形状（加载同样的权重时需要）",
+                      "build_alexnet(num_classes=10) parameter shapes (needed to load the same weights)"), "")
+    _expect_logits(out, plan.expected()[5], against(Text("build_alexnet(num_classes=10) 的 eval 模式输出",
+                                                         "build_alexnet(num_classes=10) eval-mode output"),
+                                                    Text("评分程序用同样权重搭建的 10 类 AlexNet",
+                                                         "the judge's 10-class AlexNet with the same weights")),
+                   _seeded(ctx, plan, _small_case(plan.small)))
 
 
 @check("hw3.cnn.build_alexnet.layout", hint=HINT_BUILD_ALEXNET)
@@ -934,39 +1048,49 @@ def build_alexnet_layout(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 0)
     got, want = _shapes_of(build), _alexnet_param_shapes(1000)
+    leaves = build.get("module_types")
     if got != want:
-        raise CheckFailed("build_alexnet(): the parameter shapes, in registration order, differ from "
-                          f"torchvision's AlexNet\n  expected {want}\n  got      {got}\n"
-                          f"  your leaf modules: {build.get('module_types')}")
+        raise fail("build_alexnet()", "", Text(
+            f"按注册顺序排列的参数形状与 torchvision 的 AlexNet 不同\n  应为 {want}\n  实际 {got}\n  你的叶子模块：{leaves}",
+            f"the parameter shapes, in registration order, differ from torchvision's AlexNet\n  expected {want}\n"
+            f"  got      {got}\n  your leaf modules: {leaves}"))
     expected = plan.expected()
     for i, seed in enumerate(plan.train_seeds):
-        case = (f"{ctx.seed_note}, input {plan.small.shape}, model.train(), torch.manual_seed({seed}) before the "
-                f"forward pass, weights seeded {plan.weights_seed}; your leaf modules: {build.get('module_types')}")
-        out = _output(build, "train_outputs", i, (1, 1000), "build_alexnet() output in training mode", case)
+        case = _seeded(ctx, plan, Text(f"输入 {plan.small.shape}，model.train()，前向传播之前 torch.manual_seed({seed})；"
+                                       f"你的叶子模块：{leaves}",
+                                       f"input {plan.small.shape}, model.train(), torch.manual_seed({seed}) before the "
+                                       f"forward pass; your leaf modules: {leaves}"))
+        out = _output(build, "train_outputs", i, (1, 1000), Text("build_alexnet() 在训练模式下的输出",
+                                                                 "build_alexnet() output in training mode"), case)
         # The judge replays the contract's two Dropout(0.5) layers with the same seed: the masks are
         # the same bits, so only float32 summation order differs (see forward_matches).
         scale = float(np.max(np.abs(expected[3 + i]))) or 1.0
-        expect_array(out, expected[3 + i], "build_alexnet() in training mode against the judge's AlexNet with "
-                     "Dropout(0.5) before the first two Linear layers", case, rtol=1e-3, atol=1e-3 * scale)
+        expect_array(out, expected[3 + i], against(Text("训练模式下的 build_alexnet()", "build_alexnet() in training mode"),
+                                                   Text("评分程序的 AlexNet（前两个 Linear 层之前各有 Dropout(0.5)）",
+                                                        "the judge's AlexNet with Dropout(0.5) before the first two "
+                                                        "Linear layers")), case, rtol=1e-3, atol=1e-3 * scale)
 
 
-@check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + (
+@check("hw3.cnn.build_alexnet.forward_matches", hint=HINT_BUILD_ALEXNET + Text(
+    "评分程序用同样的权重在 224x224 和另一个尺寸上运行它自己的 AlexNet。",
     " The judge runs its own AlexNet on the same weights at 224x224 and at another size."))
 def build_alexnet_forward_matches(ctx: Context) -> None:
     plan = _alexnet_plan(ctx)
     build = _alexnet_build(ctx, plan, 0)
     expect_equal(_shapes_of(build), _alexnet_param_shapes(1000),
-                 "build_alexnet() parameter shapes (needed to load the same weights)", "")
+                 Text("build_alexnet() 的参数形状（加载同样的权重时需要）",
+                      "build_alexnet() parameter shapes (needed to load the same weights)"), "")
     expected = plan.expected()
     for i, x in enumerate((plan.x, plan.other)):
-        case = (f"{ctx.seed_note}, input {x.shape}, weights seeded {plan.weights_seed} (He-scaled normal)"
-                + ("" if i == 0 else "; " + _small_case(x)))
-        got = _output(build, "outputs", i, (1, 1000), "build_alexnet() output", case)
-        _expect_logits(got, expected[i], "build_alexnet() eval-mode output against the judge's AlexNet with the "
-                       "same weights", case)
+        case = _seeded(ctx, plan, Text(f"He 缩放的正态分布；输入 {x.shape}", f"He-scaled normal; input {x.shape}"),
+                       *([] if i == 0 else [_small_case(x)]))
+        got = _output(build, "outputs", i, (1, 1000), Text("build_alexnet() 的输出", "build_alexnet() output"), case)
+        _expect_logits(got, expected[i], against(Text("build_alexnet() 的 eval 模式输出", "build_alexnet() eval-mode output"),
+                                                 Text("评分程序用同样权重搭建的 AlexNet",
+                                                      "the judge's AlexNet with the same weights")), case)
 
 
-def _expect_logits(got: np.ndarray, want: np.ndarray, what: str, case: str) -> None:
+def _expect_logits(got: np.ndarray, want: np.ndarray, what: str | Text, case: str | Text) -> None:
     # Both sides compute in float32 with different summation orders over up to 9216 terms per
     # layer: ~1e-5 relative per layer. 1e-3 of the output scale leaves a wide margin, while a
     # wrong layer (average pooling, a missing or extra ReLU) changes the logits by O(scale).

@@ -10,41 +10,112 @@ import math
 
 import numpy as np
 
+from ..child.payloads import GanAnswer, GanRequest
 from ..child.wire import Tensor
-from ..compare import as_array, as_float, as_sequence, expect_array, expect_equal, expect_fields, expect_float, \
-    expect_true, shapes
+from ..compare import (
+    as_array,
+    as_float,
+    as_sequence,
+    expect_array,
+    expect_equal,
+    expect_fields,
+    expect_float,
+    expect_true,
+    fail,
+)
 from ..context import Context
-from ..errors import CheckFailed
+from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
-from .common import FLOAT32_HINT
+from ..tolerances import ATOL32, ATOL64, RTOL32, RTOL64
+from .common import FLOAT32_HINT, against, with_float32
 
-# Closed forms of a few dozen O(1) terms: float64 rounding stays near 1e-15, so 1e-10 only forgives
-# a different order of operations. float32 inputs: ~1e-7 per operation, 1e-5 leaves 100x room.
-RTOL64, ATOL64 = 1e-10, 1e-10
-RTOL32, ATOL32 = 1e-5, 1e-5
+HINT_REPARAM = Text(
+    zh="讲义第 6.1 部分（VAE，重参数化）：sigma 是标准差 exp(0.5 * logvar)，而不是方差 exp(logvar)；z = mu + sigma * eps。",
+    en="Lecture part 6.1 (VAE, 重参数化): sigma is the standard deviation, exp(0.5 * logvar), "
+       "not the variance exp(logvar); z = mu + sigma * eps.")
+HINT_KL = Text(
+    zh="讲义第 6.1 部分（VAE）：每个潜变量维度上 KL(N(mu, sigma^2) || N(0, 1)) = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)，"
+       "对 L 个维度求和（不是求平均）；它永远不会是负的。",
+    en="Lecture part 6.1 (VAE): KL(N(mu, sigma^2) || N(0, 1)) = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) "
+       "per latent dimension, summed (not averaged) over the L dimensions; it is never negative.")
+HINT_VAE_LOSS = Text(
+    zh="讲义第 6.1 部分（VAE）：对每个样本，把平方误差在所有特征维度上求和（对图像是 C、H 和 W），再加上该样本的 KL；然后对批量求平均。",
+    en="Lecture part 6.1 (VAE): per sample, the squared error summed over every feature axis "
+       "(for images: C, H and W) plus that sample's KL; then the mean over the batch.")
+HINT_LD = Text(
+    zh="讲义第 6.2 部分（判别损失）：L_D = -E[log D(x)] - E[log(1 - D(G(z)))]；两项都带负号，每个期望都是对各自批量的平均。",
+    en="Lecture part 6.2 (判别损失): L_D = -E[log D(x)] - E[log(1 - D(G(z)))]; both terms carry a minus "
+       "sign and each expectation is the mean over its own batch.")
+HINT_LG = Text(
+    zh="讲义第 6.2 部分（生成损失）：L_G = -E[log D(G(z))]，即非饱和形式；而不是 E[log(1 - D(G(z)))]，后者在 D 拒绝假样本时梯度"
+       "消失。",
+    en="Lecture part 6.2 (生成损失): L_G = -E[log D(G(z))], the non-saturating form; not "
+       "E[log(1 - D(G(z)))], whose gradient vanishes when D rejects the fakes.")
+HINT_LOGITS = Text(
+    zh="讲义第 6.2 部分，其中 D = sigmoid(s)：log D 和 log(1 - D) 都可以只用 s 写出（log(1 - sigmoid(s)) = log sigmoid(-s)），"
+       "在 sigmoid(s) 舍入为 0 或 1 的地方也保持有限。",
+    en="Lecture part 6.2 with D = sigmoid(s): log D and log(1 - D) can be written in terms of s alone "
+       "(log(1 - sigmoid(s)) = log sigmoid(-s)), which stays finite where sigmoid(s) rounds to 0 or 1.")
+HINT_STEP = Text(
+    zh="讲义第 6.2 部分（GAN的训练过程）：先固定 G，用 L_D 更新 D，使这一步的梯度不会传到 G；再固定 D，通过重新计算的 D(G(z)) 用 "
+       "L_G 更新 G，每个优化器都从清零的梯度开始。",
+    en="Lecture part 6.2 (GAN的训练过程): first update D on L_D with G fixed, so that no gradient of this step "
+       "reaches G; then update G on L_G through a fresh D(G(z)) with D fixed, each optimiser starting from "
+       "zeroed gradients.")
+HINT_CYCLE = Text(
+    zh="讲义第 6.2 部分（CycleGAN，循环一致性损失）：两次往返 x 与 F(G(x))、y 与 G(F(y)) 各自的 L1 距离（平均绝对误差）相加，再乘以 "
+       "lam。",
+    en="Lecture part 6.2 (CycleGAN, 循环一致性损失): the L1 distance (mean absolute error) of each "
+       "round trip, x vs F(G(x)) and y vs G(F(y)), added and multiplied by lam.")
+HINT_BETAS = Text(zh="讲义第 6.3 部分（扩散模型）：从 beta_start 到 beta_end 的 T 个 beta，两端都包含，间隔均匀。",
+                  en="Lecture part 6.3 (扩散模型): T betas from beta_start to beta_end, both included, evenly spaced.")
+HINT_Q = Text(
+    zh="讲义第 6.3 部分（扩散模型）：x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise，其中样本 n 的 abar_t 取 alphas_cumprod "
+       "中下标为 t[n] 的值，并在它的所有特征上广播。",
+    en="Lecture part 6.3 (扩散模型): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t taken from "
+       "alphas_cumprod at index t[n] for sample n and broadcast over its features.")
+HINT_DDPM = Text(zh="讲义第 6.3 部分（扩散模型）：对所有元素的平方误差求平均，而不是求和。",
+                 en="Lecture part 6.3 (扩散模型): the mean, not the sum, of the squared error over all elements.")
+# The wrong variants the oracles compute, by key (oracles return plain data), and how messages name them.
+LABELS = {
+    "variance": Text("mu + exp(logvar) * eps（用了方差而不是标准差）",
+                     "mu + exp(logvar) * eps (the variance instead of the standard deviation)"),
+    "kl_negated": Text("KL 的相反数（符号取反）", "minus the KL (sign flipped)"),
+    "kl_doubled": Text("KL 的两倍（缺少 1/2）", "twice the KL (the 1/2 is missing)"),
+    "kl_mean": Text("对 L 个潜变量维度求平均而不是求和的结果", "the mean over the L latent dimensions instead of the sum"),
+    "vae_feature_mean": Text("对特征求平方误差的平均而不是求和的结果",
+                             "the mean squared error over the features instead of the sum"),
+    "vae_batch_sum": Text("对批量求和而不是求平均的结果", "the sum over the batch instead of the mean"),
+    "vae_no_kl": Text("只有重建项（缺少 KL）", "the reconstruction term alone (KL missing)"),
+    "ld_plus": Text("-mean log D(x) + mean log(1 - D(G(z)))（第二个负号变成了正号）",
+                    "-mean log D(x) + mean log(1 - D(G(z))) (the second minus became a plus)"),
+    "ld_log_fake": Text("用 log D(G(z)) 而不是 log(1 - D(G(z))) 写出的损失",
+                        "a loss written with log D(G(z)) instead of log(1 - D(G(z)))"),
+    "ld_one_mean": Text("把真实样本和假样本放在一起求一个平均的结果", "one mean over real and fake together"),
+    "lg_saturating": Text("mean log(1 - D(G(z)))（饱和形式）", "mean log(1 - D(G(z))) (the saturating form)"),
+    "lg_negated": "-mean log(1 - D(G(z)))",
+    "lg_no_sign": Text("+mean log D(G(z))（缺少负号）", "+mean log D(G(z)) (sign missing)"),
+    "cycle_no_lam": Text("没有乘 lam 的损失", "the loss without lam"),
+    "cycle_l2": Text("lam 乘以平方误差（L2）而不是绝对误差（L1）",
+                     "lam times the squared error (L2) instead of the absolute error (L1)"),
+    "betas_no_end": Text("np.linspace(beta_start, beta_end, T + 1)[:-1]（漏掉了 beta_end）",
+                         "np.linspace(beta_start, beta_end, T + 1)[:-1] (beta_end left out)"),
+    "q_no_sqrt": Text("abar * x0 + (1 - abar) * noise（该用 sqrt(abar) 的地方用了 abar）",
+                      "abar * x0 + (1 - abar) * noise (abar where sqrt(abar) belongs)"),
+    "q_shifted": Text("alphas_cumprod[t - 1]（t 直接作为数组下标）",
+                      "alphas_cumprod[t - 1] (t indexes the array directly)"),
+}
 
-HINT_REPARAM = ("Lecture part 6.1 (VAE, 重参数化): sigma is the standard deviation, exp(0.5 * logvar), "
-                "not the variance exp(logvar); z = mu + sigma * eps.")
-HINT_KL = ("Lecture part 6.1 (VAE): KL(N(mu, sigma^2) || N(0, 1)) = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) "
-           "per latent dimension, summed (not averaged) over the L dimensions; it is never negative.")
-HINT_VAE_LOSS = ("Lecture part 6.1 (VAE): per sample, the squared error summed over every feature axis "
-                 "(for images: C, H and W) plus that sample's KL; then the mean over the batch.")
-HINT_LD = ("Lecture part 6.2 (判别损失): L_D = -E[log D(x)] - E[log(1 - D(G(z)))]; both terms carry a minus "
-           "sign and each expectation is the mean over its own batch.")
-HINT_LG = ("Lecture part 6.2 (生成损失): L_G = -E[log D(G(z))], the non-saturating form; not "
-           "E[log(1 - D(G(z)))], whose gradient vanishes when D rejects the fakes.")
-HINT_LOGITS = ("Lecture part 6.2 with D = sigmoid(s): log D and log(1 - D) can be written in terms of s alone "
-               "(log(1 - sigmoid(s)) = log sigmoid(-s)), which stays finite where sigmoid(s) rounds to 0 or 1.")
-HINT_STEP = ("Lecture part 6.2 (GAN的训练过程): first update D on L_D with G fixed, so that no gradient of this step "
-             "reaches G; then update G on L_G through a fresh D(G(z)) with D fixed, each optimiser starting from "
-             "zeroed gradients.")
-HINT_CYCLE = ("Lecture part 6.2 (CycleGAN, 循环一致性损失): the L1 distance (mean absolute error) of each "
-              "round trip, x vs F(G(x)) and y vs G(F(y)), added and multiplied by lam.")
-HINT_BETAS = "Lecture part 6.3 (扩散模型): T betas from beta_start to beta_end, both included, evenly spaced."
-HINT_Q = ("Lecture part 6.3 (扩散模型): x_t = sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * noise, with abar_t taken from "
-          "alphas_cumprod at index t[n] for sample n and broadcast over its features.")
-HINT_DDPM = "Lecture part 6.3 (扩散模型): the mean, not the sum, of the squared error over all elements."
+
+def _labelled(alternatives: dict) -> dict:
+    return {LABELS[key]: value for key, value in alternatives.items()}
+
+
+SUM_NOT_MEAN = Text("平方误差之和而不是平均值", "the sum of squared errors instead of the mean")
+Q32 = Text("q_sample，float32 的 x0 和 noise（alphas_cumprod 为 float64）",
+           "q_sample with float32 x0 and noise (alphas_cumprod float64)")
+TWO_CALLS = Text("用同样的网络和优化器调用两次", "two calls with the same networks and optimisers")
 
 
 # --------------------------------------------------------------------------- judge-side math
@@ -118,13 +189,12 @@ def reparameterize_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 1.0, -1.0]])
     logvar = np.array([[0.0, math.log(4.0), math.log(0.25)]])
     eps = np.array([[1.0, 1.0, 1.0]])
-    case = "mu = [[0, 1, -1]], logvar = [[0, log 4, log 0.25]], eps = [[1, 1, 1]] (sigma = 1, 2, 0.5)"
-    alternatives = {"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
-                    mu + np.exp(logvar) * eps}
+    case = "mu=[[0, 1, -1]], logvar=[[0, log(4), log(0.25)]], eps=[[1, 1, 1]]: sigma=[1, 2, 0.5]"
+    alternatives = {LABELS["variance"]: mu + np.exp(logvar) * eps}
     expect_array(ctx.call_unchanged(mu, logvar, eps), np.array([[1.0, 3.0, -0.5]]), "reparameterize", case,
                  rtol=0, atol=1e-12, dtype=np.float64, hint_on=alternatives)
     expect_array(ctx.call(*(a.astype(np.float32) for a in (mu, logvar, eps))), np.array([[1.0, 3.0, -0.5]]),
-                 "reparameterize in float32", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
+                 with_float32("reparameterize"), case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw6.generative.reparameterize.random", hint=HINT_REPARAM)
@@ -132,11 +202,8 @@ def reparameterize_random(ctx: Context) -> None:
     n, latent = (int(v) for v in ctx.rng.integers(2, 7, size=2))
     mu, logvar, eps = (ctx.rng.normal(size=(n, latent)) for _ in range(3))
     got = ctx.call_unchanged(mu, logvar, eps)
-    expect_array(got, mu + np.exp(0.5 * logvar) * eps, "reparameterize",
-                 f"{ctx.seed_note}, {shapes(mu=mu, logvar=logvar, eps=eps)}",
-                 rtol=RTOL64, atol=ATOL64, dtype=np.float64,
-                 hint_on={"mu + exp(logvar) * eps (the variance instead of the standard deviation)":
-                          mu + np.exp(logvar) * eps})
+    expect_array(got, mu + np.exp(0.5 * logvar) * eps, "reparameterize", ctx.case(mu=mu, logvar=logvar, eps=eps),
+                 rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on={LABELS["variance"]: mu + np.exp(logvar) * eps})
 
 
 @check("hw6.generative.reparameterize.float32", hint=FLOAT32_HINT)
@@ -144,14 +211,17 @@ def reparameterize_float32(ctx: Context) -> None:
     mu, logvar, eps = (ctx.rng.normal(size=(4, 3)).astype(np.float32) for _ in range(3))
     got = ctx.call(mu, logvar, eps)
     want = mu.astype(np.float64) + np.exp(0.5 * logvar.astype(np.float64)) * eps
-    expect_array(got, want, "reparameterize with float32 inputs", f"{ctx.seed_note}, {shapes(mu=mu)}",
+    expect_array(got, want, with_float32("reparameterize"), ctx.case(mu=mu, logvar=logvar, eps=eps),
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-@oracle
 def _kl_alternatives(kl: np.ndarray, latent: int) -> dict:
-    return {"minus the KL (sign flipped)": -kl, "twice the KL (the 1/2 is missing)": 2 * kl,
-            "the mean over the L latent dimensions instead of the sum": kl / latent}
+    return _labelled(_kl_alternative_values(kl, latent))
+
+
+@oracle
+def _kl_alternative_values(kl: np.ndarray, latent: int) -> dict:
+    return {"kl_negated": -kl, "kl_doubled": 2 * kl, "kl_mean": kl / latent}
 
 
 @check("hw6.generative.vae_kl.simple", hint=HINT_KL)
@@ -159,10 +229,11 @@ def vae_kl_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = np.array([0.0, 2.5 - math.log(2.0)])  # row 2: 0.5 * (4 + 1 - 1 - log 4) + 0.5 * (1 + 1 - 1 - 0)
-    case = "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]: the first row is the prior itself (KL 0)"
+    case = Text("mu = [[0, 0], [1, -1]]，logvar = [[0, 0], [log(4), 0]]：第一行就是先验本身（KL 为 0）",
+                "mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log(4), 0]]: the first row is the prior itself (KL 0)")
     expect_array(ctx.call_unchanged(mu, logvar), want, "vae_kl", case, rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on=_kl_alternatives(want, 2))
-    expect_array(ctx.call(mu.astype(np.float32), logvar.astype(np.float32)), want, "vae_kl in float32", case,
+    expect_array(ctx.call(mu.astype(np.float32), logvar.astype(np.float32)), want, with_float32("vae_kl"), case,
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_kl_alternatives(want, 2))
 
 
@@ -177,8 +248,9 @@ def vae_kl_matches_torch(ctx: Context) -> None:
     prior = Normal(torch.zeros(n, latent, dtype=torch.float64), torch.ones(n, latent, dtype=torch.float64))
     want = kl_divergence(q, prior).sum(dim=-1).numpy()
     got = ctx.call_unchanged(mu, logvar)
-    expect_array(got, want, "vae_kl against torch.distributions.kl_divergence summed over L",
-                 f"{ctx.seed_note}, {shapes(mu=mu, logvar=logvar)}", rtol=RTOL64, atol=ATOL64,
+    expect_array(got, want, against("vae_kl", Text("torch.distributions.kl_divergence 在 L 上的和",
+                                                   "torch.distributions.kl_divergence summed over L")),
+                 ctx.case(mu=mu, logvar=logvar), rtol=RTOL64, atol=ATOL64,
                  dtype=np.float64, hint_on=_kl_alternatives(want, latent))
 
 
@@ -186,18 +258,21 @@ def vae_kl_matches_torch(ctx: Context) -> None:
 def vae_kl_float32(ctx: Context) -> None:
     mu, logvar = (ctx.rng.normal(size=(5, 4)).astype(np.float32) for _ in range(2))
     got = ctx.call(mu, logvar)
-    expect_array(got, _kl(mu, logvar), "vae_kl with float32 inputs", f"{ctx.seed_note}, {shapes(mu=mu)}",
+    expect_array(got, _kl(mu, logvar), with_float32("vae_kl"), ctx.case(mu=mu, logvar=logvar),
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
-@oracle
 def _vae_alternatives(x, x_recon, mu, logvar) -> dict:
+    return _labelled(_vae_alternative_values(x, x_recon, mu, logvar))
+
+
+@oracle
+def _vae_alternative_values(x, x_recon, mu, logvar) -> dict:
     diff = (np.asarray(x, np.float64) - x_recon).reshape(len(x), -1)
     kl = _kl(mu, logvar)
-    return {"the mean squared error over the features instead of the sum":
-            float(np.mean(np.mean(diff**2, axis=1) + kl)),
-            "the sum over the batch instead of the mean": float(np.sum(np.sum(diff**2, axis=1) + kl)),
-            "the reconstruction term alone (KL missing)": float(np.mean(np.sum(diff**2, axis=1)))}
+    return {"vae_feature_mean": float(np.mean(np.mean(diff**2, axis=1) + kl)),
+            "vae_batch_sum": float(np.sum(np.sum(diff**2, axis=1) + kl)),
+            "vae_no_kl": float(np.mean(np.sum(diff**2, axis=1)))}
 
 
 @check("hw6.generative.vae_loss.simple", hint=HINT_VAE_LOSS)
@@ -206,13 +281,16 @@ def vae_loss_simple(ctx: Context) -> None:
     mu = np.array([[0.0, 0.0], [1.0, -1.0]])
     logvar = np.array([[0.0, 0.0], [math.log(4.0), 0.0]])
     want = (5.0 + 1.0 + 2.5 - math.log(2.0)) / 2  # squared errors 5 and 1, KL 0 and 2.5 - log 2
-    case = "x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], logvar = [[0, 0], [log 4, 0]]"
+    case = ("x = [[1, 2], [0, 0]], x_recon = [[0, 0], [0, 1]], mu = [[0, 0], [1, -1]], "
+            "logvar = [[0, 0], [log(4), 0]]")
     got = ctx.call_unchanged(x, x_recon, mu, logvar)
     expect_float(got, want, "vae_loss", case, rtol=1e-12, atol=1e-12, hint_on=_vae_alternatives(x, x_recon, mu, logvar))
     # The same numbers as images (N, C, H, W) = (2, 1, 2, 1) in float32: the error sums over C, H and W.
     args = (x.reshape(2, 1, 2, 1), x_recon.reshape(2, 1, 2, 1), mu, logvar)
     got = ctx.call(*(a.astype(np.float32) for a in args))
-    expect_float(got, want, "vae_loss on image-shaped float32 x (N, C, H, W)", case + ", x and x_recon as (2, 1, 2, 1)",
+    expect_float(got, want, Text("vae_loss，图像形状的 float32 x (N, C, H, W)",
+                                 "vae_loss on image-shaped float32 x (N, C, H, W)"),
+                 case + Text("，x 和 x_recon 的形状为 (2, 1, 2, 1)", ", x and x_recon as (2, 1, 2, 1)"),
                  rtol=RTOL32, atol=ATOL32, hint_on=_vae_alternatives(*args))
 
 
@@ -222,8 +300,7 @@ def vae_loss_random(ctx: Context) -> None:
     x, x_recon = ctx.rng.normal(size=(n, d)), ctx.rng.normal(size=(n, d))
     mu, logvar = ctx.rng.normal(size=(n, latent)), ctx.rng.normal(size=(n, latent))
     got = ctx.call_unchanged(x, x_recon, mu, logvar)
-    expect_float(got, _vae_loss(x, x_recon, mu, logvar), "vae_loss",
-                 f"{ctx.seed_note}, {shapes(x=x, mu=mu)}", rtol=RTOL64, atol=ATOL64,
+    expect_float(got, _vae_loss(x, x_recon, mu, logvar), "vae_loss", ctx.case(x=x, mu=mu), rtol=RTOL64, atol=ATOL64,
                  hint_on=_vae_alternatives(x, x_recon, mu, logvar))
 
 
@@ -235,9 +312,9 @@ def vae_loss_images(ctx: Context) -> None:
         mu, logvar = (ctx.rng.normal(size=(3, 4)).astype(dtype) for _ in range(2))
         got = ctx.call_unchanged(x, x_recon, mu, logvar)
         tol = RTOL64 if dtype == np.float64 else RTOL32
-        expect_float(got, _vae_loss(x, x_recon, mu, logvar), "vae_loss on image-shaped x (N, C, H, W)",
-                     f"{ctx.seed_note}, {shapes(x=x, mu=mu)}", rtol=tol, atol=tol,
-                     hint_on=_vae_alternatives(x, x_recon, mu, logvar))
+        expect_float(got, _vae_loss(x, x_recon, mu, logvar), Text("vae_loss，图像形状的 x (N, C, H, W)",
+                                                                  "vae_loss on image-shaped x (N, C, H, W)"),
+                     ctx.case(x=x, mu=mu), rtol=tol, atol=tol, hint_on=_vae_alternatives(x, x_recon, mu, logvar))
 
 
 # --------------------------------------------------------------------------- GAN losses
@@ -247,21 +324,25 @@ LECTURE_D_FAKE = np.array([0.1, 0.3, 0.2])
 LECTURE_CASE = "d_real = [0.9, 0.8, 0.6], d_fake = [0.1, 0.3, 0.2]"
 
 
-@oracle
 def _ld_alternatives(d_real, d_fake) -> dict:
-    return {"-mean log D(x) + mean log(1 - D(G(z))) (the second minus became a plus)":
-            float(-np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),
-            "a loss written with log D(G(z)) instead of log(1 - D(G(z)))":
-            float(-np.mean(np.log(d_real)) - np.mean(np.log(d_fake))),
-            "one mean over real and fake together":
-            float(-np.mean(np.concatenate([np.log(d_real).ravel(), np.log(1 - d_fake).ravel()])))}
+    return _labelled(_ld_alternative_values(d_real, d_fake))
 
 
 @oracle
+def _ld_alternative_values(d_real, d_fake) -> dict:
+    return {"ld_plus": float(-np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),
+            "ld_log_fake": float(-np.mean(np.log(d_real)) - np.mean(np.log(d_fake))),
+            "ld_one_mean": float(-np.mean(np.concatenate([np.log(d_real).ravel(), np.log(1 - d_fake).ravel()])))}
+
+
 def _lg_alternatives(d_fake) -> dict:
-    return {"mean log(1 - D(G(z))) (the saturating form)": float(np.mean(np.log(1 - d_fake))),
-            "-mean log(1 - D(G(z)))": float(-np.mean(np.log(1 - d_fake))),
-            "+mean log D(G(z)) (sign missing)": float(np.mean(np.log(d_fake)))}
+    return _labelled(_lg_alternative_values(d_fake))
+
+
+@oracle
+def _lg_alternative_values(d_fake) -> dict:
+    return {"lg_saturating": float(np.mean(np.log(1 - d_fake))), "lg_negated": float(-np.mean(np.log(1 - d_fake))),
+            "lg_no_sign": float(np.mean(np.log(d_fake)))}
 
 
 @check("hw6.generative.gan_discriminator_loss.lecture_table", hint=HINT_LD)
@@ -281,9 +362,8 @@ def gan_discriminator_loss_random(ctx: Context) -> None:
         got = ctx.call_unchanged(d_real, d_fake)
         tol = RTOL64 if dtype == np.float64 else RTOL32
         r, f = d_real.astype(np.float64), d_fake.astype(np.float64)
-        expect_float(got, _l_d(r, f), "gan_discriminator_loss (L_D)",
-                     f"{ctx.seed_note}, {shapes(d_real=d_real, d_fake=d_fake)}", rtol=tol, atol=tol,
-                     hint_on=_ld_alternatives(r, f))
+        expect_float(got, _l_d(r, f), "gan_discriminator_loss (L_D)", ctx.case(d_real=d_real, d_fake=d_fake),
+                     rtol=tol, atol=tol, hint_on=_ld_alternatives(r, f))
 
 
 @check("hw6.generative.gan_generator_loss.lecture_table", hint=HINT_LG)
@@ -300,11 +380,11 @@ def gan_generator_loss_random(ctx: Context) -> None:
         got = ctx.call_unchanged(d_fake)
         tol = RTOL64 if dtype == np.float64 else RTOL32
         f = d_fake.astype(np.float64)
-        expect_float(got, _l_g(f), "gan_generator_loss (L_G)", f"{ctx.seed_note}, {shapes(d_fake=d_fake)}",
+        expect_float(got, _l_g(f), "gan_generator_loss (L_G)", ctx.case(d_fake=d_fake),
                      rtol=tol, atol=tol, hint_on=_lg_alternatives(f))
 
 
-def _expect_logit_losses(got, real, fake, case: str, rtol: float, atol: float) -> None:
+def _expect_logit_losses(got, real, fake, case: str | Text, rtol: float, atol: float) -> None:
     loss_d, loss_g = as_sequence(got, 2, "gan_losses_from_logits", case)
     want_d, want_g = _losses_from_logits(real, fake)
     expect_float(loss_d, want_d, "gan_losses_from_logits L_D", case, rtol=rtol, atol=atol)
@@ -317,8 +397,10 @@ def gan_losses_from_logits_extreme_logits(ctx: Context) -> None:
     fake = np.array([-100.0, 100.0, -3.0])
     # Losses near 100 from sums of log1p terms: float64 keeps ~1e-16 relative, 1e-12 forgives the form.
     got = ctx.call_unchanged(real, fake)
-    _expect_logit_losses(got, real, fake, "real_logits = [100, -100, 0, 5], fake_logits = [-100, 100, -3]: "
-                         "sigmoid(100) is 1.0 in float64, so log(1 - sigmoid(100)) = log(0)",
+    _expect_logit_losses(got, real, fake, Text("real_logits = [100, -100, 0, 5]，fake_logits = [-100, 100, -3]："
+                                               "在 float64 中 sigmoid(100) 就是 1.0，所以 log(1 - sigmoid(100)) = log(0)",
+                                               "real_logits = [100, -100, 0, 5], fake_logits = [-100, 100, -3]: "
+                                               "sigmoid(100) is 1.0 in float64, so log(1 - sigmoid(100)) = log(0)"),
                          rtol=1e-12, atol=1e-12)
 
 
@@ -327,18 +409,18 @@ def gan_losses_from_logits_random_logits(ctx: Context) -> None:
     # Moderate logits: equal to the probability form on sigmoid(logits). With |s| <= 6, 1 - sigmoid(s)
     # >= 2.5e-3, so the probability form itself loses at most ~1e-13 relative: 1e-9 is ample.
     real, fake = ctx.rng.uniform(-6, 6, size=7), ctx.rng.uniform(-6, 6, size=5)
-    case = f"{ctx.seed_note}, moderate logits, {shapes(real_logits=real, fake_logits=fake)}"
+    case = ctx.case(Text("大小适中的 logits", "moderate logits"), real_logits=real, fake_logits=fake)
     loss_d, loss_g = as_sequence(ctx.call_unchanged(real, fake), 2, "gan_losses_from_logits", case)
     expect_float(loss_d, _l_d(_sigmoid(real), _sigmoid(fake)),
-                 "gan_losses_from_logits L_D against gan_discriminator_loss(sigmoid(real), sigmoid(fake))",
+                 against("gan_losses_from_logits L_D", "gan_discriminator_loss(sigmoid(real), sigmoid(fake))"),
                  case, rtol=1e-9, atol=1e-9)
-    expect_float(loss_g, _l_g(_sigmoid(fake)), "gan_losses_from_logits L_G against "
-                 "gan_generator_loss(sigmoid(fake))", case, rtol=1e-9, atol=1e-9)
+    expect_float(loss_g, _l_g(_sigmoid(fake)), against("gan_losses_from_logits L_G", "gan_generator_loss(sigmoid(fake))"),
+                 case, rtol=1e-9, atol=1e-9)
     # Wide logits, up to +-100, against the stable judge-side log-sigmoid.
     real, fake = ctx.rng.uniform(-100, 100, size=(6, 1)), ctx.rng.uniform(-100, 100, size=(4, 1))
     real[0, 0], fake[0, 0] = -100.0, 100.0
     _expect_logit_losses(ctx.call(real, fake), real, fake,
-                         f"{ctx.seed_note}, logits up to +-100, {shapes(real_logits=real, fake_logits=fake)}",
+                         ctx.case(Text("logits 可达 +-100", "logits up to +-100"), real_logits=real, fake_logits=fake),
                          rtol=1e-12, atol=1e-12)
 
 
@@ -358,7 +440,7 @@ def _random_state(rng: np.random.Generator, layers: list, dtype) -> dict:
     return state
 
 
-def _gan_payload(rng: np.random.Generator, dtype, momentum: float, sizes: list[tuple[int, int]]) -> dict:
+def _gan_payload(rng: np.random.Generator, dtype, momentum: float, sizes: list[tuple[int, int]]) -> GanRequest:
     batches = [{"real": rng.normal(size=(n, 3)).astype(dtype), "z": rng.normal(size=(m, 2)).astype(dtype)}
                for n, m in sizes]
     return {"dtype": np.dtype(dtype).name, "optimizer": {"lr": 0.1, "momentum": momentum},
@@ -397,7 +479,7 @@ class _SGD:
 
 
 @oracle
-def _trusted_gan_steps(payload: dict) -> tuple[list[tuple[float, float]], dict, dict]:
+def _trusted_gan_steps(payload: GanRequest) -> tuple[list[tuple[float, float]], dict, dict]:
     """The contract's step in judge-side torch: one D step on L_D with G(z) detached, then one G step on
     L_G through the updated D, whose gradient is taken with respect to G's parameters only."""
     import torch
@@ -440,46 +522,52 @@ _CALL_FIELDS = {"d_steps": int, "g_steps": int, "g_steps_before_d_step": int, "g
                 "real_after": np.ndarray, "z_after": np.ndarray}
 
 
-def _returned(result, payload: dict, case: str) -> dict:
+def _returned(result, payload: GanRequest, case: str | Text) -> GanAnswer:
     """The driver's answer, checked for its structure (it comes from the student's process)."""
     result = expect_fields(result, {"calls": list, "G": dict, "D": dict}, "gan_train_step", case)
-    expect_true(len(result["calls"]) == len(payload["batches"]), "gan_train_step", case,
-                f"the driver's answer holds {len(result['calls'])} calls, not {len(payload['batches'])}")
+    got, asked = len(result["calls"]), len(payload["batches"])
+    expect_true(got == asked, "gan_train_step", case, Text(f"驱动程序的回答包含 {got} 次调用，而不是 {asked} 次",
+                                                           f"the driver's answer holds {got} calls, not {asked}"))
     for call in result["calls"]:
         expect_fields(call, _CALL_FIELDS, "gan_train_step", case)
     return result
 
 
-def _loss_value(value, what: str, case: str, strict: bool) -> float:
+def _loss_value(value, what: str | Text, case: str | Text, strict: bool) -> float:
     if isinstance(value, Tensor):
         if strict:
-            raise CheckFailed(f"{what}: returned a torch.Tensor of shape {tuple(value.shape)}; the contract "
-                              "returns Python floats, so that the caller holds no computation graph\n  case: " + case)
+            shape = tuple(value.shape)
+            raise fail(what, case, Text(f"返回了形状为 {shape} 的 torch.Tensor；接口约定返回 Python 浮点数，这样调用者不会持有计算图",
+                                        f"returned a torch.Tensor of shape {shape}; the contract returns Python floats, "
+                                        "so that the caller holds no computation graph"))
         return as_float(value.array, what, case)
     return as_float(value, what, case)
 
 
-def _expect_step(got: dict, want_losses, want_G, want_D, case: str, rtol: float, atol: float,
+def _expect_step(got: GanAnswer, want_losses, want_G, want_D, case: str | Text, rtol: float, atol: float,
                  strict_types: bool) -> None:
     for i, (call, (want_d, want_g)) in enumerate(zip(got["calls"], want_losses)):
-        label = f"call {i + 1}: " if len(want_losses) > 1 else ""
-        loss_d, loss_g = as_sequence(call.get("result"), 2, f"{label}gan_train_step's return value", case)
-        loss_d = _loss_value(loss_d, f"{label}gan_train_step loss_D", case, strict_types)
-        loss_g = _loss_value(loss_g, f"{label}gan_train_step loss_G", case, strict_types)
-        expect_float(loss_d, want_d, f"{label}gan_train_step loss_D", case, rtol=rtol, atol=atol)
-        expect_float(loss_g, want_g, f"{label}gan_train_step loss_G (computed with the updated D)", case,
+        label = Text(f"第 {i + 1} 次调用：", f"call {i + 1}: ") if len(want_losses) > 1 else ""
+        loss_d, loss_g = as_sequence(call.get("result"), 2, label + Text("gan_train_step 的返回值",
+                                                                         "gan_train_step's return value"), case)
+        loss_d = _loss_value(loss_d, label + "gan_train_step loss_D", case, strict_types)
+        loss_g = _loss_value(loss_g, label + "gan_train_step loss_G", case, strict_types)
+        expect_float(loss_d, want_d, label + "gan_train_step loss_D", case, rtol=rtol, atol=atol)
+        expect_float(loss_g, want_g, label + Text("gan_train_step loss_G（用更新后的 D 计算）",
+                                                  "gan_train_step loss_G (computed with the updated D)"), case,
                      rtol=rtol, atol=atol)
     for net, want in (("D", want_D), ("G", want_G)):
         for name, value in want.items():
-            expect_array(got[net].get(name), value, f"{net}'s parameter {name} after the step", case,
+            expect_array(got[net].get(name), value, Text(f"这一步之后 {net} 的参数 {name}",
+                                                         f"{net}'s parameter {name} after the step"), case,
                          rtol=rtol, atol=atol, dtype=value.dtype)
 
 
 @check("hw6.generative.gan_train_step.matches_trusted_step", hint=HINT_STEP)
 def gan_train_step_matches_trusted_step(ctx: Context) -> None:
     payload = _gan_payload(ctx.rng, np.float64, momentum=0.0, sizes=[(5, 5)])
-    case = (f"{ctx.seed_note}, float64, G = Linear(2,4)-Tanh-Linear(4,3), D = Linear(3,4)-Tanh-Linear(4,1), "
-            "SGD lr=0.1, real (5, 3), z (5, 2), one call")
+    case = ctx.case("float64, G = Linear(2,4)-Tanh-Linear(4,3), D = Linear(3,4)-Tanh-Linear(4,1), SGD lr=0.1, "
+                    "real (5, 3), z (5, 2)", Text("调用一次", "one call"))
     want_losses, want_G, want_D = _trusted_gan_steps(payload)
     got = _returned(ctx.drive("generative.gan_train_step", payload), payload, case)
     # float64 networks of a dozen units: the step's rounding is ~1e-16, 1e-10 forgives op order.
@@ -489,8 +577,7 @@ def gan_train_step_matches_trusted_step(ctx: Context) -> None:
 @check("hw6.generative.gan_train_step.momentum_two_steps", hint=HINT_STEP)
 def gan_train_step_momentum_two_steps(ctx: Context) -> None:
     payload = _gan_payload(ctx.rng, np.float32, momentum=0.9, sizes=[(6, 4), (6, 4)])
-    case = (f"{ctx.seed_note}, float32, SGD lr=0.1 momentum=0.9, real (6, 3), z (4, 2), two calls with the "
-            "same networks and optimisers")
+    case = ctx.case("float32, SGD lr=0.1 momentum=0.9, real (6, 3), z (4, 2)", TWO_CALLS)
     want_losses, want_G, want_D = _trusted_gan_steps(payload)
     got = _returned(ctx.drive("generative.gan_train_step", payload), payload, case)
     # float32 values O(1) through two steps of a tiny network: rounding ~1e-7, 1e-5 leaves room.
@@ -514,46 +601,58 @@ def _leaked(before: list, at_d_step: list) -> bool:
 @check("hw6.generative.gan_train_step.no_gradient_leaks", hint=HINT_STEP)
 def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
     payload = _gan_payload(ctx.rng, np.float64, momentum=0.9, sizes=[(4, 4), (4, 4)])
-    got = _returned(ctx.drive("generative.gan_train_step", payload), payload, ctx.seed_note)
+    got = _returned(ctx.drive("generative.gan_train_step", payload), payload, ctx.case())
     for i, (call, batch) in enumerate(zip(got["calls"], payload["batches"])):
-        case = (f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, call {i + 1} of 2 with the same networks and "
-                "optimisers")
+        case = ctx.case("float64, SGD lr=0.1 momentum=0.9", Text(f"第 {i + 1} 次调用（共 2 次），网络和优化器相同",
+                                                                 f"call {i + 1} of 2 with the same networks and "
+                                                                 "optimisers"))
         for name in ("real", "z"):
             expect_true(np.array_equal(call[f"{name}_after"], batch[name]), "gan_train_step", case,
-                        f"{name} was modified in place; the course's convention is that inputs are never "
-                        "modified")
+                        Text(f"{name} 被原地修改了；课程约定输入永不修改",
+                             f"{name} was modified in place; the course's convention is that inputs are never "
+                             "modified"))
         expect_true(call["d_steps"] >= 1, "gan_train_step", case,
-                    "opt_D.step() was never called: step (2) updates the discriminator with opt_D")
+                    Text("从未调用 opt_D.step()：第 (2) 步用 opt_D 更新判别器",
+                         "opt_D.step() was never called: step (2) updates the discriminator with opt_D"))
         expect_true(call["g_steps"] >= 1, "gan_train_step", case,
-                    "opt_G.step() was never called: step (3) updates the generator with opt_G")
+                    Text("从未调用 opt_G.step()：第 (3) 步用 opt_G 更新生成器",
+                         "opt_G.step() was never called: step (3) updates the generator with opt_G"))
         expect_true(call["g_steps_before_d_step"] == 0, "gan_train_step", case,
-                    "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G fixed, "
-                    "then (3) update G against the updated D")
+                    Text("opt_G.step() 在 opt_D.step() 之前运行了：讲义的顺序是 (2) 固定 G 更新 D，然后 (3) 针对更新后的 D "
+                         "更新 G", "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G "
+                         "fixed, then (3) update G against the updated D"))
         expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
-                    "the discriminator step let gradient reach the generator: G's parameters had new "
-                    "gradient right after opt_D.step(), so the fake batch of that step was still part of G's graph")
+                    Text("判别器那一步让梯度传到了生成器：opt_D.step() 刚结束时 G 的参数有了新的梯度，所以那一步的假样本"
+                         "批次仍然在 G 的计算图中",
+                         "the discriminator step let gradient reach the generator: G's parameters had new gradient "
+                         "right after opt_D.step(), so the fake batch of that step was still part of G's graph"))
         d_same = all(np.array_equal(a, b) for a, b in zip(call["d_after_d_step"], call["d_end"]))
-        extra = f" (opt_D.step() was called {call['d_steps']} times)" if call["d_steps"] > 1 else ""
+        steps = call["d_steps"]
+        extra = (Text(f"（opt_D.step() 被调用了 {steps} 次）", f" (opt_D.step() was called {steps} times)")
+                 if steps > 1 else "")
         expect_true(d_same, "gan_train_step", case,
-                    "the generator step updated the discriminator: D's parameters changed after opt_D.step()"
-                    + extra + "; in step (3) D is fixed and only opt_G steps")
+                    Text("生成器那一步更新了判别器：opt_D.step() 之后 D 的参数又变了", "the generator step updated the "
+                         "discriminator: D's parameters changed after opt_D.step()") + extra
+                    + Text("；在第 (3) 步中 D 是固定的，只有 opt_G 更新", "; in step (3) D is fixed and only opt_G steps"))
     # What the optimisers' hooks saw is reported from inside the student's process, so the points
     # also need the networks themselves: after two momentum steps, G and D (and the losses) must be
     # the judge's trusted step's. A leak into G's gradient that the G step does not wipe shows here.
     want_losses, want_G, want_D = _trusted_gan_steps(payload)
-    case = f"{ctx.seed_note}, float64, SGD lr=0.1 momentum=0.9, two calls with the same networks and optimisers"
+    case = ctx.case("float64, SGD lr=0.1 momentum=0.9", TWO_CALLS)
     # float64 networks of a dozen units through two steps: rounding ~1e-15, 1e-10 forgives op order.
     _expect_step(got, want_losses, want_G, want_D, case, RTOL64, ATOL64, strict_types=False)
 
 
 # --------------------------------------------------------------------------- CycleGAN
 
-@oracle
 def _cycle_alternatives(x, xc, y, yc, lam) -> dict:
+    return _labelled(_cycle_alternative_values(x, xc, y, yc, lam))
+
+
+@oracle
+def _cycle_alternative_values(x, xc, y, yc, lam) -> dict:
     sq = lambda a, b: np.mean((np.asarray(a, np.float64) - b) ** 2)  # noqa: E731
-    return {"the loss without lam": _cycle(x, xc, y, yc, 1.0),
-            "lam times the squared error (L2) instead of the absolute error (L1)":
-            float(lam * (sq(x, xc) + sq(y, yc)))}
+    return {"cycle_no_lam": _cycle(x, xc, y, yc, 1.0), "cycle_l2": float(lam * (sq(x, xc) + sq(y, yc)))}
 
 
 @check("hw6.generative.cycle_consistency_loss.simple", hint=HINT_CYCLE)
@@ -561,9 +660,11 @@ def cycle_consistency_loss_simple(ctx: Context) -> None:
     x, xc = np.array([[1.0, 2.0]]), np.array([[1.5, 1.0]])
     y, yc = np.array([[0.0, 0.0, 0.0]]), np.array([[0.3, -0.3, 0.0]])
     case = "x = [[1, 2]], x_cycled = [[1.5, 1]], y = [[0, 0, 0]], y_cycled = [[0.3, -0.3, 0]]"
-    expect_float(ctx.call(x, xc, y, yc), 9.5, "cycle_consistency_loss with the default lam = 10", case,
+    expect_float(ctx.call(x, xc, y, yc), 9.5, Text("cycle_consistency_loss，默认 lam = 10",
+                                                   "cycle_consistency_loss with the default lam = 10"), case,
                  rtol=1e-12, atol=1e-12, hint_on=_cycle_alternatives(x, xc, y, yc, 10.0))
-    expect_float(ctx.call(x, xc, y, yc, lam=2.0), 1.9, "cycle_consistency_loss with lam = 2", case,
+    expect_float(ctx.call(x, xc, y, yc, lam=2.0), 1.9, Text("cycle_consistency_loss，lam = 2",
+                                                            "cycle_consistency_loss with lam = 2"), case,
                  rtol=1e-12, atol=1e-12, hint_on=_cycle_alternatives(x, xc, y, yc, 2.0))
 
 
@@ -578,16 +679,18 @@ def cycle_consistency_loss_random(ctx: Context) -> None:
         tol = RTOL64 if dtype == np.float64 else RTOL32
         lam_used = 10.0 if lam is None else lam
         expect_float(got, _cycle(x, xc, y, yc, lam_used), f"cycle_consistency_loss(lam={lam_used:g})",
-                     f"{ctx.seed_note}, {shapes(x=x, y=y)}", rtol=tol, atol=tol,
-                     hint_on=_cycle_alternatives(x, xc, y, yc, lam_used))
+                     ctx.case(x=x, y=y), rtol=tol, atol=tol, hint_on=_cycle_alternatives(x, xc, y, yc, lam_used))
 
 
 # --------------------------------------------------------------------------- Diffusion
 
-@oracle
 def _beta_alternatives(T: int, start: float, end: float) -> dict:
-    return {"np.linspace(beta_start, beta_end, T + 1)[:-1] (beta_end left out)":
-            np.linspace(start, end, T + 1)[:-1]}
+    return _labelled(_beta_alternative_values(T, start, end))
+
+
+@oracle
+def _beta_alternative_values(T: int, start: float, end: float) -> dict:
+    return {"betas_no_end": np.linspace(start, end, T + 1)[:-1]}
 
 
 # The contract: float64 or float32, float32 values judged at float32 precision. float64: every
@@ -597,10 +700,11 @@ def _beta_alternatives(T: int, start: float, end: float) -> dict:
 BETA_RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
 
-def _schedule(got, T: int, what: str, case: str) -> np.ndarray:
+def _schedule(got, T: int, what: str, case: str | Text) -> np.ndarray:
     arr = as_array(got, what, case, shape=(T,))
     if arr.dtype not in BETA_RTOL:
-        raise CheckFailed(f"{what}: expected a float64 (or float32) array, got dtype {arr.dtype}\n  case: {case}")
+        raise fail(what, case, Text(f"应为 float64（或 float32）数组，实际 dtype 为 {arr.dtype}",
+                                    f"expected a float64 (or float32) array, got dtype {arr.dtype}"))
     return arr
 
 
@@ -610,7 +714,8 @@ def linear_beta_schedule_small_T(ctx: Context) -> None:
                              (3, {"beta_start": 0.1, "beta_end": 0.3}, "[0.1, 0.2, 0.3]")):
         start, end = kwargs.get("beta_start", 1e-4), kwargs.get("beta_end", 0.02)
         what = f"linear_beta_schedule({', '.join([str(T)] + [f'{k}={v}' for k, v in kwargs.items()])})"
-        case = f"T = {T}, beta_start = {start}, beta_end = {end}: expected {shown}"
+        case = Text(f"T = {T}，beta_start = {start}，beta_end = {end}：应为 {shown}",
+                    f"T = {T}, beta_start = {start}, beta_end = {end}: expected {shown}")
         got = _schedule(ctx.call(T, **kwargs), T, what, case)
         rtol = BETA_RTOL[got.dtype]
         expect_array(got, _betas(T, start, end), what + f" ({got.dtype})", case, rtol=rtol, atol=1e-15,
@@ -624,11 +729,12 @@ def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
     for T, start, end in cases:
         kwargs = {} if start is None else {"beta_start": start, "beta_end": end}
         start, end = (1e-4, 0.02) if start is None else (start, end)
-        case = f"{ctx.seed_note}, T={T}, beta_start={start!r}, beta_end={end!r}"
+        case = ctx.case(T=T, beta_start=start, beta_end=end)
         got = _schedule(ctx.call(T, **kwargs), T, f"linear_beta_schedule({T})", case)
-        case += f", returned {got.dtype}"
+        case += Text(f"，返回 {got.dtype}", f", returned {got.dtype}")
         if got.dtype == np.float64:
-            expect_equal(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start exactly",
+            expect_equal(float(got[0]), start, Text("linear_beta_schedule：第一个 beta 必须恰好是 beta_start",
+                                                    "linear_beta_schedule: the first beta must be beta_start exactly"),
                          case)
             # start + i * step at i = T - 1 can land one ulp away from beta_end (np.linspace pins it
             # exactly); 4 ulp forgives that and nothing else (a step is >= 1e-5).
@@ -637,42 +743,54 @@ def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
             # to ~1e-17; 1e-15 catches any schedule that is not linear.
             spacing_tol = 1e-15
         else:
-            expect_float(float(got[0]), start, "linear_beta_schedule: the first beta must be beta_start",
+            expect_float(float(got[0]), start, Text("linear_beta_schedule：第一个 beta 必须是 beta_start",
+                                                    "linear_beta_schedule: the first beta must be beta_start"),
                          case, rtol=BETA_RTOL[got.dtype], atol=0)
             # float32 values carry half an ulp each: steps differ by up to two ulp of the largest value.
             end_tol = 4 * float(np.spacing(np.float32(end)))
             spacing_tol = 4 * float(np.spacing(np.float32(max(start, end))))
-        expect_float(float(got[-1]), end, "linear_beta_schedule: the last beta must be beta_end", case,
+        expect_float(float(got[-1]), end, Text("linear_beta_schedule：最后一个 beta 必须是 beta_end",
+                                               "linear_beta_schedule: the last beta must be beta_end"), case,
                      rtol=0, atol=end_tol,
-                     hint_on={"the (T+1)-point schedule's second to last value": end - (end - start) / T})
+                     hint_on={Text("T+1 个点的调度中倒数第二个值", "the (T+1)-point schedule's second to last value"):
+                              end - (end - start) / T})
         diffs = np.diff(got.astype(np.float64))
-        expect_true(bool(np.ptp(diffs) <= spacing_tol), "linear_beta_schedule: even spacing", case,
-                    f"the steps beta[t+1] - beta[t] range from {diffs.min()!r} to {diffs.max()!r}; all must be "
-                    f"equal ({(end - start) / (T - 1)!r}) up to {spacing_tol:.3g}")
+        step = (end - start) / (T - 1)
+        expect_true(bool(np.ptp(diffs) <= spacing_tol), Text("linear_beta_schedule：间隔均匀",
+                                                             "linear_beta_schedule: even spacing"), case,
+                    Text(f"步长 beta[t+1] - beta[t] 的取值从 {diffs.min()!r} 到 {diffs.max()!r}；它们必须都相等（{step!r}），"
+                         f"误差不超过 {spacing_tol:.3g}",
+                         f"the steps beta[t+1] - beta[t] range from {diffs.min()!r} to {diffs.max()!r}; all must be "
+                         f"equal ({step!r}) up to {spacing_tol:.3g}"))
         expect_array(got, _betas(T, start, end), f"linear_beta_schedule({T})", case, rtol=BETA_RTOL[got.dtype],
                      atol=1e-15)
 
 
-@oracle
 def _q_alternatives(x0, t, abar, noise) -> dict:
+    return _labelled(_q_alternative_values(x0, t, abar, noise))
+
+
+@oracle
+def _q_alternative_values(x0, t, abar, noise) -> dict:
     a = np.asarray(abar, np.float64)[np.asarray(t)].reshape((len(t),) + (1,) * (np.ndim(x0) - 1))
     x0, noise = np.asarray(x0, np.float64), np.asarray(noise, np.float64)
-    return {"abar * x0 + (1 - abar) * noise (abar where sqrt(abar) belongs)": a * x0 + (1 - a) * noise,
-            "alphas_cumprod[t - 1] (t indexes the array directly)": _q(x0, np.asarray(t) - 1, abar, noise)}
+    return {"q_no_sqrt": a * x0 + (1 - a) * noise, "q_shifted": _q(x0, np.asarray(t) - 1, abar, noise)}
 
 
 @check("hw6.generative.q_sample.simple", hint=HINT_Q)
 def q_sample_simple(ctx: Context) -> None:
     x0, noise = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 1.0], [0.0, -1.0]])
     t, abar = np.array([0, 2]), np.array([0.64, 0.49, 0.36])
-    case = ("x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
-            "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6")
+    case = Text("x0 = [[1, 2], [3, 4]]，t = [0, 2]，alphas_cumprod = [0.64, 0.49, 0.36]，noise = [[1, 1], [0, -1]]："
+                "样本 0 用 sqrt(0.64) = 0.8 和 sqrt(0.36) = 0.6",
+                "x0 = [[1, 2], [3, 4]], t = [0, 2], alphas_cumprod = [0.64, 0.49, 0.36], noise = [[1, 1], [0, -1]]: "
+                "sample 0 uses sqrt(0.64) = 0.8 and sqrt(0.36) = 0.6")
     want = np.array([[1.4, 2.2], [1.8, 1.6]])
     expect_array(ctx.call_unchanged(x0, t, abar, noise), want, "q_sample", case, rtol=1e-12, atol=1e-12,
                  dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
     got = ctx.call(x0.astype(np.float32), t, abar, noise.astype(np.float32))
-    expect_array(got, want, "q_sample with float32 x0 and noise (alphas_cumprod float64)", case, rtol=RTOL32,
-                 atol=ATOL32, dtype=np.float32, hint_on=_q_alternatives(x0, t, abar, noise))
+    expect_array(got, want, Q32, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 hint_on=_q_alternatives(x0, t, abar, noise))
 
 
 @check("hw6.generative.q_sample.closed_form", hint=HINT_Q)
@@ -682,8 +800,9 @@ def q_sample_closed_form(ctx: Context) -> None:
         x0, noise = ctx.rng.normal(size=shape), ctx.rng.normal(size=shape)
         t = ctx.rng.choice(np.arange(1, 100), size=shape[0], replace=False)  # every sample its own step
         got = ctx.call_unchanged(x0, t, abar, noise)
-        expect_array(got, _q(x0, t, abar, noise), "q_sample", f"{ctx.seed_note}, {shapes(x0=x0)}, t = {t.tolist()}, "
-                     "alphas_cumprod of the linear schedule, T = 100", rtol=RTOL64, atol=ATOL64,
+        expect_array(got, _q(x0, t, abar, noise), "q_sample",
+                     ctx.case(Text("alphas_cumprod 取自线性调度，T = 100", "alphas_cumprod of the linear schedule, "
+                                   "T = 100"), x0=x0, t=t.tolist()), rtol=RTOL64, atol=ATOL64,
                      dtype=np.float64, hint_on=_q_alternatives(x0, t, abar, noise))
 
 
@@ -700,10 +819,13 @@ def q_sample_statistics(ctx: Context) -> None:
     want_mean, want_var = math.sqrt(a) * value, 1.0 - a
     # Tolerances of 6 standard errors: a correct sample misses them with probability ~2e-9.
     # SE of the mean: sqrt(var / n); SE of the sample variance of a normal: var * sqrt(2 / (n - 1)).
-    case = f"{ctx.seed_note}, x0 = {value:.4f} for all {n} samples, t = {t} (abar = {a:.4f}), noise ~ N(0, 1)"
-    expect_float(mean, want_mean, "mean of q_sample over the noise draws (expected sqrt(abar) * x0)", case,
+    case = ctx.case(Text(f"全部 {n} 个样本的 x0 = {value:.4f}，t = {t}（abar = {a:.4f}），noise ~ N(0, 1)",
+                         f"x0 = {value:.4f} for all {n} samples, t = {t} (abar = {a:.4f}), noise ~ N(0, 1)"))
+    expect_float(mean, want_mean, Text("q_sample 在各次噪声抽样上的均值（应为 sqrt(abar) * x0）",
+                                       "mean of q_sample over the noise draws (expected sqrt(abar) * x0)"), case,
                  rtol=0, atol=6 * math.sqrt(want_var / n))
-    expect_float(var, want_var, "variance of q_sample over the noise draws (expected 1 - abar)", case,
+    expect_float(var, want_var, Text("q_sample 在各次噪声抽样上的方差（应为 1 - abar）",
+                                     "variance of q_sample over the noise draws (expected 1 - abar)"), case,
                  rtol=0, atol=6 * want_var * math.sqrt(2 / (n - 1)))
 
 
@@ -713,8 +835,7 @@ def q_sample_float32(ctx: Context) -> None:
     x0, noise = (ctx.rng.normal(size=(4, 2, 3, 3)).astype(np.float32) for _ in range(2))
     t = ctx.rng.integers(0, 50, size=4)
     got = ctx.call(x0, t, abar, noise)
-    expect_array(got, _q(x0, t, abar, noise), "q_sample with float32 x0 and noise (alphas_cumprod float64)",
-                 f"{ctx.seed_note}, {shapes(x0=x0)}, t = {t.tolist()}", rtol=RTOL32, atol=ATOL32,
+    expect_array(got, _q(x0, t, abar, noise), Q32, ctx.case(x0=x0, t=t.tolist()), rtol=RTOL32, atol=ATOL32,
                  dtype=np.float32)
 
 
@@ -722,7 +843,7 @@ def q_sample_float32(ctx: Context) -> None:
 def ddpm_loss_simple(ctx: Context) -> None:
     eps_pred, eps = np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 2.0]])
     expect_float(ctx.call(eps_pred, eps), 1.25, "ddpm_loss", "eps_pred = [[1, 0], [0, 0]], eps = [[0, 0], [0, 2]]",
-                 rtol=1e-12, atol=1e-12, hint_on={"the sum of squared errors instead of the mean": 5.0})
+                 rtol=1e-12, atol=1e-12, hint_on={SUM_NOT_MEAN: 5.0})
 
 
 @check("hw6.generative.ddpm_loss.random", hint=HINT_DDPM)
@@ -732,7 +853,7 @@ def ddpm_loss_random(ctx: Context) -> None:
         got = ctx.call_unchanged(eps_pred, eps)
         diff = eps_pred.astype(np.float64) - eps
         tol = RTOL64 if dtype == np.float64 else RTOL32
-        expect_float(got, float(np.mean(diff**2)), "ddpm_loss", f"{ctx.seed_note}, {shapes(eps_pred=eps_pred)}",
-                     rtol=tol, atol=tol, hint_on={"the sum of squared errors instead of the mean":
-                                                  float(np.sum(diff**2)),
-                                                  "the mean absolute error": float(np.mean(np.abs(diff)))})
+        expect_float(got, float(np.mean(diff**2)), "ddpm_loss", ctx.case(eps_pred=eps_pred),
+                     rtol=tol, atol=tol, hint_on={SUM_NOT_MEAN: float(np.sum(diff**2)),
+                                                  Text("平均绝对误差", "the mean absolute error"):
+                                                  float(np.mean(np.abs(diff)))})

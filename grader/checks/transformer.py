@@ -11,11 +11,13 @@ import math
 
 import numpy as np
 
-from ..compare import expect_array, expect_true
+from ..child.payloads import EncoderAnswer, EncoderRequest
+from ..compare import expect_array, expect_true, fail
 from ..context import Context
-from ..errors import CheckFailed
+from ..i18n import Text, join
 from ..oracles import oracle
 from ..registry import check
+from .common import against
 
 DRIVER = "transformer.encoder_layer"
 LINEARS = ("q_proj", "k_proj", "v_proj", "out_proj", "linear1", "linear2")
@@ -34,12 +36,19 @@ BUILTIN = {"torch.nn.modules.activation.MultiheadAttention": "nn.MultiheadAttent
 # below ~2e-6 (measured over many seeds), so 1e-4 leaves a wide margin and still catches any real error.
 RTOL32, ATOL32 = 1e-4, 1e-4
 
-HINT_LAYER = ("Lecture part 5 (Transformer层: 多头注意力 + 前馈网络, 残差连接): post-norm, x = norm1(x + attn(x)) and then x = "
-              "norm2(x + linear2(relu(linear1(x)))), with softmax(Q K^T / sqrt(d_head)) V per head and the heads "
-              "as contiguous chunks of d_model.")
-HINT_MASK = ("Lecture part 5 (掩码): the mask is True where a query may attend and masked scores get weight exactly "
-             "0; a (T, T) causal and an (N, 1, T) padding mask both broadcast to (N, T, T), the same for every "
-             "head.")
+HINT_LAYER = Text(
+    zh="讲义第 5 部分（Transformer层：多头注意力 + 前馈网络，残差连接）：后归一化，先 x = norm1(x + attn(x))，再 x = "
+       "norm2(x + linear2(relu(linear1(x))))；每个头计算 softmax(Q K^T / sqrt(d_head)) V，各头是 d_model 中连续的块。",
+    en="Lecture part 5 (Transformer层: 多头注意力 + 前馈网络, 残差连接): post-norm, x = norm1(x + attn(x)) and then x = "
+       "norm2(x + linear2(relu(linear1(x)))), with softmax(Q K^T / sqrt(d_head)) V per head and the heads "
+       "as contiguous chunks of d_model.")
+HINT_MASK = Text(
+    zh="讲义第 5 部分（掩码）：掩码在查询可以关注的位置为 True，被屏蔽的分数权重恰好为 0；(T, T) 的因果掩码和 (N, 1, T) 的填充"
+       "掩码都广播到 (N, T, T)，对每个头都一样。",
+    en="Lecture part 5 (掩码): the mask is True where a query may attend and masked scores get weight exactly "
+       "0; a (T, T) causal and an (N, 1, T) padding mask both broadcast to (N, T, T), the same for every "
+       "head.")
+TORCH_LAYER = "nn.TransformerEncoderLayer"
 
 
 # --------------------------------------------------------------------------- inputs
@@ -144,25 +153,36 @@ def _numpy_layer(state: dict[str, np.ndarray], x: np.ndarray, nhead: int, mask: 
     return norm(h + feed_forward(h), "norm2")
 
 
+LABELS = {
+    "pre_norm": Text("前归一化的层（LayerNorm 在注意力和前馈网络之前，norm_first=True）",
+                     "a pre-norm layer (LayerNorm before attention and feed-forward, norm_first=True)"),
+    "unscaled": Text("没有 1/sqrt(d_head) 缩放的注意力", "attention without the 1/sqrt(d_head) scale"),
+    "mask_ignored": Text("忽略了掩码的层", "the layer with the mask ignored"),
+}
+
+
+def _alternatives(state, x, nhead, mask) -> dict[Text, np.ndarray]:
+    return {LABELS[key]: value for key, value in _alternative_values(state, x, nhead, mask).items()}
+
+
 @oracle
-def _alternatives(state, x, nhead, mask) -> dict[str, np.ndarray]:
-    alts = {"a pre-norm layer (LayerNorm before attention and feed-forward, norm_first=True)":
-            _numpy_layer(state, x, nhead, mask, pre_norm=True),
-            "attention without the 1/sqrt(d_head) scale": _numpy_layer(state, x, nhead, mask, scaled=False)}
+def _alternative_values(state, x, nhead, mask) -> dict[str, np.ndarray]:
+    alts = {"pre_norm": _numpy_layer(state, x, nhead, mask, pre_norm=True),
+            "unscaled": _numpy_layer(state, x, nhead, mask, scaled=False)}
     if mask is not None:
-        alts["the layer with the mask ignored"] = _numpy_layer(state, x, nhead, None)
+        alts["mask_ignored"] = _numpy_layer(state, x, nhead, None)
     return alts
 
 
 # --------------------------------------------------------------------------- running the student's layer
 
-def _builtin_used(ctx: Context, reply: dict | None = None) -> list[str]:
+def _builtin_used(ctx: Context, reply: EncoderAnswer | None = None) -> list[str | Text]:
     """torch's own attention, found by the judge in the source (``ctx.findings``: also a reference
     saved at import), or in the driver's description of the layer (its submodules' classes, what its
     forward pass ran): second signals, which can only take points away, since a child can hide
     what it built or ran but cannot make an output right without computing it."""
-    found = [f"{f.what} (line {f.line})" for f in ctx.findings
-             if f.kind == "forbidden_name" and f.function in ("", ctx.spec.function)]
+    found: list[str | Text] = [Text(f"{f.what}（第 {f.line} 行）", f"{f.what} (line {f.line})") for f in ctx.findings
+                               if f.kind == "forbidden_name" and f.function in ("", ctx.spec.function)]
     seen: list = []
     if isinstance(reply, dict):
         rows = reply.get("submodules") if isinstance(reply.get("submodules"), list) else []
@@ -171,53 +191,73 @@ def _builtin_used(ctx: Context, reply: dict | None = None) -> list[str]:
     return found + sorted({BUILTIN[c] for c in seen if isinstance(c, str) and c in BUILTIN})
 
 
-def _raise_if_builtin(ctx: Context, reply: dict | None, what: str) -> None:
+def _raise_if_builtin(ctx: Context, reply: EncoderAnswer | None, what: str | Text) -> None:
     used = _builtin_used(ctx, reply)
     if used:
-        raise CheckFailed(f"{what}: your EncoderLayer uses torch's {', '.join(used)}. The point of this "
-                          "exercise is to build multi-head self-attention yourself from q_proj, k_proj, v_proj "
-                          "and out_proj (nn.Linear) and the two LayerNorms, so this check gives no points while "
-                          "nn.MultiheadAttention / nn.TransformerEncoderLayer do the work.")
+        names = join(used)
+        raise fail(what, "", Text(
+            f"你的 EncoderLayer 用了 torch 的 {names.zh}。这个练习的目的是用 q_proj、k_proj、v_proj 和 out_proj（nn.Linear）"
+            "以及两个 LayerNorm 自己搭建多头自注意力，所以只要 nn.MultiheadAttention / nn.TransformerEncoderLayer 在"
+            "替你完成工作，本项检查就不得分。",
+            f"your EncoderLayer uses torch's {names.en}. The point of this "
+            "exercise is to build multi-head self-attention yourself from q_proj, k_proj, v_proj "
+            "and out_proj (nn.Linear) and the two LayerNorms, so this check gives no points while "
+            "nn.MultiheadAttention / nn.TransformerEncoderLayer do the work."))
 
 
 def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
-         what: str, case: str) -> np.ndarray:
+         what: str | Text, case: str | Text) -> np.ndarray:
     """The student's forward output (eval mode), after the structural and fairness conditions."""
     return _reply(ctx, config, state, x, mask, what, case)["out"]
 
 
 def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
-           what: str, case: str, train_passes: int = 0) -> dict:
-    payload = {"config": list(config), "state": state, "dtype": "float32", "x": x, "train_passes": train_passes}
+           what: str | Text, case: str | Text, train_passes: int = 0) -> EncoderAnswer:
+    payload: EncoderRequest = {"config": list(config), "state": state, "dtype": "float32", "x": x,
+                               "train_passes": train_passes}
     if mask is not None:
         payload["mask"] = mask
     _raise_if_builtin(ctx, None, what)
-    reply = ctx.drive(DRIVER, payload)
+    reply: EncoderAnswer = ctx.drive(DRIVER, payload)
     if not isinstance(reply, dict):
-        raise CheckFailed(f"{what}: the driver returned no description of your layer\n  case: {case}")
+        raise fail(what, case, Text("驱动程序没有返回对你的层的描述", "the driver returned no description of your layer"))
     _raise_if_builtin(ctx, reply, what)
     if reply.get("not_in_layer") or reply.get("not_in_contract"):
-        raise CheckFailed(f"{what}: the judge's weights are loaded by name (load_state_dict, strict=True) and "
-                          "the names do not match the contract.\n  missing keys (contract names your layer "
-                          f"lacks): {reply.get('not_in_layer')}\n  unexpected keys (parameters of your layer "
-                          f"the contract does not have): {reply.get('not_in_contract')}\n  case: {case}")
+        missing, unexpected = reply.get("not_in_layer"), reply.get("not_in_contract")
+        raise fail(what, case, Text(
+            "评分程序的权重是按名称加载的（load_state_dict，strict=True），而这些名称与接口约定不一致。\n"
+            f"  缺少的键（你的层缺少的约定名称）：{missing}\n  多出的键（你的层中约定没有的参数）：{unexpected}",
+            "the judge's weights are loaded by name (load_state_dict, strict=True) and the names do not match "
+            f"the contract.\n  missing keys (contract names your layer lacks): {missing}\n  unexpected keys "
+            f"(parameters of your layer the contract does not have): {unexpected}"))
     if reply.get("load_error"):
-        raise CheckFailed(f"{what}: loading the judge's weights failed (wrong parameter shapes?): "
-                          f"{reply['load_error']}\n  case: {case}")
+        raise fail(what, case, Text(f"加载评分程序的权重失败（参数形状不对？）：{reply['load_error']}",
+                                    f"loading the judge's weights failed (wrong parameter shapes?): "
+                                    f"{reply['load_error']}"))
     expect_true(reply.get("out") is not None, what, case,
-                f"forward should return a torch.Tensor, got {reply.get('out_type')}")
+                Text(f"forward 应当返回 torch.Tensor，实际得到 {reply.get('out_type')}",
+                     f"forward should return a torch.Tensor, got {reply.get('out_type')}"))
     expect_true(not reply.get("x_changed"), what, case,
-                "forward modified its input x in place; the course's convention is that inputs are never modified")
+                Text("forward 原地修改了它的输入 x；课程约定输入永不修改",
+                     "forward modified its input x in place; the course's convention is that inputs are never modified"))
     return reply
 
 
-def _case(ctx: Context, config, x, mask_note: str = "") -> str:
+def _case(ctx: Context, config, x, *notes: str | Text) -> Text:
     d, nhead, ff = config
-    return (f"{ctx.seed_note}, d_model={d}, nhead={nhead}, dim_feedforward={ff}, x {x.shape} float32, "
-            f"random weights loaded by name{mask_note}")
+    return ctx.case(Text("随机权重按名称加载", "random weights loaded by name"), *notes, d_model=d, nhead=nhead,
+                    dim_feedforward=ff, x=x)
 
 
-def _compare(ctx: Context, config, state, x, mask, want, what, mask_note="") -> None:
+def _against_torch(config, *extra: Text) -> Text:
+    d, nhead, ff = config
+    what = Text(f"EncoderLayer({d}, {nhead}, {ff})", f"EncoderLayer({d}, {nhead}, {ff})")
+    for note in extra:
+        what = what + note
+    return against(what, TORCH_LAYER)
+
+
+def _compare(ctx: Context, config, state, x, mask, want, what: str | Text, mask_note: str | Text = "") -> None:
     case = _case(ctx, config, x, mask_note)
     got = _run(ctx, config, state, x, mask, what, case)
     expect_array(got, want, what, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
@@ -226,54 +266,68 @@ def _compare(ctx: Context, config, state, x, mask, want, what, mask_note="") -> 
 
 # --------------------------------------------------------------------------- checks
 
-@check("hw5.transformer.EncoderLayer.submodules", hint=(
-    "The contract names the submodules: q_proj, k_proj, v_proj, out_proj and linear1, linear2 (nn.Linear with "
-    "bias, of the contract's sizes) and norm1, norm2 (nn.LayerNorm(d_model) with eps 1e-5), created with the "
-    "layer."))
+@check("hw5.transformer.EncoderLayer.submodules", hint=Text(
+    zh="接口约定规定了子模块的名称：q_proj、k_proj、v_proj、out_proj 以及 linear1、linear2（带偏置的 nn.Linear，大小按约定），"
+       "norm1、norm2（eps 为 1e-5 的 nn.LayerNorm(d_model)），都在构造层时创建。",
+    en="The contract names the submodules: q_proj, k_proj, v_proj, out_proj and linear1, linear2 (nn.Linear with "
+       "bias, of the contract's sizes) and norm1, norm2 (nn.LayerNorm(d_model) with eps 1e-5), created with the "
+       "layer."))
 def encoder_submodules(ctx: Context) -> None:
+    names_case = Text("子模块的名称", "submodule names")
     for config, seed in (((8, 2, 16), 5), ((12, 3, 20), 6)):
         d, nhead, ff = config
         what = f"EncoderLayer({d}, {nhead}, {ff})"
-        reply = ctx.drive(DRIVER, {"config": list(config)})
+        request: EncoderRequest = {"config": list(config)}
+        reply: EncoderAnswer = ctx.drive(DRIVER, request)
         described = reply.get("submodules") if isinstance(reply, dict) else None
         expect_true(isinstance(described, list) and all(isinstance(r, dict) and isinstance(r.get("name"), str)
-                                                         for r in described), what, "submodule names",
-                    "the driver returned no description of your layer's submodules")
+                                                         for r in described), what, names_case,
+                    Text("驱动程序没有返回对你的层的子模块的描述",
+                         "the driver returned no description of your layer's submodules"))
         rows = {r["name"]: r for r in described}
         sizes = {"linear1": (ff, d), "linear2": (d, ff)}
         for name in LINEARS:
             out_f, in_f = sizes.get(name, (d, d))
             row = rows.get(name)
-            expect_true(row is not None, what, "submodule names", f"has no submodule {name!r} "
-                        f"(found: {sorted(n for n in rows if '.' not in n)})")
+            found = sorted(n for n in rows if "." not in n)
+            expect_true(row is not None, what, names_case, Text(f"没有子模块 {name!r}（找到的有：{found}）",
+                                                                f"has no submodule {name!r} (found: {found})"))
             expect_true(LINEAR in (row.get("bases") or ()), what, name,
-                        f"{name} should be an nn.Linear, got {row.get('type')}")
+                        Text(f"{name} 应为 nn.Linear，实际为 {row.get('type')}",
+                             f"{name} should be an nn.Linear, got {row.get('type')}"))
             want = {"weight": [out_f, in_f], "bias": [out_f]}
             expect_true(row.get("params") == want, what, name,
-                        f"{name} should be nn.Linear({in_f}, {out_f}) with bias: parameters {want}, "
-                        f"got {row.get('params')}")
+                        Text(f"{name} 应为带偏置的 nn.Linear({in_f}, {out_f})：参数 {want}，实际为 {row.get('params')}",
+                             f"{name} should be nn.Linear({in_f}, {out_f}) with bias: parameters {want}, "
+                             f"got {row.get('params')}"))
         for name in NORMS:
             row = rows.get(name)
-            expect_true(row is not None, what, "submodule names", f"has no submodule {name!r}")
+            expect_true(row is not None, what, names_case, Text(f"没有子模块 {name!r}", f"has no submodule {name!r}"))
             expect_true(LAYER_NORM in (row.get("bases") or ()), what, name,
-                        f"{name} should be an nn.LayerNorm, got {row.get('type')}")
+                        Text(f"{name} 应为 nn.LayerNorm，实际为 {row.get('type')}",
+                             f"{name} should be an nn.LayerNorm, got {row.get('type')}"))
             expect_true(row.get("params") == {"weight": [d], "bias": [d]}, what, name,
-                        f"{name} should be nn.LayerNorm({d}) with weight and bias, got parameters {row.get('params')}")
+                        Text(f"{name} 应为带 weight 和 bias 的 nn.LayerNorm({d})，实际参数为 {row.get('params')}",
+                             f"{name} should be nn.LayerNorm({d}) with weight and bias, got parameters "
+                             f"{row.get('params')}"))
             eps = row.get("eps")
             expect_true(isinstance(eps, float) and abs(eps - 1e-5) < 1e-12, what, name,
-                        f"{name}.eps should be 1e-5, got {eps}")
+                        Text(f"{name}.eps 应为 1e-5，实际为 {eps}", f"{name}.eps should be 1e-5, got {eps}"))
         # The description comes from the student's process and is easy to write without a layer:
         # the submodules count as built when the judge's weights, loaded by these names, make the
         # layer compute what nn.TransformerEncoderLayer computes with them.
         rng = np.random.default_rng(seed)  # a fixed case: the same for every student and every run
         state, x = _weights(rng, d, ff), _x(rng, d, 2, 4)
         _compare(ctx, config, state, x, None, _torch_layer(state, x, nhead, ff),
-                 f"{what} with the judge's weights loaded by these names, against nn.TransformerEncoderLayer")
+                 _against_torch(config, Text("，按这些名称加载评分程序的权重",
+                                             " with the judge's weights loaded by these names,")))
 
 
-@check("hw5.transformer.EncoderLayer.no_builtin_attention", hint=(
-    "The contract: the attention is built from q_proj, k_proj, v_proj and out_proj, so nn.MultiheadAttention and "
-    "nn.TransformerEncoderLayer (or torch's functional multi-head attention) may not do the work."))
+@check("hw5.transformer.EncoderLayer.no_builtin_attention", hint=Text(
+    zh="接口约定：注意力由 q_proj、k_proj、v_proj 和 out_proj 搭建，所以不能让 nn.MultiheadAttention 和 "
+       "nn.TransformerEncoderLayer（或 torch 的函数式多头注意力）来完成这项工作。",
+    en="The contract: the attention is built from q_proj, k_proj, v_proj and out_proj, so nn.MultiheadAttention and "
+       "nn.TransformerEncoderLayer (or torch's functional multi-head attention) may not do the work."))
 def encoder_no_builtin_attention(ctx: Context) -> None:
     rng = np.random.default_rng(3)
     config = (8, 2, 16)
@@ -281,7 +335,8 @@ def encoder_no_builtin_attention(ctx: Context) -> None:
     # torch's attention in the source (ctx.findings) or seen running fails it (in _run); and, as a
     # layer that does nothing uses no builtin either, the attention built by hand must be right.
     _compare(ctx, config, state, x, None, _torch_layer(state, x, 2, 16),
-             "EncoderLayer(8, 2, 16), attention built from q_proj, k_proj, v_proj and out_proj")
+             Text("EncoderLayer(8, 2, 16)，注意力由 q_proj、k_proj、v_proj 和 out_proj 搭建",
+                  "EncoderLayer(8, 2, 16), attention built from q_proj, k_proj, v_proj and out_proj"))
 
 
 @check("hw5.transformer.EncoderLayer.matches_torch_small", hint=HINT_LAYER)
@@ -290,25 +345,31 @@ def encoder_matches_torch_small(ctx: Context) -> None:
     config = (8, 2, 16)
     state, x = _weights(rng, 8, 16), _x(rng, 8, 2, 4)
     want = _torch_layer(state, x, 2, 16)
-    _compare(ctx, config, state, x, None, want, "EncoderLayer(8, 2, 16) against nn.TransformerEncoderLayer")
+    _compare(ctx, config, state, x, None, want, _against_torch(config))
 
 
-@check("hw5.transformer.EncoderLayer.train_and_eval_agree", hint=(
-    "The contract's layer has no dropout: after model.train() it computes exactly what it computes after "
-    "model.eval(). Lecture part 5's layer is attention, feed-forward, residuals and LayerNorm, nothing random."))
+@check("hw5.transformer.EncoderLayer.train_and_eval_agree", hint=Text(
+    zh="接口约定中的层没有 dropout：model.train() 之后的计算结果与 model.eval() 之后完全相同。讲义第 5 部分的层由注意力、"
+       "前馈网络、残差连接和 LayerNorm 组成，没有任何随机的部分。",
+    en="The contract's layer has no dropout: after model.train() it computes exactly what it computes after "
+       "model.eval(). Lecture part 5's layer is attention, feed-forward, residuals and LayerNorm, nothing random."))
 def encoder_train_and_eval_agree(ctx: Context) -> None:
     rng = np.random.default_rng(2025)  # a fixed case: the same for every student and every run
     config = (8, 2, 16)
     state, x = _weights(rng, 8, 16), _x(rng, 8, 3, 5)
     want = _torch_layer(state, x, 2, 16)
-    case = _case(ctx, config, x) + "; forward after model.eval(), then twice after model.train()"
+    case = _case(ctx, config, x, Text("先在 model.eval() 之后做一次前向传播，再在 model.train() 之后做两次",
+                                      "forward after model.eval(), then twice after model.train()"))
     reply = _reply(ctx, config, state, x, None, "EncoderLayer(8, 2, 16)", case, train_passes=2)
-    expect_array(reply["out"], want, "EncoderLayer(8, 2, 16) after model.eval() against nn.TransformerEncoderLayer",
+    expect_array(reply["out"], want, _against_torch(config, Text("，model.eval() 之后", " after model.eval()")),
                  case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=_alternatives(state, x, 2, None))
     for i, out in enumerate(reply.get("train_out") or [None, None]):
-        expect_true(out is not None, "EncoderLayer after model.train()", case, "forward should return a torch.Tensor")
-        expect_array(out, want, f"EncoderLayer(8, 2, 16) after model.train(), pass {i + 1} of 2 (no dropout: the "
-                     "same output as in eval mode)", case, rtol=RTOL32, atol=ATOL32, dtype=np.float32)
+        expect_true(out is not None, Text("model.train() 之后的 EncoderLayer", "EncoderLayer after model.train()"), case,
+                    Text("forward 应当返回 torch.Tensor", "forward should return a torch.Tensor"))
+        expect_array(out, want, Text(f"EncoderLayer(8, 2, 16)，model.train() 之后，第 {i + 1} 次（共 2 次）（没有 dropout："
+                                     "输出与 eval 模式相同）", f"EncoderLayer(8, 2, 16) after model.train(), pass "
+                                     f"{i + 1} of 2 (no dropout: the same output as in eval mode)"), case,
+                     rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
 @check("hw5.transformer.EncoderLayer.matches_torch", hint=HINT_LAYER)
@@ -318,7 +379,7 @@ def encoder_matches_torch(ctx: Context) -> None:
         d, nhead, ff = config
         state, x = _weights(ctx.rng, d, ff), _x(ctx.rng, d)
         _compare(ctx, config, state, x, None, _torch_layer(state, x, nhead, ff),
-                 f"EncoderLayer({d}, {nhead}, {ff}) against nn.TransformerEncoderLayer, no mask")
+                 _against_torch(config) + Text("，没有掩码", ", no mask"))
 
 
 @check("hw5.transformer.EncoderLayer.causal_mask", hint=HINT_MASK)
@@ -331,8 +392,8 @@ def encoder_causal_mask(ctx: Context) -> None:
         causal = np.tril(np.ones((T, T), dtype=bool))
         want = _torch_layer(state, x, nhead, ff, src_mask=~causal)
         _compare(ctx, config, state, x, causal, want,
-                 f"EncoderLayer({d}, {nhead}, {ff}) with a causal (T, T) mask against nn.TransformerEncoderLayer",
-                 ", mask = causal (T, T), True on and below the diagonal")
+                 _against_torch(config, Text("，带因果掩码 (T, T)", " with a causal (T, T) mask")),
+                 Text("mask = 因果掩码 (T, T)，对角线及其下方为 True", "mask = causal (T, T), True on and below the diagonal"))
 
 
 @check("hw5.transformer.EncoderLayer.padding_mask", hint=HINT_MASK)
@@ -348,13 +409,16 @@ def encoder_padding_mask(ctx: Context) -> None:
         pad = np.arange(T)[None, None, :] < lengths[:, None, None]  # (N, 1, T), True for real keys
         want = _torch_layer(state, x, nhead, ff, key_padding_mask=~pad[:, 0])
         _compare(ctx, config, state, x, pad, want,
-                 f"EncoderLayer({d}, {nhead}, {ff}) with a padding (N, 1, T) mask against "
-                 "nn.TransformerEncoderLayer", f", padding mask (N, 1, T) for lengths {lengths.tolist()}")
+                 _against_torch(config, Text("，带填充掩码 (N, 1, T)", " with a padding (N, 1, T) mask")),
+                 Text(f"填充掩码 (N, 1, T)，lengths = {lengths.tolist()}",
+                      f"padding mask (N, 1, T) for lengths {lengths.tolist()}"))
 
 
-@check("hw5.transformer.EncoderLayer.fully_masked_rows", hint=(
-    "The contract: a query whose keys are all masked gets all-zero attention weights, not NaN, so its attention "
-    "output is out_proj's bias, followed as usual by the residual and norm1."))
+@check("hw5.transformer.EncoderLayer.fully_masked_rows", hint=Text(
+    zh="接口约定：所有键都被屏蔽的查询得到全 0 的注意力权重而不是 NaN，所以它的注意力输出就是 out_proj 的偏置，之后照常经过残差"
+       "连接和 norm1。",
+    en="The contract: a query whose keys are all masked gets all-zero attention weights, not NaN, so its attention "
+       "output is out_proj's bias, followed as usual by the residual and norm1."))
 def encoder_fully_masked_rows(ctx: Context) -> None:
     for _ in range(2):
         config = _config(ctx.rng)
@@ -368,5 +432,7 @@ def encoder_fully_masked_rows(ctx: Context) -> None:
         # torch returns NaN for a query with no key left, so this oracle is the judge's own float64 layer
         want = _numpy_layer(state, x, nhead, mask)
         _compare(ctx, config, state, x, mask, want,
-                 f"EncoderLayer({d}, {nhead}, {ff}) with a general (N, T, T) mask, some queries fully masked",
-                 ", random (N, T, T) mask; query 1 of sequence 0 is fully masked")
+                 Text(f"EncoderLayer({d}, {nhead}, {ff})，一般的 (N, T, T) 掩码，部分查询被完全屏蔽",
+                      f"EncoderLayer({d}, {nhead}, {ff}) with a general (N, T, T) mask, some queries fully masked"),
+                 Text("随机的 (N, T, T) 掩码；序列 0 的查询 1 被完全屏蔽",
+                      "random (N, T, T) mask; query 1 of sequence 0 is fully masked"))

@@ -7,36 +7,51 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import as_bool_array, expect_array, expect_true, shapes
+from ..compare import as_bool_array, expect_array, expect_true
 from ..context import Context
 from ..errors import StudentCodeStopped
+from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
-from .common import FLOAT32_HINT
+from ..tolerances import ATOL32, ATOL64, EXACT, RTOL32, RTOL64, by_dtype
+from .common import FLOAT32_HINT, against, with_float32
 
-# Pure rearrangements copy numbers without arithmetic: they must be exact.
-EXACT = dict(rtol=0.0, atol=0.0)
-# A few float64 products of O(1) numbers: 1e-10 only forgives the summation order.
-RTOL64, ATOL64 = 1e-10, 1e-10
-# float32 results of sums over C*p*p <= 48 products of O(1) numbers: ~1e-6, so 1e-5 leaves room.
-RTOL32, ATOL32 = 1e-5, 1e-5
-
-HINT_PATCHIFY = ("Lecture part 5 (图像分块, Image Patch Embedding): patches go left to right, then top to bottom, and "
-                 "each patch is flattened channel by channel, (C, p, p), as a Conv2d with kernel = stride = p "
-                 "sees it.")
-HINT_EMBED = ("Lecture part 5 (图像分块): the patch embedding is one linear layer shared by every flattened patch, "
-              "patchify(images) W + b, the same as a Conv2d with kernel = stride = p.")
-HINT_CLS = ("Lecture part 5 (ViT): the [CLS] token goes in front of the patch tokens (position 0), and the "
-            "position embedding is added to every token, the class token included (pos_embed row 0).")
-HINT_PARTITION = ("Lecture part 5 (Swin, 窗口自注意力): each image's map is cut into ws x ws windows, listed image by "
-                  "image and, within an image, row by row from left to right.")
-HINT_REVERSE = ("Lecture part 5 (Swin, 窗口自注意力): window_reverse undoes window_partition exactly, with the same "
-                "window order and N recovered from the number of windows.")
-HINT_SHIFT = ("Lecture part 5 (移位窗口): the map is rolled cyclically by shift toward smaller indices along H and "
-              "along W, what leaves at the top and left coming back at the bottom and right.")
-HINT_MASK = ("Lecture part 5 (移位窗口): the shifted map splits into up to nine regions by the slices [0, H-ws), "
-             "[H-ws, H-shift), [H-shift, H) of the rows and likewise of the columns, and two tokens of a window "
-             "may attend to each other iff they come from the same region.")
+HINT_PATCHIFY = Text(
+    zh="讲义第 5 部分（图像分块，Image Patch Embedding）：图块先从左到右、再从上到下排列，每个图块按通道逐个展平为 (C, p, p)，"
+       "与 kernel = stride = p 的 Conv2d 看到的一样。",
+    en="Lecture part 5 (图像分块, Image Patch Embedding): patches go left to right, then top to bottom, and "
+       "each patch is flattened channel by channel, (C, p, p), as a Conv2d with kernel = stride = p sees it.")
+HINT_EMBED = Text(
+    zh="讲义第 5 部分（图像分块）：图块嵌入是所有展平图块共享的一个线性层 patchify(images) W + b，与 kernel = stride = p 的 "
+       "Conv2d 相同。",
+    en="Lecture part 5 (图像分块): the patch embedding is one linear layer shared by every flattened patch, "
+       "patchify(images) W + b, the same as a Conv2d with kernel = stride = p.")
+HINT_CLS = Text(
+    zh="讲义第 5 部分（ViT）：[CLS] 标记放在图块标记之前（位置 0），位置嵌入加到每个标记上，类别标记也不例外（pos_embed 的第 0 行）。",
+    en="Lecture part 5 (ViT): the [CLS] token goes in front of the patch tokens (position 0), and the "
+       "position embedding is added to every token, the class token included (pos_embed row 0).")
+HINT_PARTITION = Text(
+    zh="讲义第 5 部分（Swin，窗口自注意力）：每张图像的特征图被切成 ws x ws 的窗口，按图像逐张列出；同一张图像内按行、从左到右列出。",
+    en="Lecture part 5 (Swin, 窗口自注意力): each image's map is cut into ws x ws windows, listed image by "
+       "image and, within an image, row by row from left to right.")
+HINT_REVERSE = Text(
+    zh="讲义第 5 部分（Swin，窗口自注意力）：window_reverse 恰好撤销 window_partition，窗口顺序相同，N 由窗口个数推出。",
+    en="Lecture part 5 (Swin, 窗口自注意力): window_reverse undoes window_partition exactly, with the same "
+       "window order and N recovered from the number of windows.")
+HINT_SHIFT = Text(
+    zh="讲义第 5 部分（移位窗口）：特征图沿 H 和 W 都向下标较小的方向循环移动 shift，从顶部和左侧移出的部分回到底部和右侧。",
+    en="Lecture part 5 (移位窗口): the map is rolled cyclically by shift toward smaller indices along H and "
+       "along W, what leaves at the top and left coming back at the bottom and right.")
+HINT_MASK = Text(
+    zh="讲义第 5 部分（移位窗口）：移位后的特征图按行的切片 [0, H-ws)、[H-ws, H-shift)、[H-shift, H) 和列的同样切片分成最多九个区域，"
+       "同一窗口中的两个标记当且仅当来自同一区域时才能相互关注。",
+    en="Lecture part 5 (移位窗口): the shifted map splits into up to nine regions by the slices [0, H-ws), "
+       "[H-ws, H-shift), [H-shift, H) of the rows and likewise of the columns, and two tokens of a window "
+       "may attend to each other iff they come from the same region.")
+CHANNEL_LAST = Text("按通道在后 (p, p, C) 而不是 (C, p, p) 展平的图块",
+                    "patches flattened channel-last, (p, p, C), instead of (C, p, p)")
+COLUMN_MAJOR = Text("按列优先顺序排列的窗口", "the windows in column-major order")
+WRONG_WAY = Text("按 +shift（向下、向右）滚动的特征图", "the map rolled by +shift (down and right)")
 
 
 # --------------------------------------------------------------------------- oracles (from the definitions)
@@ -109,12 +124,12 @@ def patchify_lecture_example(ctx: Context) -> None:
                       [8, 9, 12, 13, 24, 25, 28, 29],      # bottom-left
                       [10, 11, 14, 15, 26, 27, 30, 31]]],  # bottom-right
                     dtype=np.float64)
-    alternatives = {"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
-                    _patches(images, 2, channel_last=True)}
+    alternatives = {CHANNEL_LAST: _patches(images, 2, channel_last=True)}
     for dtype in (np.float64, np.float32):
         got = ctx.call_unchanged(images.astype(dtype), 2)
         expect_array(got, want, f"patchify(np.arange(32.).reshape(1, 2, 4, 4), 2), {np.dtype(dtype).name}",
-                     "a 4x4 image with 2 channels cut into four 2x2 patches", **EXACT, dtype=dtype,
+                     Text("一张 4x4、2 个通道的图像，切成四个 2x2 的图块",
+                          "a 4x4 image with 2 channels cut into four 2x2 patches"), **EXACT, dtype=dtype,
                      hint_on=alternatives)
 
 
@@ -128,10 +143,9 @@ def patchify_matches_unfold(ctx: Context) -> None:
         # unfold lists each kernel position's values as (C, kh, kw): the Conv2d view of a patch
         want = F.unfold(torch.from_numpy(images), p, stride=p).transpose(1, 2).numpy()
         got = ctx.call_unchanged(images, p)
-        expect_array(got, want, "patchify against torch F.unfold(x, p, stride=p).transpose(1, 2)",
-                     f"{ctx.seed_note}, {shapes(images=images)}, patch_size={p}", **EXACT, dtype=images.dtype,
-                     hint_on={"patches flattened channel-last, (p, p, C), instead of (C, p, p)":
-                              _patches(images, p, channel_last=True)})
+        expect_array(got, want, against("patchify", "torch F.unfold(x, p, stride=p).transpose(1, 2)"),
+                     ctx.case(images=images, patch_size=p), **EXACT, dtype=images.dtype,
+                     hint_on={CHANNEL_LAST: _patches(images, p, channel_last=True)})
 
 
 # --------------------------------------------------------------------------- patch_embed
@@ -158,8 +172,8 @@ def _embed_inputs(ctx: Context, dtype=np.float64, general: bool = True):
     return images, p, W, b
 
 
-def _expect_tokens(ctx: Context, got, images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray, what: str,
-                   case: str, rtol: float, atol: float, dtype) -> None:
+def _expect_tokens(ctx: Context, got, images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray, what: str | Text,
+                   case: str | Text, rtol: float, atol: float, dtype) -> None:
     """patch_embed's tokens against the Conv2d view, or against the student's own patchify.
 
     The contract defines patch_embed as patchify(images) @ W + b: a patchify bug is charged by
@@ -177,8 +191,8 @@ def _expect_tokens(ctx: Context, got, images: np.ndarray, p: int, W: np.ndarray,
             if _matches(got, with_own, rtol, atol):
                 want = with_own
     expect_array(got, want, what, case, rtol=rtol, atol=atol, dtype=dtype,
-                 hint_on={"the tokens without the bias b": want - b,
-                          "patches flattened channel-last, (p, p, C)":
+                 hint_on={Text("没有加偏置 b 的标记", "the tokens without the bias b"): want - b,
+                          Text("按通道在后 (p, p, C) 展平的图块", "patches flattened channel-last, (p, p, C)"):
                               _patches(images, p, True).astype(np.float64) @ W + b})
 
 
@@ -205,9 +219,9 @@ def patch_embed_small_example(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         args = [a.astype(dtype) for a in (images, W, b)]
         call = ctx.call_unchanged if dtype == np.float64 else ctx.call
-        rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (RTOL32, ATOL32)
+        tol = by_dtype(dtype)
         _expect_tokens(ctx, call(args[0], 2, args[1], args[2]), *args[:1], 2, *args[1:],
-                       f"patch_embed ({np.dtype(dtype).name})", case, rtol, atol, dtype)
+                       f"patch_embed ({np.dtype(dtype).name})", case, tol["rtol"], tol["atol"], dtype)
 
 
 @check("hw5.vision_transformer.patch_embed.matches_conv2d", hint=HINT_EMBED)
@@ -215,16 +229,16 @@ def patch_embed_matches_conv2d(ctx: Context) -> None:
     for i in range(3):
         images, p, W, b = _embed_inputs(ctx, general=i == 0)
         got = ctx.call_unchanged(images, p, W, b)
-        _expect_tokens(ctx, got, images, p, W, b, "patch_embed against a Conv2d(C, D, p, stride=p) with the same "
-                       "weights", f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}",
-                       RTOL64, ATOL64, np.float64)
+        _expect_tokens(ctx, got, images, p, W, b, against("patch_embed", Text(
+                       "权重相同的 Conv2d(C, D, p, stride=p)", "a Conv2d(C, D, p, stride=p) with the same weights")),
+                       ctx.case(images=images, W=W, b=b, patch_size=p), RTOL64, ATOL64, np.float64)
 
 
 @check("hw5.vision_transformer.patch_embed.float32", hint=FLOAT32_HINT)
 def patch_embed_float32(ctx: Context) -> None:
     images, p, W, b = _embed_inputs(ctx, np.float32)
-    _expect_tokens(ctx, ctx.call(images, p, W, b), images, p, W, b, "patch_embed with float32 inputs",
-                   f"{ctx.seed_note}, {shapes(images=images, W=W, b=b)}, patch_size={p}", RTOL32, ATOL32, np.float32)
+    _expect_tokens(ctx, ctx.call(images, p, W, b), images, p, W, b, with_float32("patch_embed"),
+                   ctx.case(images=images, W=W, b=b, patch_size=p), RTOL32, ATOL32, np.float32)
 
 
 # --------------------------------------------------------------------------- add_cls_and_position
@@ -238,13 +252,20 @@ def _with_cls(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> np.ndarra
     return out + pos
 
 
+CLS_LABELS = {"last": Text("类别标记放在最后而不是最前", "the class token appended last instead of first"),
+              "no_pos": Text("位置嵌入没有加到类别标记上", "the position embedding not added to the class token")}
+
+
+def _cls_alternatives(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> dict[Text, np.ndarray]:
+    return {CLS_LABELS[key]: value for key, value in _cls_alternative_values(tokens, cls, pos).items()}
+
+
 @oracle
-def _cls_alternatives(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+def _cls_alternative_values(tokens: np.ndarray, cls: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
     last = np.concatenate([tokens, np.broadcast_to(cls, (tokens.shape[0], 1, cls.size))], axis=1) + pos
     no_pos_on_cls = _with_cls(tokens, cls, pos)
     no_pos_on_cls[:, 0] -= pos[0]
-    return {"the class token appended last instead of first": last,
-            "the position embedding not added to the class token": no_pos_on_cls}
+    return {"last": last, "no_pos": no_pos_on_cls}
 
 
 def _cls_inputs(ctx: Context, dtype=np.float64):
@@ -272,7 +293,7 @@ def add_cls_random(ctx: Context) -> None:
         tokens, cls, pos = _cls_inputs(ctx)
         got = ctx.call_unchanged(tokens, cls, pos)
         expect_array(got, _with_cls(tokens, cls, pos), "add_cls_and_position",
-                     f"{ctx.seed_note}, {shapes(tokens=tokens, cls_token=cls, pos_embed=pos)}",
+                     ctx.case(tokens=tokens, cls_token=cls, pos_embed=pos),
                      rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=_cls_alternatives(tokens, cls, pos))
 
 
@@ -281,8 +302,7 @@ def add_cls_float32(ctx: Context) -> None:
     tokens, cls, pos = _cls_inputs(ctx, np.float32)
     got = ctx.call(tokens, cls, pos)
     want = _with_cls(*(a.astype(np.float64) for a in (tokens, cls, pos)))
-    expect_array(got, want, "add_cls_and_position with float32 inputs",
-                 f"{ctx.seed_note}, {shapes(tokens=tokens, cls_token=cls, pos_embed=pos)}",
+    expect_array(got, want, with_float32("add_cls_and_position"), ctx.case(tokens=tokens, cls_token=cls, pos_embed=pos),
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 
@@ -296,15 +316,15 @@ def window_partition_layout(ctx: Context) -> None:
                     dtype=np.float64)[..., None]
     got = ctx.call(x, 2)
     expect_array(got, want, "window_partition(np.arange(16.).reshape(1, 4, 4, 1), 2)",
-                 "a 4x4 map cut into four 2x2 windows", **EXACT,
-                 hint_on={"the windows in column-major order": _windows(x, 2, column_major=True)})
+                 Text("一张 4x4 的特征图，切成四个 2x2 的窗口", "a 4x4 map cut into four 2x2 windows"), **EXACT,
+                 hint_on={COLUMN_MAJOR: _windows(x, 2, column_major=True)})
     # two images of a non-square 2x4 map: image 0's windows come first
     x = np.arange(16, dtype=np.float64).reshape(2, 2, 4, 1)
     want = np.array([[[0, 1], [4, 5]], [[2, 3], [6, 7]],
                      [[8, 9], [12, 13]], [[10, 11], [14, 15]]], dtype=np.float64)[..., None]
     got = ctx.call_unchanged(x.astype(np.float32), 2)
     expect_array(got, want, "window_partition(np.arange(16.).reshape(2, 2, 4, 1), 2), float32",
-                 "two 2x4 maps, two windows each", **EXACT, dtype=np.float32)
+                 Text("两张 2x4 的特征图，各有两个窗口", "two 2x4 maps, two windows each"), **EXACT, dtype=np.float32)
 
 
 @check("hw5.vision_transformer.window_partition.random", hint=HINT_PARTITION)
@@ -312,9 +332,8 @@ def window_partition_random(ctx: Context) -> None:
     for i, dtype in enumerate((np.float64, np.float64, np.float32)):
         x, ws = _random_map(ctx, dtype, general=i == 0)
         got = ctx.call_unchanged(x, ws)
-        expect_array(got, _windows(x, ws), "window_partition", f"{ctx.seed_note}, {shapes(x=x)}, ws={ws}",
-                     **EXACT, dtype=x.dtype,
-                     hint_on={"the windows in column-major order": _windows(x, ws, column_major=True)})
+        expect_array(got, _windows(x, ws), "window_partition", ctx.case(x=x, ws=ws),
+                     **EXACT, dtype=x.dtype, hint_on={COLUMN_MAJOR: _windows(x, ws, column_major=True)})
 
 
 @check("hw5.vision_transformer.window_reverse.round_trip", hint=HINT_REVERSE)
@@ -322,11 +341,13 @@ def window_reverse_round_trip(ctx: Context) -> None:
     x = np.arange(48, dtype=np.float64).reshape(2, 2, 4, 3)  # two non-square maps, 3 channels
     got = ctx.call(_windows(x, 2), 2, 2, 4)
     expect_array(got, x, "window_reverse(window_partition(x, 2), 2, 2, 4)",
-                 "x = np.arange(48.).reshape(2, 2, 4, 3); the windows are made by the judge", **EXACT)
+                 Text("x = np.arange(48.).reshape(2, 2, 4, 3)；窗口由评分程序生成",
+                      "x = np.arange(48.).reshape(2, 2, 4, 3); the windows are made by the judge"), **EXACT)
     x = np.arange(36, dtype=np.float32).reshape(1, 6, 6, 1)
     got = ctx.call_unchanged(_windows(x, 3), 3, 6, 6)
     expect_array(got, x, "window_reverse(window_partition(x, 3), 3, 6, 6), float32",
-                 "x = np.arange(36.).reshape(1, 6, 6, 1) float32; the windows are made by the judge", **EXACT,
+                 Text("x = np.arange(36.).reshape(1, 6, 6, 1) float32；窗口由评分程序生成",
+                      "x = np.arange(36.).reshape(1, 6, 6, 1) float32; the windows are made by the judge"), **EXACT,
                  dtype=np.float32)
 
 
@@ -336,8 +357,8 @@ def window_reverse_random(ctx: Context) -> None:
         x, ws = _random_map(ctx, dtype, general=i == 0)
         windows = _windows(x, ws)
         got = ctx.call_unchanged(windows, ws, x.shape[1], x.shape[2])
-        expect_array(got, x, "window_reverse", f"{ctx.seed_note}, {shapes(windows=windows)}, ws={ws}, "
-                     f"H={x.shape[1]}, W={x.shape[2]}", **EXACT, dtype=x.dtype)
+        expect_array(got, x, "window_reverse", ctx.case(windows=windows, ws=ws, H=x.shape[1], W=x.shape[2]),
+                     **EXACT, dtype=x.dtype)
 
 
 # --------------------------------------------------------------------------- cyclic_shift
@@ -350,8 +371,8 @@ def cyclic_shift_small_example(ctx: Context) -> None:
     for dtype in (np.float64, np.float32):
         got = ctx.call_unchanged(x.astype(dtype), 1)
         expect_array(got, want, f"cyclic_shift(np.arange(9.).reshape(1, 3, 3, 1), 1), {np.dtype(dtype).name}",
-                     "map [[0,1,2],[3,4,5],[6,7,8]]", **EXACT, dtype=dtype,
-                     hint_on={"the map rolled by +shift (down and right)": wrong_way})
+                     Text("特征图 [[0,1,2],[3,4,5],[6,7,8]]", "map [[0,1,2],[3,4,5],[6,7,8]]"), **EXACT, dtype=dtype,
+                     hint_on={WRONG_WAY: wrong_way})
 
 
 @check("hw5.vision_transformer.cyclic_shift.matches_torch_roll", hint=HINT_SHIFT)
@@ -363,31 +384,35 @@ def cyclic_shift_matches_torch_roll(ctx: Context) -> None:
         shift = int(ctx.rng.integers(i == 0, ws + 1))  # 0 and a full window too, but not in the first case
         want = torch.roll(torch.from_numpy(x), (-shift, -shift), dims=(1, 2)).numpy()
         got = ctx.call_unchanged(x, shift)
-        expect_array(got, want, "cyclic_shift against torch.roll(x, (-shift, -shift), dims=(1, 2))",
-                     f"{ctx.seed_note}, {shapes(x=x)}, shift={shift}", **EXACT, dtype=x.dtype,
-                     hint_on={"the map rolled by +shift (down and right)":
-                              torch.roll(torch.from_numpy(x), (shift, shift), dims=(1, 2)).numpy()})
+        expect_array(got, want, against("cyclic_shift", "torch.roll(x, (-shift, -shift), dims=(1, 2))"),
+                     ctx.case(x=x, shift=shift), **EXACT, dtype=x.dtype,
+                     hint_on={WRONG_WAY: torch.roll(torch.from_numpy(x), (shift, shift), dims=(1, 2)).numpy()})
 
 
 # --------------------------------------------------------------------------- shifted_window_mask
 
-def _expect_mask(got, want: np.ndarray, H: int, W: int, ws: int, shift: int, case: str) -> None:
+def _expect_mask(got, want: np.ndarray, H: int, W: int, ws: int, shift: int, case: str | Text) -> None:
     what = f"shifted_window_mask(H={H}, W={W}, ws={ws}, shift={shift})"
     arr = as_bool_array(got, what, case, shape=want.shape)
     bad = np.argwhere(arr != want)
     if len(bad) == 0:
         return
     w, i, j = (int(v) for v in bad[0])
-    problem = (f"{len(bad)} / {want.size} entries differ; first at window {w}, query token {i}, key token {j}: "
-               f"got {bool(arr[w, i, j])}, expected {bool(want[w, i, j])}")
+    problem = Text(f"{len(bad)} / {want.size} 个元素不同；第一个在窗口 {w}、查询标记 {i}、键标记 {j}：实际 "
+                   f"{bool(arr[w, i, j])}，期望 {bool(want[w, i, j])}",
+                   f"{len(bad)} / {want.size} entries differ; first at window {w}, query token {i}, key token {j}: "
+                   f"got {bool(arr[w, i, j])}, expected {bool(want[w, i, j])}")
     if np.all(arr):
-        problem += " (your mask is all True: with shift > 0 wrapped-around regions must not attend)"
+        problem += Text("（你的掩码全为 True：shift > 0 时，循环移位回来的区域之间不能相互关注）",
+                        " (your mask is all True: with shift > 0 wrapped-around regions must not attend)")
     expect_true(False, what, case, problem)
 
 
-@check("hw5.vision_transformer.shifted_window_mask.no_shift_all_true", hint=(
-    "Lecture part 5 (移位窗口): with shift = 0 nothing wraps around, so every window holds one region and every entry "
-    "is True, in shape (nW, ws*ws, ws*ws)."))
+@check("hw5.vision_transformer.shifted_window_mask.no_shift_all_true", hint=Text(
+    zh="讲义第 5 部分（移位窗口）：shift = 0 时没有任何部分被循环移回，所以每个窗口只含一个区域，每个元素都为 True，形状为 "
+       "(nW, ws*ws, ws*ws)。",
+    en="Lecture part 5 (移位窗口): with shift = 0 nothing wraps around, so every window holds one region and every entry "
+       "is True, in shape (nW, ws*ws, ws*ws)."))
 def mask_no_shift_all_true(ctx: Context) -> None:
     for H, W, ws in ((4, 4, 2), (6, 3, 3), (2, 8, 2)):
         want = np.ones(((H // ws) * (W // ws), ws * ws, ws * ws), dtype=bool)
@@ -395,10 +420,12 @@ def mask_no_shift_all_true(ctx: Context) -> None:
     # All True is right here because the shift is 0: the same map shifted by 1 has windows that
     # mix regions (a mask that is all True whatever the shift says nothing about shift = 0).
     what = "shifted_window_mask(H=4, W=4, ws=2, shift=1)"
-    mixed = as_bool_array(ctx.call(4, 4, 2, 1), what, "the contrast with shift = 1", shape=(4, 4, 4))
-    expect_true(not np.all(mixed), what, "the contrast with shift = 1",
-                "every entry is True, but with shift > 0 the windows at the wrapped-around border hold tokens of "
-                "several regions, which must not attend to each other")
+    contrast = Text("与 shift = 1 对照", "the contrast with shift = 1")
+    mixed = as_bool_array(ctx.call(4, 4, 2, 1), what, contrast, shape=(4, 4, 4))
+    expect_true(not np.all(mixed), what, contrast,
+                Text("每个元素都是 True，但 shift > 0 时，位于循环移位边界的窗口含有多个区域的标记，它们之间不能相互关注",
+                     "every entry is True, but with shift > 0 the windows at the wrapped-around border hold tokens of "
+                     "several regions, which must not attend to each other"))
 
 
 @check("hw5.vision_transformer.shifted_window_mask.small_example", hint=HINT_MASK)
@@ -410,7 +437,8 @@ def mask_small_example(ctx: Context) -> None:
                        [3, 3, 6, 6],   # bottom-left: the rows split
                        [4, 5, 7, 8]])  # bottom-right: four regions, only the diagonal is True
     want = labels[:, :, None] == labels[:, None, :]
-    _expect_mask(ctx.call(4, 4, 2, 1), want, 4, 4, 2, 1, "the 4x4 map with 2x2 windows shifted by 1")
+    _expect_mask(ctx.call(4, 4, 2, 1), want, 4, 4, 2, 1, Text("4x4 的特征图，2x2 窗口，移位 1",
+                                                              "the 4x4 map with 2x2 windows shifted by 1"))
 
 
 @check("hw5.vision_transformer.shifted_window_mask.matches_swin_regions", hint=HINT_MASK)
@@ -422,4 +450,4 @@ def mask_matches_swin_regions(ctx: Context) -> None:
         cases.append((h * ws, w * ws, ws, int(ctx.rng.integers(0, ws))))
     for H, W, ws, shift in cases:
         _expect_mask(ctx.call(H, W, ws, shift), _region_mask(H, W, ws, shift), H, W, ws, shift,
-                     f"{ctx.seed_note}, Swin's region labels")
+                     ctx.case(Text("Swin 的区域标签", "Swin's region labels")))

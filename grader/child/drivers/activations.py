@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from ..payloads import WarningsAnswer, WarningsRequest
 
-def warnings(module: Any, payload: dict) -> dict:
-    """payload: function, args, kwargs -> {"value": result, "warnings": ["Category: message", ...]}."""
+
+def warnings(module: Any, payload: WarningsRequest) -> WarningsAnswer:
+    """Call ``payload["function"](*args, **kwargs)``; its value and every warning it emitted."""
     func = getattr(module, payload["function"])
     args, kwargs = list(payload.get("args") or []), dict(payload.get("kwargs") or {})
     with _warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn",

@@ -12,11 +12,13 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from ..payloads import ChainAnswer, ChainRequest, GraphAnswer, GraphRequest
+
 _BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
 _METHODS = ("relu", "tanh", "sigmoid", "exp", "log")
 
 
-def graph(module: Any, payload: dict) -> dict:
+def graph(module: Any, payload: GraphRequest) -> GraphAnswer:
     Scalar = module.Scalar
     values: list[Any] = []
     for node in payload["nodes"]:
@@ -59,7 +61,7 @@ def _number(value: Any, attribute: str) -> float:
 PYTHON_RECURSION_LIMIT = 1000
 
 
-def chain(module: Any, payload: dict) -> dict:
+def chain(module: Any, payload: ChainRequest) -> ChainAnswer:
     """A long line of nodes, v <- v * scales[i] then v <- shifts[i] + v, from Scalar(start).
 
     Sent as two arrays rather than a node list so that a graph of thousands of nodes crosses the

@@ -15,6 +15,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..payloads import AlexNetAnswer, AlexNetBuild, AlexNetBuildAnswer, AlexNetRequest
+
 
 HANKEL_ABOVE = 1 << 20  # elements: a matrix this large is filled from a few thousand numbers
 
@@ -46,9 +48,8 @@ def seeded_parameters(shapes: Sequence[Sequence[int]], seed: int, generator: Any
             yield torch.randn(shape, generator=generator, dtype=torch.float32).mul_(scale)
 
 
-def alexnet(module: Any, payload: dict) -> dict:
-    """payload: {"builds": [{"kwargs", "weights_seed" (or None), "evals": [x, ...],
-    "trains": [[x, torch_seed], ...]}, ...]} -> {"builds": [per build: what the model produced]}."""
+def alexnet(module: Any, payload: AlexNetRequest) -> AlexNetAnswer:
+    """Per build: what the student's model produced (see ``payloads.AlexNetBuildAnswer``)."""
     return {"builds": [_build(module, b) for b in payload["builds"]]}
 
 
@@ -73,7 +74,7 @@ class _SkipInit:
             setattr(init, name, value)
 
 
-def _build(module: Any, build: dict) -> dict:
+def _build(module: Any, build: AlexNetBuild) -> AlexNetBuildAnswer:
     import torch
 
     torch.manual_seed(0)
@@ -83,7 +84,7 @@ def _build(module: Any, build: dict) -> dict:
         return {"is_module": False, "type": type(model).__name__}
     params = list(model.parameters())
     shapes = [[int(s) for s in p.shape] for p in params]
-    result: dict = {"is_module": True, "type": type(model).__name__, "param_shapes": shapes,
+    result: AlexNetBuildAnswer = {"is_module": True, "type": type(model).__name__, "param_shapes": shapes,
                     "module_types": [type(m).__name__ for m in model.modules() if not list(m.children())]}
     with torch.no_grad():  # the initialisers were skipped: every value is the judge's (or zero)
         if build.get("weights_seed") is not None:

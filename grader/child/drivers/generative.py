@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..payloads import GanAnswer, GanCall, GanRequest
 
-def gan_train_step(module: Any, payload: dict) -> dict:
+
+def gan_train_step(module: Any, payload: GanRequest) -> GanAnswer:
     import torch
 
     dtype = {"float32": torch.float32, "float64": torch.float64}[payload["dtype"]]
@@ -41,7 +43,7 @@ def gan_train_step(module: Any, payload: dict) -> dict:
     opt_D.register_step_post_hook(after_d_step)
     opt_G.register_step_post_hook(after_g_step)
 
-    calls = []
+    calls: list[GanCall] = []
     for batch in payload["batches"]:
         real = torch.tensor(np.asarray(batch["real"]), dtype=dtype)
         z = torch.tensor(np.asarray(batch["z"]), dtype=dtype)

@@ -26,11 +26,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..payloads import FunctionSpec, GradcheckAnswer, GradcheckRequest, GradientSpec
+
 _MAX_POINTS = 20
 _FUNCTIONS = ("forward_difference", "numerical_gradient", "gradient_check")
 
 
-def _value(spec: dict) -> Callable[[np.ndarray], float]:
+def _value(spec: FunctionSpec) -> Callable[[np.ndarray], float]:
     kind = spec["kind"]
     if kind == "power":
         p = float(spec["p"])
@@ -61,7 +63,7 @@ def _shaped(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return x
 
 
-def _gradient(spec: dict) -> Callable[[np.ndarray], np.ndarray]:
+def _gradient(spec: FunctionSpec) -> Callable[[np.ndarray], np.ndarray]:
     kind = spec["kind"]
     if kind == "power":
         p = float(spec["p"])
@@ -109,7 +111,7 @@ class _Recorded:
         return self.func(np.array(arr, dtype=np.float64))
 
 
-def run(module: Any, payload: dict) -> dict:
+def run(module: Any, payload: GradcheckRequest) -> GradcheckAnswer:
     """Call module.<function>(f, [grad_f,] x, **kwargs) and report what happened."""
     name = payload["function"]
     if name not in _FUNCTIONS:
@@ -118,7 +120,7 @@ def run(module: Any, payload: dict) -> dict:
     args: list[Any] = [f]
     grad_f = None
     if name == "gradient_check":
-        g = payload["grad_f"]
+        g: GradientSpec = payload["grad_f"]
         scale, offset, exact = float(g.get("scale", 1.0)), float(g.get("offset", 0.0)), _gradient(g["of"])
         grad_f = _Recorded(lambda x: scale * exact(x) + offset)
         args.append(grad_f)
@@ -127,7 +129,7 @@ def run(module: Any, payload: dict) -> dict:
     kwargs = payload.get("kwargs") or {}
     value = getattr(module, name)(*args, x, **kwargs)
     unchanged = bool(np.array_equal(before, x)) if isinstance(x, np.ndarray) else True
-    answer = {
+    answer: GradcheckAnswer = {
         "value": value,
         "calls": f.calls,
         "shapes": [list(s) for s in f.shapes],

@@ -13,16 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from ..payloads import EncoderAnswer, EncoderRequest, Submodule
+
 _DTYPES = {"float32": "float32", "float64": "float64"}
 
 
-def encoder_layer(module: Any, payload: dict) -> dict:
+def encoder_layer(module: Any, payload: EncoderRequest) -> EncoderAnswer:
     import torch
 
     d_model, nhead, dim_feedforward = (int(v) for v in payload["config"])
     torch.manual_seed(0)
     model = module.EncoderLayer(d_model, nhead, dim_feedforward)
-    result: dict[str, Any] = {"submodules": _describe(model)}
+    result: EncoderAnswer = {"submodules": _describe(model)}
     state = payload.get("state")
     if state is None:
         return result
@@ -54,14 +56,14 @@ def encoder_layer(module: Any, payload: dict) -> dict:
     return result
 
 
-def _describe(model: Any) -> list[dict]:
+def _describe(model: Any) -> list[Submodule]:
     """One entry per named submodule: its class and bases, the shapes of its own parameters, and
     its ``eps`` when it has one (a LayerNorm's)."""
     rows = []
     for name, m in model.named_modules():
         if not name:
             continue
-        row = {"name": name, "type": type(m).__qualname__, "bases": _classes(m),
+        row: Submodule = {"name": name, "type": type(m).__qualname__, "bases": _classes(m),
                "params": {k: list(p.shape) for k, p in m.named_parameters(recurse=False)}}
         eps = getattr(m, "eps", None)
         if isinstance(eps, (int, float)) and not isinstance(eps, bool):
@@ -75,7 +77,7 @@ def _classes(m: Any) -> list[str]:
     return [f"{c.__module__}.{c.__qualname__}" for c in type(m).__mro__]
 
 
-def _load(model: Any, state: dict) -> dict | None:
+def _load(model: Any, state: dict) -> EncoderAnswer | None:
     """Load by name, strictly; report mismatched names (or shapes) instead of raising."""
     own = model.state_dict()
     buffers = {name for name, _ in model.named_buffers()}
