@@ -7,7 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, isolation
+from . import __version__
+from .runners import isolation
 from .errors import HarnessError
 from .i18n import LANGUAGES, Text, tr, translator
 from .oracles import RECORD_SEED
@@ -37,7 +38,7 @@ def _say(args: argparse.Namespace, course: Course, key: str, **fields: object) -
 
 def _instructor_course(args: argparse.Namespace, command: str) -> Course:
     """The course, for a command that needs the instructor's files (reference/, examples/)."""
-    from .bundle import MARKER
+    from .authoring.bundle import MARKER
 
     course = _course(args, Path.cwd())
     if (course.root / MARKER).is_file() or not (course.root / "reference").is_dir():
@@ -48,13 +49,13 @@ def _instructor_course(args: argparse.Namespace, command: str) -> Course:
 def _start_sandbox(unsandboxed: bool) -> None:
     """The template imports torch in its own process while the judge loads the course."""
     from .pipeline import hidden_paths_of_package
-    from .sandbox import start_template
+    from .runners.sandbox import start_template
 
     start_template(hidden_paths_of_package(), unsandboxed)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .formats import write_format
+    from .classroom.formats import write_format
 
     submission = Path(args.submission)
     _start_sandbox(args.unsandboxed)
@@ -88,8 +89,8 @@ def _fail_under(score: float, max_score: float, percent: float | None, lang: str
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
-    from .roster import parse_assignment_option
+    from .classroom.batch import run_batch
+    from .classroom.roster import parse_assignment_option
 
     course = _course(args, Path.cwd())
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
@@ -125,7 +126,7 @@ def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from .classroom.batch import run_batch
 
     course = _instructor_course(args, "demo")
     submissions = course.root / "examples" / "class"
@@ -138,7 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    from .gradescope import build_autograder
+    from .classroom.gradescope import build_autograder
 
     course = _course(args, Path.cwd())
     path = build_autograder(course, args.assignment, Path(args.out), _lang(args, course))
@@ -175,7 +176,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_course
+    from .authoring.validate import validate_course
 
     course = _instructor_course(args, "validate")
     problems = validate_course(course, seed=args.seed, report=print)
@@ -189,11 +190,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .release import release
+    from .authoring.release import release
 
     course = _instructor_course(args, "release")
     if args.student:
-        from .bundle import build_bundle
+        from .authoring.bundle import build_bundle
 
         if not args.out:
             raise HarnessError("release --student needs --out DIR: the folder for the student bundle")
@@ -208,7 +209,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import write_notebooks
+    from .staging.notebooks import write_notebooks
 
     course = _instructor_course(args, "notebooks")
     paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)
@@ -219,7 +220,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 def cmd_mutants(args: argparse.Namespace) -> int:
     import time
 
-    from . import mutants
+    from .authoring import mutants
 
     course = _instructor_course(args, "mutants")
     names = [m.name for _, m in course.manifest.modules]
@@ -387,7 +388,7 @@ def run() -> None:
             print(exc.code, file=sys.stderr)
     except BrokenPipeError:  # dlgrade ... | head: the reader has what it wanted; files are written
         code = 0
-    from .sandbox import shutdown
+    from .runners.sandbox import shutdown
 
     shutdown()  # os._exit skips atexit: stop the templates now (they would die with us anyway)
     for stream in (sys.stdout, sys.stderr):

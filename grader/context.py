@@ -15,8 +15,8 @@ from .child import wire
 from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
-from .policy import Finding
-from .sandbox import Reply
+from .staging.policy import Finding
+from .runners.sandbox import Reply
 
 
 class Runner(Protocol):
@@ -45,7 +45,7 @@ class Context:
         self.run_seed = run_seed
         self.rng = np.random.default_rng(check_seed(run_seed, spec.id))
         self.output: list[str] = []  # student prints during this check, shown never scored
-        self.findings = findings  # what the judge found reading this module's source (policy.py)
+        self.findings = findings  # what the judge found reading this module's source (staging/policy.py)
 
     @property
     def seed_note(self) -> str:

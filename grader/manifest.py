@@ -43,7 +43,7 @@ class ModuleSpec:
     import_timeout: float
     line: int
     torch_functions: tuple[str, ...] = ()
-    forbidden: tuple[str, ...] = ()  # dotted names this module may not use (policy.py)
+    forbidden: tuple[str, ...] = ()  # dotted names this module may not use (staging/policy.py)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def load_manifest(path: str | Path) -> Manifest:
                 if f_name not in functions:
                     raise r.fail(m["torch_functions"], f"{m_name}.torch_functions",
                                  f"{f_name!r} is not in {m_name}.functions")
-            # Dotted names the module may not use, e.g. torch.nn.MultiheadAttention (policy.py).
+            # Dotted names the module may not use, e.g. torch.nn.MultiheadAttention (staging/policy.py).
             forbidden = tuple(r.string(f, f"{m_name}.forbidden") for f in (
                 r.sequence(m["forbidden"], f"{m_name}.forbidden") if "forbidden" in m else ()))
             for name in forbidden:

@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import __version__, isolation
+from . import __version__
+from .runners import isolation
 from .context import Context, Runner, format_exception
 from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
 from .i18n import Text, text, tr
-from .policy import BLOCKING, Finding, scan_folder
+from .staging.policy import BLOCKING, Finding, scan_folder
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
-from .locate import locate_modules
-from .sandbox import SandboxRunner
+from .staging.locate import locate_modules
+from .runners.sandbox import SandboxRunner
 from .text import strip_control
 
 MANIFEST_NAME = "assignments.yaml"
@@ -107,7 +108,7 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     where: list[str] = []
     try:
         if is_notebook:
-            from .notebooks import stage_notebook
+            from .staging.notebooks import stage_notebook
 
             present, dropped, notes = stage_notebook(source, manifest, folder)
         else:
@@ -185,7 +186,7 @@ def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[s
             dropped.append(name)
     if not notebooks:
         return present, dropped, {}
-    from .notebooks import stage_notebook
+    from .staging.notebooks import stage_notebook
 
     # A .py module wins over a notebook's cells for it; of two notebooks, the first by name wins.
     origin: dict[str, str | Text] = {m: tr("py_wins", module=m) for m in present}

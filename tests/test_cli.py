@@ -81,7 +81,8 @@ def test_global_options_after_the_subcommand(tmp_path):
 
 
 def test_mutants_of_one_module_leave_the_course_report_alone(tmp_path, monkeypatch):
-    from grader import cli, mutants
+    from grader import cli
+    from grader.authoring import mutants
 
     shutil.copytree(ROOT / "reference", tmp_path / "reference")
     shutil.copyfile(ROOT / "assignments.yaml", tmp_path / "assignments.yaml")

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 import trivial
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import hidden_paths, plan, run_checks, stage_submission
-from grader.policy import Finding
-from grader.sandbox import SandboxRunner
+from grader.staging.policy import Finding
+from grader.runners.sandbox import SandboxRunner
 from helpers import ROOT, SEED, course, submission_with
 
 DRIVERS = ("activations", "autograd", "cnn", "generative", "gradcheck", "transformer")

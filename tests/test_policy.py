@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.pipeline import grade
-from grader.policy import scan_module
+from grader.staging.policy import scan_module
 from helpers import ROOT, SEED, course
 
 MODULES = {m.name: m for _, m in course().manifest.modules}

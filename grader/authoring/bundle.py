@@ -29,11 +29,11 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .errors import HarnessError
-from .notebooks import write_notebooks
-from .oracles import RECORDING_NAME, write_recording
-from .pipeline import MANIFEST_NAME, Course
+from .. import HOME, __version__
+from ..errors import HarnessError
+from ..staging.notebooks import write_notebooks
+from ..oracles import RECORDING_NAME, write_recording
+from ..pipeline import MANIFEST_NAME, Course
 from .recording import record_visible_checks, verdicts
 from .release import release
 
@@ -100,7 +100,7 @@ def student_manifest(text: str) -> str:
 # --------------------------------------------------------------------------- the grader copy
 def copy_grader(dest: Path, hidden: set[str]) -> None:
     """Copy the grader package to ``dest`` with the hidden checks and their helpers left out."""
-    shutil.copytree(Path(__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(HOME, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     check_files = sorted((dest / "checks").glob("*.py"))
     for path in check_files:
         where = f"grader/checks/{path.name}"

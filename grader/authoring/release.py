@@ -13,8 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from .errors import HarnessError
-from .manifest import Manifest
+from ..errors import HarnessError
+from ..manifest import Manifest
 
 _DROPPED_DUNDERS = {"__repr__", "__str__"}
 # What the last release wrote (file name -> sha256), so that the next one can tell a stub it wrote

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .pipeline import Course, grade
+from ..pipeline import Course, grade
 
 
 def validate_course(course: Course, seed: int, report: Callable[[str], None] = print) -> list[str]:

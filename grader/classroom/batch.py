@@ -30,15 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import isolation
-from .errors import HarnessError, SubmissionError
-from .i18n import tr
-from .pipeline import Course, grade, load_course, new_seed, warm_judge
-from .report import INSTRUCTOR_LOG, write_reports
-from .results import write_json_atomic, write_text_atomic
-from .sandbox import SandboxBroken
+from ..runners import isolation
+from ..errors import HarnessError, SubmissionError
+from ..i18n import tr
+from ..pipeline import Course, grade, load_course, new_seed, warm_judge
+from ..report import INSTRUCTOR_LOG, write_reports
+from ..results import write_json_atomic, write_text_atomic
+from ..runners.sandbox import SandboxBroken
 from .roster import Matching, Roster, assignment_columns, match, read_roster
-from .text import csv_text
+from ..text import csv_text
 
 MAX_ZIP_BYTES = 64 << 20   # uncompressed: more than any honest set of course modules
 MAX_ZIP_FILES = 2000
@@ -183,8 +183,8 @@ def _worker_course(root: Path) -> Course:
 def _warm_worker(course_root: str, unsandboxed: bool = False) -> None:
     """Worker start-up: pay for the course, numpy, torch and the sandbox's template once per
     worker, not per student (the template imports in its own process, alongside)."""
-    from .pipeline import hidden_paths
-    from .sandbox import start_template
+    from ..pipeline import hidden_paths
+    from ..runners.sandbox import start_template
 
     course = _worker_course(Path(course_root))
     start_template(hidden_paths(course), unsandboxed, preload=True)

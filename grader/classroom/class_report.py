@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .pipeline import Course
-from .i18n import translator
-from .report import environment
-from .results import write_text_atomic
+from ..pipeline import Course
+from ..i18n import translator
+from ..report import environment
+from ..results import write_text_atomic
 
 _NUMBERS = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .i18n import translator
-from .report import environment, groups, marks, plain
-from .results import Results, write_json_atomic, write_text_atomic
+from ..i18n import translator
+from ..report import environment, groups, marks, plain
+from ..results import Results, write_json_atomic, write_text_atomic
 
 FORMATS = ("junit", "gradescope", "markdown")
 FILE_NAMES = {"junit": "junit.xml", "gradescope": "gradescope_results.json", "markdown": "summary.md"}

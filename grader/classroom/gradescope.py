@@ -16,10 +16,10 @@ import stat
 import zipfile
 from pathlib import Path
 
-from . import __version__
-from .errors import HarnessError
-from .pipeline import MANIFEST_NAME, Course
-from .report import environment
+from .. import HOME, __version__
+from ..errors import HarnessError
+from ..pipeline import MANIFEST_NAME, Course
+from ..report import environment
 
 TORCH = "2.13.0"
 ZIP_NAME = "autograder.zip"
@@ -55,7 +55,7 @@ def build_autograder(course: Course, assignment_ids: list[str], out: Path, lang:
                 _add(zf, name, text.encode("utf-8"), executable=True)
             for name in COURSE_FILES:
                 _add(zf, f"{COURSE_DIR}/{name}", (course.root / name).read_bytes())
-            grader = Path(__file__).resolve().parent
+            grader = HOME
             for path in sorted(grader.rglob("*")):
                 if path.is_file() and not any(part in _SKIPPED or part.endswith(_SKIPPED)
                                               for part in path.relative_to(grader).parts):

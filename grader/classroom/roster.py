@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import HarnessError
-from .manifest import Manifest
+from ..errors import HarnessError
+from ..manifest import Manifest
 
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 # The order a folder name is looked up in when no column is chosen: the login first (what

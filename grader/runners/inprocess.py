@@ -15,8 +15,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from .child import wire
-from .child.worker import Worker
+from ..child import wire
+from ..child.worker import Worker
 from .sandbox import Reply, _to_reply
 
 _counter = itertools.count()

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import HarnessError
+from ..errors import HarnessError
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 # Inside the template's view (namespaces mode): where its own parts are mounted.
@@ -101,7 +101,7 @@ def _detect(unsandboxed: bool, no_namespaces: bool, root: bool, no_landlock: boo
     if sys.platform != "linux":
         raise SandboxUnavailable(f"the sandbox needs Linux (this is {sys.platform}); grade on a Linux "
                                  "machine, or pass --unsandboxed to run submissions with your own rights")
-    from .child import confine
+    from ..child import confine
 
     abi = 0 if no_landlock else confine.landlock_abi()
     why: list[str] = []

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import HOME
 from . import isolation
 from .cgroups import ChildCgroups
-from .child import wire
-from .errors import HarnessError
-from .text import strip_control
+from ..child import wire
+from ..errors import HarnessError
+from ..text import strip_control
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
 TEMPLATE_START_S = 180.0  # torch and torch._dynamo imports on a busy 2-core machine
@@ -166,7 +167,7 @@ class Template:
         self.run_dir = Path(tempfile.mkdtemp(prefix="dlgrade-run-"))
         os.chmod(self.run_dir, 0o711)  # a dropped uid may pass through, never list
         self.runtime = self.run_dir / "runtime"
-        shutil.copytree(Path(__file__).parent / "child", self.runtime / "dlgrade_child",
+        shutil.copytree(HOME / "child", self.runtime / "dlgrade_child",
                         ignore=shutil.ignore_patterns("__pycache__"))
         _open_up(self.runtime)
         self.inbox = self.run_dir / "inbox"

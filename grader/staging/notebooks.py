@@ -24,13 +24,14 @@ import nbformat
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .errors import HarnessError, SubmissionError
-from .i18n import Text, tr
-from .manifest import Assignment, Manifest
-from .release import stub_source
+from .. import HOME
+from ..errors import HarnessError, SubmissionError
+from ..i18n import Text, tr
+from ..manifest import Assignment, Manifest
+from ..authoring.release import stub_source
 
 SKIP = "skip"
-CONTEXT_FILE = Path(__file__).with_name("notebook_context.yaml")
+CONTEXT_FILE = HOME / "authoring" / "notebook_context.yaml"
 _TAG_LINE = re.compile(r"#\s*dlgrade:\s*(\S+)\s*$")
 # IPython-only syntax. Looked for only in cells that are not valid Python as they stand, so a
 # line like "    % b" continuing an expression, or "?" inside a string, is never touched.

@@ -666,7 +666,7 @@ class Equivalent:
 
 def load_allowlist(path: Path) -> dict[str, Equivalent]:
     """mutants-equivalent.yaml: a list of {id, reason}; a missing file is an empty list."""
-    from .errors import HarnessError
+    from ...errors import HarnessError
 
     if not path.is_file():
         return {}
@@ -714,8 +714,8 @@ def _unit_of(qualname: str) -> str:
 def _grade_source(course: Any, module: str, source: str, check_ids: list[str], seed: int, folder: Path,
                   stop_early: bool, trace: bool) -> dict:
     """Grade one module text with these checks in this process (a worker)."""
-    from .inprocess import InProcessRunner
-    from .pipeline import run_one
+    from ...runners.inprocess import InProcessRunner
+    from ...pipeline import run_one
 
     path = folder / f"{module}.py"
     path.write_text(source, encoding="utf-8")
@@ -759,7 +759,7 @@ def _worker_main(conn: Connection, root: str, seed: int) -> None:
         torch.set_num_threads(1)
     except ImportError:  # numpy-only courses
         pass
-    from .pipeline import load_course
+    from ...pipeline import load_course
 
     course = load_course(Path(root))
     conn.send({"ready": True})  # the parent starts a mutant's clock only after this
@@ -805,13 +805,13 @@ class _Pool:
         # Importing torch and the checks takes a few seconds: not part of any mutant's budget.
         if not parent.poll(300):
             process.kill()
-            from .errors import HarnessError
+            from ...errors import HarnessError
 
             raise HarnessError("a mutant grading worker did not start within 300 s")
         try:
             parent.recv()
         except EOFError:
-            from .errors import HarnessError
+            from ...errors import HarnessError
 
             raise HarnessError("a mutant grading worker died while starting") from None
         self.workers[slot] = (process, parent)
@@ -928,7 +928,7 @@ def _baseline(pool: _Pool, module: str, source: str, check_ids: list[str]) -> Ba
              600.0, done)
     answer = answers[0]
     if answer is None or answer.get("crash"):
-        from .errors import HarnessError
+        from ...errors import HarnessError
 
         raise HarnessError(f"{module}: grading the unchanged reference timed out or crashed")
     problems = [f"{cid}: {status}: {message}" for cid, status, message, _ in answer["results"]
@@ -955,8 +955,8 @@ def run_mutants(root: Path, modules: Iterable[str], *, seed: int = DEFAULT_SEED,
                 allowlist: dict[str, Equivalent] | None = None,
                 progress: Callable[[str], None] = print) -> list[ModuleResult]:
     """Generate and grade the mutants of each module; progress lines go to ``progress``."""
-    from .errors import HarnessError
-    from .pipeline import load_course
+    from ...errors import HarnessError
+    from ...pipeline import load_course
 
     course = load_course(root)
     allowlist = allowlist or {}
@@ -1031,7 +1031,7 @@ def _outcome(m: Mutant, answer: dict | None, seconds: float) -> Outcome:
 
 # =========================================================================== report
 def render_report(results: list[ModuleResult], *, seed: int, min_kill: float, seconds: float) -> str:
-    from .report import environment
+    from ...report import environment
 
     modules = []
     for r in results:
