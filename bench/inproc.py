@@ -53,7 +53,8 @@ def _floor_one(args: tuple[str, str, str]) -> float:
 
 def floor(submissions: Path, out: Path, workers: int) -> float:
     """Everything ``dlgrade batch`` does per student except the sandbox: the isolation overhead's baseline."""
-    from grader.classroom.batch import _warm_worker, collect, discover, write_gradebook
+    from grader.classroom.batch import _warm_worker, collect, discover
+    from grader.classroom.gradebook import write_gradebook
     from grader.classroom.class_report import write_class_report
     from grader.pipeline import load_course
 

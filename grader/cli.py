@@ -209,7 +209,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from .staging.notebooks import write_notebooks
+    from .authoring.notebooks import write_notebooks
 
     course = _instructor_course(args, "notebooks")
     paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)

@@ -7,28 +7,24 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
-import difflib
-import re
 import secrets
-import shutil
-import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import __version__
 from .runners import isolation
 from .context import Context, Runner, format_exception
-from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
+from .errors import CheckFailed, HarnessError, StudentCodeStopped
 from .i18n import Text, text, tr
-from .staging.policy import BLOCKING, Finding, scan_folder
+from .staging.policy import BLOCKING, Finding
+from .staging.submission import StagedSubmission, stage_submission
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
-from .staging.locate import locate_modules
 from .runners.sandbox import SandboxRunner
 from .text import strip_control
 
@@ -74,134 +70,7 @@ def load_course(root: Path) -> Course:
 
 
 # --------------------------------------------------------------------------- stage 2
-@dataclass
-class StagedSubmission:
-    source: Path
-    folder: Path
-    present: set[str]
-    dropped: list[str | Text] = field(default_factory=list)  # a file name, or why something was left out
-    # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
-    missing_functions: dict[str, str | Text] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # where the modules were found, when not at the top
-    # [{"file": "MLP.py", "expected": "mlp.py"}]: left out, but surely meant as that module
-    near_misses: list[dict[str, str]] = field(default_factory=list)
-    # module -> why it could not be imported (a syntax error with its line): said once, up front
-    load_errors: dict[str, Text] = field(default_factory=dict)
-    # module -> what the judge's reading of its source found (policy.py)
-    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
-    """Copy only the expected modules into a private folder; report everything else.
-
-    A submission is a folder of modules, a notebook (hw1.ipynb), or a folder holding notebooks
-    and modules; a notebook becomes module files there (see notebooks.py).
-    """
-    source = Path(source)
-    is_notebook = source.suffix == ".ipynb" and source.is_file()
-    if not (source.is_dir() or is_notebook):
-        raise SubmissionError(tr("not_a_submission", source=source))
-    folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
-    where: list[str] = []
-    try:
-        if is_notebook:
-            from .staging.notebooks import stage_notebook
-
-            present, dropped, notes = stage_notebook(source, manifest, folder)
-        else:
-            found, where = locate_modules(source, manifest)
-            present, dropped, notes = _stage_folder(found, manifest, folder)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    missing = {f"{m}.{f}": tr("not_in_notebook", function=f"{m}.{f}", cell=cell)
-               for m, cells in notes.items() for f, cell in cells.items()}
-    # File names are the student's text too: no escape sequences reach results.json or a terminal.
-    dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)
-               else strip_control(d, "?") for d in dropped]
-    near = near_misses([d for d in dropped if isinstance(d, str)], [m.name for _, m in manifest.modules], present)
-    policies = {m.name: (m.functions, m.torch_functions, m.forbidden) for _, m in manifest.modules}
-    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where],
-                            near_misses=near, findings=scan_folder(folder, policies, present))
-
-
-# Copies and drafts people make of a file: "mlp (1)", "mlp copy", "mlp - Copy (2)", "mlp_final", "hw1_mlp".
-_COPY_MARK = re.compile(r"(\s*-\s*copy|\s+copy|[_\s-]*\(\d+\)|[_\s-]+\d+)$", re.IGNORECASE)
-_DRAFT_WORD = re.compile(r"[_\s.-]+(solutions?|final|finished|done|answers?|submission|submit|mine|new|old|v\d+|backup|"
-                         r"bak|orig|updated|fixed|working|complete|completed|copy|ok)$", re.IGNORECASE)
-_PREFIX = re.compile(r"^(hw\d+|my|[a-z]*\d{4,}|student)[_\s.-]+", re.IGNORECASE)
-_EXTRA_SUFFIX = re.compile(r"(\.py)?(\.txt|\.bak|\.orig|\.old|~|\.pyc|\.py)$", re.IGNORECASE)
-
-
-def near_misses(dropped: list[str], modules: list[str], present: set[str]) -> list[dict[str, str]]:
-    """Files left out whose names say which missing module they were meant to be ("did you mean mlp.py?").
-
-    Case (MLP.py), copies (mlp (1).py, mlp copy.py), drafts (mlp_final.py, perceptron_solution.py),
-    prefixes (hw1_mlp.py), other extensions (mlp.py.txt, mlp.txt) and one-letter typos (mpl.py).
-    """
-    missing = [m for m in modules if m not in present]
-    found: list[dict[str, str]] = []
-    for entry in dropped:
-        if ": " in entry:  # "x.ipynb cell 3: ...", "mlp.py: not a regular file": reported as they are
-            continue
-        name = entry.replace("\\", "/").rsplit("/", 1)[-1]
-        stem = _EXTRA_SUFFIX.sub("", name)
-        if stem == name and "." in name:
-            continue  # data.csv, notes.md: not a module under another name
-        for _ in range(3):  # "hw1_mlp_final (2)": peel the marks off in any order
-            stem = _PREFIX.sub("", _DRAFT_WORD.sub("", _COPY_MARK.sub("", stem.strip())))
-        guess = stem.lower().replace("-", "_").replace(" ", "_")
-        close = difflib.get_close_matches(guess, missing, n=1, cutoff=0.8)
-        swapped = [m for m in missing if len(m) >= 3 and sorted(m) == sorted(guess)]  # mpl.py, percpetron.py
-        match = guess if guess in missing else next(iter(close or swapped), None)
-        if match:
-            found.append({"file": name, "expected": f"{match}.py"})
-    return found
-
-
-def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str | Text], dict]:
-    expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
-    present: set[str] = set()
-    dropped: list[str | Text] = []
-    notebooks: list[Path] = []
-    for entry in sorted(source.iterdir()):
-        name = entry.name
-        if name in expected and entry.is_file() and not entry.is_symlink():
-            try:
-                shutil.copyfile(entry, folder / name)
-            except OSError as exc:
-                dropped.append(tr("unreadable_file", name=name, error=exc.strerror))
-                continue
-            present.add(expected[name])
-        elif name.startswith(".") or name == "__pycache__":
-            continue
-        elif name in expected:
-            dropped.append(tr("not_regular_file", name=name))
-        elif entry.suffix == ".ipynb" and entry.is_file() and not entry.is_symlink():
-            notebooks.append(entry)
-        else:
-            dropped.append(name)
-    if not notebooks:
-        return present, dropped, {}
-    from .staging.notebooks import stage_notebook
-
-    # A .py module wins over a notebook's cells for it; of two notebooks, the first by name wins.
-    origin: dict[str, str | Text] = {m: tr("py_wins", module=m) for m in present}
-    notes: dict[str, dict[str, Text]] = {}
-    for notebook in notebooks:
-        try:
-            written, left_out, found = stage_notebook(notebook, manifest, folder, taken=origin)
-        except SubmissionError as exc:
-            dropped.append(exc.text)
-            continue
-        origin.update({m: notebook.name for m in written})
-        present |= written
-        dropped += left_out
-        notes.update(found)
-    return present, dropped, notes
+# stage_submission: staging/submission.py (folders, notebooks, near-miss names, the source scan)
 
 
 # --------------------------------------------------------------------------- stage 3

@@ -31,7 +31,7 @@ import yaml
 
 from .. import HOME, __version__
 from ..errors import HarnessError
-from ..staging.notebooks import write_notebooks
+from .notebooks import write_notebooks
 from ..oracles import RECORDING_NAME, write_recording
 from ..pipeline import MANIFEST_NAME, Course
 from .recording import record_visible_checks, verdicts
