@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -16,16 +16,7 @@ from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
 from .staging.policy import Finding
-from .runners.sandbox import Reply
-
-
-class Runner(Protocol):
-    def load(self, module: str, timeout: float) -> Reply: ...
-    def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
-             echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply: ...
-    def drive(self, module: str, driver: str, payload: Any, timeout: float,
-              forbid: tuple[str, ...] = ()) -> Reply: ...
-    def close(self) -> None: ...
+from .runners.base import Reply, Runner
 
 
 def check_seed(run_seed: int, check_id: str) -> int:

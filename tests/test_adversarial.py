@@ -30,7 +30,8 @@ from grader.manifest import load_manifest
 from grader.pipeline import Course, grade
 from grader.report import terminal_summary, write_reports
 from grader.results import Results
-from grader.runners.sandbox import OUTPUT_CAP, Limits, SandboxRunner
+from grader.runners.base import Limits
+from grader.runners.sandbox import OUTPUT_CAP, SandboxRunner
 from helpers import ROOT, SEED, course
 
 ATTACKS = Path(__file__).parent / "attacks"

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..child import wire
 from ..child.worker import Worker
-from .sandbox import Reply, _to_reply
+from .base import Reply, reply_from_message
 
 _counter = itertools.count()
 
@@ -39,10 +39,10 @@ class InProcessRunner:
     def _run(self, handler: Any, request: dict) -> Reply:
         started = time.perf_counter()
         out = io.StringIO()
-        request = wire.loads(*_split(wire.dumps(request)))
+        request = wire.decode(wire.dumps(request))
         with redirect_stdout(out), redirect_stderr(out):
             response = handler(request)
-        reply = _to_reply(wire.loads(*_split(wire.dumps(response))))
+        reply = reply_from_message(wire.decode(wire.dumps(response)))
         reply.output = out.getvalue()[:4096]
         reply.duration_s = time.perf_counter() - started
         return reply
@@ -66,8 +66,3 @@ class InProcessRunner:
     def close(self) -> None:
         pass
 
-
-def _split(frame: bytes) -> tuple[bytes, bytes]:
-    hlen, plen = wire._HEAD.unpack_from(frame)
-    start = wire._HEAD.size
-    return frame[start:start + hlen], frame[start + hlen:start + hlen + plen]

@@ -1,4 +1,4 @@
-"""Runners: where student code executes. The judge talks to a runner, never to student code.
+"""The sandbox runner: where student code executes. The judge talks to a runner, never to student code.
 
 ``SandboxRunner`` serves one submission. Its children are forks of a *template* (one per judge
 process, shared by the submissions it grades one after another): an interpreter that imported
@@ -38,6 +38,7 @@ from .cgroups import ChildCgroups
 from ..child import wire
 from ..errors import HarnessError
 from ..text import strip_control
+from .base import Limits, Reply, reply_from_message
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
 TEMPLATE_START_S = 180.0  # torch and torch._dynamo imports on a busy 2-core machine
@@ -55,40 +56,6 @@ class SandboxBroken(HarnessError):
 
 class TemplateDied(SandboxBroken):
     """The template stopped answering; a new one can take over."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    cpu_s: int = 600             # whole-child CPU budget; per-request time is the judge's wall clock
-    memory_bytes: int = 6 << 30  # address space: torch maps large libraries, so not tighter
-    file_bytes: int = 16 << 20
-    open_files: int = 256
-    processes: int = 64
-
-    def as_dict(self) -> dict[str, int]:
-        return {"cpu_s": self.cpu_s, "memory_bytes": self.memory_bytes, "file_bytes": self.file_bytes,
-                "open_files": self.open_files, "processes": self.processes}
-
-
-@dataclass
-class Reply:
-    """What came back for one request. ``status``: ok, raised, missing, timeout, crashed, protocol."""
-
-    status: str
-    value: Any = None
-    message: str = ""
-    exc_type: str = ""
-    bases: tuple[str, ...] = ()
-    traceback: list[dict] = field(default_factory=list)
-    not_implemented: bool = False
-    syntax: dict | None = None
-    args_after: Any = None
-    kwargs_after: Any = None
-    output: str = ""
-    duration_s: float = 0.0
-
-    def raised(self, exc_name: str) -> bool:
-        return self.status == "raised" and exc_name in self.bases
 
 
 # --------------------------------------------------------------------------- the template
@@ -591,7 +558,7 @@ class SandboxRunner:
             code = self._discard_child(kill=isinstance(exc, wire.WireError))
             return Reply("crashed", message=_death_message(code, exc),
                          output=self._clean(output), duration_s=time.perf_counter() - started)
-        reply = _to_reply(message)
+        reply = reply_from_message(message)
         reply.output = self._clean(output)
         reply.duration_s = time.perf_counter() - started
         return reply
@@ -687,32 +654,3 @@ def _death_message(code: int | None, exc: BaseException) -> str:
     if code is not None:
         return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
     return f"the process running your code stopped answering ({exc})"
-
-
-def _to_reply(message: dict) -> Reply:
-    """Everything but ``value`` and the echoed arguments is coerced to text: the child may lie."""
-    status = message.get("status")
-    if status not in ("ok", "raised", "missing", "protocol", "forbidden"):
-        return Reply("protocol", message=f"unknown answer status {status!r}"[:200])
-    syntax = message.get("syntax")
-    return Reply(
-        status=str(status),
-        value=message.get("value"),
-        message=str(message.get("message", "")),
-        exc_type=str(message.get("exc_type", "")),
-        bases=tuple(str(b) for b in _listed(message.get("bases"))),
-        traceback=[_texts(f, ("file", "line", "function", "text")) for f in _listed(message.get("traceback"))
-                   if isinstance(f, dict)],
-        not_implemented=bool(message.get("not_implemented")),
-        syntax=_texts(syntax, ("file", "line", "offset", "text", "msg")) if isinstance(syntax, dict) else None,
-        args_after=message.get("args_after"),
-        kwargs_after=message.get("kwargs_after"),
-    )
-
-
-def _listed(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _texts(fields: dict, keys: tuple[str, ...]) -> dict:
-    return {k: "" if fields.get(k) is None else str(fields.get(k)) for k in keys}
