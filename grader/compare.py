@@ -48,7 +48,8 @@ def shapes(**arrays: Any) -> str:
     return ", ".join(parts)
 
 
-def _fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
+def failure(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
+    """The CheckFailed every comparison raises: what was checked, the problem, then the case."""
     head = tr("fail_head", what=what, problem=problem)
     return CheckFailed(head + tr("case_line", case=case) if case else head)
 
@@ -59,17 +60,17 @@ def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | Non
              shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
     """Type, shape, dtype and finiteness of a returned array, in that order."""
     if isinstance(got, ArraySubclass):
-        raise _fail(what, case, tr("returned_subclass", got=describe(got)))
+        raise failure(what, case, tr("returned_subclass", got=describe(got)))
     if not isinstance(got, np.ndarray):
-        raise _fail(what, case, tr("expected_ndarray", got=describe(got)))
+        raise failure(what, case, tr("expected_ndarray", got=describe(got)))
     if shape is not None and tuple(got.shape) != tuple(shape):
-        raise _fail(what, case, tr("expected_shape", want=tuple(shape), got=got.shape))
+        raise failure(what, case, tr("expected_shape", want=tuple(shape), got=got.shape))
     if dtype is not None and got.dtype != np.dtype(dtype):
-        raise _fail(what, case, tr("expected_dtype", want=np.dtype(dtype), got=got.dtype))
+        raise failure(what, case, tr("expected_dtype", want=np.dtype(dtype), got=got.dtype))
     if finite and got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
         bad = np.argwhere(~np.isfinite(got))
         idx = tuple(int(i) for i in bad[0])
-        raise _fail(what, case, tr("not_finite", n=len(bad), index=idx if got.ndim else "()",
+        raise failure(what, case, tr("not_finite", n=len(bad), index=idx if got.ndim else "()",
                                    value=got[idx] if got.ndim else got))
     return got
 
@@ -77,32 +78,32 @@ def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | Non
 def as_float(got: Any, what: str, case: str = "", *, finite: bool = True) -> float:
     """A Python float, a numpy floating scalar or a 0-d/size-1 array: all are fair for a scalar."""
     if isinstance(got, bool) or isinstance(got, (Opaque, Tensor, ArraySubclass)):
-        raise _fail(what, case, tr("expected_float", got=describe(got)))
+        raise failure(what, case, tr("expected_float", got=describe(got)))
     if isinstance(got, np.ndarray):
         if got.size != 1 or got.ndim > 1:
-            raise _fail(what, case, tr("expected_float_or_0d", got=describe(got)))
+            raise failure(what, case, tr("expected_float_or_0d", got=describe(got)))
         got = got.reshape(())[()]
     if not isinstance(got, (int, float, np.integer, np.floating)):
-        raise _fail(what, case, tr("expected_float", got=describe(got)))
+        raise failure(what, case, tr("expected_float", got=describe(got)))
     value = float(got)
     if finite and not math.isfinite(value):
-        raise _fail(what, case, tr("expected_finite_float", got=value))
+        raise failure(what, case, tr("expected_finite_float", got=value))
     return value
 
 
 def as_sequence(got: Any, length: int, what: str, case: str = "") -> Sequence[Any]:
     """A tuple (or list) of the documented length: ``(w, b, errors)`` and the like."""
     if not isinstance(got, (tuple, list)):
-        raise _fail(what, case, tr("expected_tuple", n=length, got=describe(got)))
+        raise failure(what, case, tr("expected_tuple", n=length, got=describe(got)))
     if len(got) != length:
-        raise _fail(what, case, tr("expected_tuple_len", n=length, got=len(got)))
+        raise failure(what, case, tr("expected_tuple_len", n=length, got=len(got)))
     return got
 
 
 def as_bool_array(got: Any, what: str, case: str = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
     arr = as_array(got, what, case, shape=shape, finite=False)
     if arr.dtype != np.bool_:
-        raise _fail(what, case, tr("expected_bool_array", dtype=arr.dtype))
+        raise failure(what, case, tr("expected_bool_array", dtype=arr.dtype))
     return arr
 
 
@@ -132,7 +133,7 @@ def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol:
     bad |= np.isnan(a) != np.isnan(w)
     if not np.any(bad):
         return arr
-    raise _fail(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
+    raise failure(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
 
 
 def expect_float(got: Any, want: float, what: str, case: str = "", *, rtol: float, atol: float,
@@ -141,7 +142,7 @@ def expect_float(got: Any, want: float, what: str, case: str = "", *, rtol: floa
     if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
         return value
     alt = _alternatives(np.asarray(value), {k: np.asarray(v) for k, v in (hint_on or {}).items()}, rtol, atol)
-    raise _fail(what, case, tr("float_mismatch", want=repr(want), got=repr(value), err=f"{abs(value - want):.3g}",
+    raise failure(what, case, tr("float_mismatch", want=repr(want), got=repr(value), err=f"{abs(value - want):.3g}",
                                atol=f"{atol:g}", rtol=f"{rtol:g}") + alt)
 
 
@@ -149,12 +150,12 @@ def expect_equal(got: Any, want: Any, what: str, case: str = "") -> None:
     """Exact equality for ints, lists of ints, strings, shapes."""
     if got != want:
         problem = tr("not_equal", want=repr(want), got=repr(got))
-        raise _fail(what, case, Text(problem.zh[:600], problem.en[:600]))
+        raise failure(what, case, Text(problem.zh[:600], problem.en[:600]))
 
 
 def expect_true(condition: bool, what: str | Text, case: str | Text, problem: str | Text) -> None:
     if not condition:
-        raise _fail(what, case, problem)
+        raise failure(what, case, problem)
 
 
 def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: str | Text,
@@ -162,10 +163,10 @@ def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: 
     """A driver's answer (a dict) with these fields of these types, else the check fails. The
     drivers run in the student's process: what comes back is data to check, like any answer."""
     if not isinstance(reply, dict):
-        raise _fail(what, case, f"the driver answered with {describe(reply).en}, not the description it returns")
+        raise failure(what, case, f"the driver answered with {describe(reply).en}, not the description it returns")
     for name, kind in fields.items():
         if not isinstance(reply.get(name), kind):
-            raise _fail(what, case, f"the driver's answer has no {name!r} of the expected kind "
+            raise failure(what, case, f"the driver's answer has no {name!r} of the expected kind "
                                     f"(got {describe(reply.get(name)).en})")
     return reply
 

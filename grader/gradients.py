@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .compare import _fail, as_array, number
+from .compare import as_array, failure, number
 from .i18n import tr
 
 # Central differences in float64 with h = 1e-6 carry truncation error ~h^2*f''' and rounding
@@ -81,7 +81,7 @@ def expect_gradient(got: Any, want: np.ndarray, what: str, case: str = "", *, to
     if not np.any(bad):
         return arr
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(rel)), rel.shape)) if rel.ndim else ()
-    raise _fail(what, case, tr("gradient_mismatch", bad=int(np.count_nonzero(bad)), n=bad.size,
+    raise failure(what, case, tr("gradient_mismatch", bad=int(np.count_nonzero(bad)), n=bad.size,
                                rel=f"{float(np.max(rel)):.3g}", tol=f"{tol:g}", floor=f"{floor:g}",
                                abs_err=f"{float(np.max(err)):.3g}", index=idx if idx else "()",
                                got=number(a[idx] if a.ndim else a), want=number(want[idx] if want.ndim else want)))

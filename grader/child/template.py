@@ -384,7 +384,7 @@ def main(argv: list[str]) -> None:
     if config.get("parent"):
         confine.die_with_parent(int(config["parent"]))
     if config.get("subreaper"):
-        confine._prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
+        confine.prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
     started = time.perf_counter()
     import_stage(STAGES[0])
     template = Template(control, config)
