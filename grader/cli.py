@@ -12,6 +12,7 @@ from .runners import isolation
 from .errors import HarnessError
 from .i18n import LANGUAGES, Text, tr, translator
 from .oracles import RECORD_SEED
+from .outcome import EntryStatus
 from .pipeline import Course, find_course_root, grade, load_course, warm_judge
 from .report import terminal_summary, write_reports
 from .text import strip_control
@@ -108,12 +109,12 @@ def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
     print(t("batch_head", students=summary["students"], now=summary["graded_now"], skipped=summary["skipped"],
             seed=summary["seed"]))
     for row in summary["class"]:
-        status = row.get("status", "graded")
-        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else t(status)
+        status = row["status"]
+        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == EntryStatus.GRADED else t(status)
         # Folder names are the students' text: no escape or bidi sequence reaches the terminal.
         print(f"  {strip_control(row['student'], '?'):<24} {score}")
         message = (row.get("message_zh") or row.get("message")) if lang == "zh" else row.get("message")
-        if status != "graded" and message:
+        if status != EntryStatus.GRADED and message:
             print(f"    {strip_control(message, '?')}")
     for row in summary.get("unmatched", []):
         if row is summary["unmatched"][0]:

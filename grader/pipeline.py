@@ -16,15 +16,17 @@ from typing import Any, Callable, Iterable
 
 from . import __version__
 from .runners import isolation
-from .context import Context, Runner, format_exception
+from .context import Context
 from .errors import CheckFailed, HarnessError, StudentCodeStopped
 from .i18n import Text, text, tr
 from .staging.policy import BLOCKING, Finding
 from .staging.submission import StagedSubmission, stage_submission
+from .outcome import Outcome, Status, reply_outcome, shows_hint
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
+from .runners.base import Runner
 from .runners.sandbox import SandboxRunner
 from .text import strip_control
 
@@ -105,19 +107,19 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
     started = time.monotonic()
     for pm in planned:
         over = time.monotonic() - started > budget
-        blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}")) if over else _load_module(pm, staged, runner)
-        if blocked is not None and blocked[0] in ("error", "timeout") and not over:
-            staged.load_errors[pm.module.name] = blocked[1]
+        spent = Outcome(Status.TIMEOUT, tr("budget_spent", seconds=f"{budget:g}"))
+        blocked = spent if over else _load_module(pm, staged, runner)
+        if blocked is not None and blocked.status in (Status.ERROR, Status.TIMEOUT) and not over:
+            staged.load_errors[pm.module.name] = text(blocked.message)
         for spec in pm.checks:
             hint = course.checks[spec.id].hint_text
             missing = staged.missing_functions.get(f"{spec.module}.{spec.function}")
             if blocked is None and time.monotonic() - started > budget:
-                blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}"))
+                blocked = spent
             if blocked is not None:
-                status, message = blocked
-                result = _result(spec, status, message, hint if status == "error" else "")
+                result = _result(spec, blocked.status, blocked.message, hint)
             elif missing:
-                result = _result(spec, "not_attempted", missing, "")
+                result = _result(spec, Status.NOT_ATTEMPTED, missing, hint)
             else:
                 findings = staged.findings.get(spec.module, ())
                 result = _with_policy(run_one(course.checks[spec.id], spec, runner, seed, findings), findings)
@@ -137,31 +139,20 @@ def _with_policy(result: CheckResult, findings: tuple[Finding, ...]) -> CheckRes
     f = min(blocking, key=lambda f: (f.kind != "tampering", f.line))
     reason = (tr("policy_tampering", module=f.module, line=f.line, what=strip_control(f.what)) if f.kind == "tampering"
               else tr("policy_torch", module=f.module, line=f.line, function=result.function))
-    if result.status == "passed":
-        result.status = "failed"
+    if result.status == Status.PASSED:
+        result.status = Status.FAILED
     result.score = 0.0
     result.message = "\n".join(filter(None, [reason.en, result.message]))
     result.message_zh = "\n".join(filter(None, [reason.zh, result.message_zh]))
     return result
 
 
-def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, Text] | None:
-    """(status, message) that applies to every check of a module that cannot be loaded, else None."""
+def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> Outcome | None:
+    """The outcome of every check of a module that cannot be loaded, else None."""
     name = pm.module.name
     if name not in staged.present:
-        return "not_attempted", tr("module_missing", module=name)
-    reply = runner.load(name, pm.module.import_timeout)
-    if reply.status == "ok":
-        return None
-    if reply.status == "missing":
-        return "not_attempted", tr("module_missing", module=name)
-    if reply.status == "timeout":
-        return "timeout", tr("import_timeout", module=name, seconds=f"{pm.module.import_timeout:g}")
-    if reply.status == "raised" and reply.not_implemented:
-        return "not_attempted", tr("import_not_implemented", module=name)
-    if reply.status == "raised":
-        return "error", tr("import_failed", module=name, details=format_exception(reply, name))
-    return "error", tr("import_failed_short", module=name, details=reply.message)
+        return Outcome(Status.NOT_ATTEMPTED, tr("module_missing", module=name))
+    return reply_outcome(runner.load(name, pm.module.import_timeout), name, None, pm.module.import_timeout)
 
 
 def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
@@ -169,36 +160,37 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
     ctx = Context(spec, runner, case_seed(seed), findings)
     started = time.perf_counter()
     instructor_note = ""
+    status: Status
     message: str | Text
     try:
         definition.func(ctx)
-        status, message = "passed", ""
+        status, message = Status.PASSED, ""
     except CheckFailed as exc:
-        status, message = "failed", exc.text
+        status, message = Status.FAILED, exc.text
     except StudentCodeStopped as exc:
         status, message = exc.status, exc.text
     except OracleUnavailable as exc:  # a student bundle without the recorded case: not the student's fault
-        status, message = "internal_error", exc.text
+        status, message = Status.INTERNAL_ERROR, exc.text
     except Exception as exc:  # a bug in the check itself: never the student's fault
         # The student sees the kind of fault only: no judge path, no line of a (hidden) check.
-        status = "internal_error"
+        status = Status.INTERNAL_ERROR
         message = tr("internal_error_message", details=type(exc).__name__)
         instructor_note = f"{spec.id}\n{traceback.format_exc()}"
-    hint = definition.hint_text if status in ("failed", "error") else ""
-    result = _result(spec, status, message, hint)
+    result = _result(spec, status, message, definition.hint_text)
     result.output = "".join(ctx.output)
     result.duration_s = round(time.perf_counter() - started, 4)
     result.instructor_note = instructor_note
     return result
 
 
-def _result(spec: CheckSpec, status: str, message: str | Text, hint: str | Text) -> CheckResult:
+def _result(spec: CheckSpec, status: Status, message: str | Text, hint: str | Text) -> CheckResult:
+    """The check's result; ``hint`` is the check's, shown only where outcome.shows_hint says so."""
     # Messages quote the student's values, names and exception text: no escape sequences in results.json.
-    message, hint = text(message), text(hint)
+    message, hint = text(message), text(hint if shows_hint(status) else "")
     return CheckResult(
         id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
         visibility=spec.visibility, status=status,
-        score=spec.points if status == "passed" else 0.0, max_score=spec.points,
+        score=spec.points if status == Status.PASSED else 0.0, max_score=spec.points,
         message=strip_control(message.en), hint=hint.en,
         message_zh=strip_control(message.zh), hint_zh=hint.zh)
 
@@ -282,6 +274,6 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
 
 
 def _failed_grading(spec: CheckSpec, trace: str) -> CheckResult:
-    result = _result(spec, "internal_error", tr("grading_failed"), "")
+    result = _result(spec, Status.INTERNAL_ERROR, tr("grading_failed"), "")
     result.instructor_note = f"{spec.id}: the grading of this submission failed\n{trace}"
     return result

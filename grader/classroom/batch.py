@@ -32,7 +32,8 @@ from ..errors import HarnessError, SubmissionError
 from ..i18n import tr
 from ..pipeline import Course, grade, load_course, new_seed, warm_judge
 from ..report import INSTRUCTOR_LOG, write_reports
-from ..results import write_json_atomic, write_text_atomic
+from ..outcome import EntryStatus
+from ..results import has_results, read_entry, write_entry_failure, write_json_atomic, write_text_atomic
 from ..runners.sandbox import SandboxBroken
 from ..staging.archive import has_code, unpack_zip
 from .gradebook import write_gradebook
@@ -99,17 +100,14 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
                         hidden=others, unsandboxed=unsandboxed)
         # Reports first, results.json last: its presence is what marks the student as done.
         paths = write_reports(results, target, lang)
-        return {"student": student, "status": "graded", "score": results.score,
+        return {"student": student, "status": EntryStatus.GRADED, "score": results.score,
                 "max_score": results.max_score, "seconds": time.perf_counter() - started,
                 "results": str(paths["json"])}
     except SandboxBroken:
         raise  # the machine's fault, not this student's: stop the batch (it resumes where it stopped)
     except HarnessError as exc:
-        data = {"schema": 1, "submission": student, "status": "invalid", "message": str(exc),
-                "message_zh": exc.text.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
-                "checks": []}
-        write_json_atomic(target / "results.json", data)
-        return {"student": student, "status": "invalid", "message": str(exc), "message_zh": exc.text.zh,
+        write_entry_failure(target, student, EntryStatus.INVALID, exc.text, seed)
+        return {"student": student, "status": EntryStatus.INVALID, "message": str(exc), "message_zh": exc.text.zh,
                 "seconds": time.perf_counter() - started}
     except Exception:  # the judge failed on this student: recorded, and the batch goes on
         return record_internal_error(target, student, seed, traceback.format_exc(), started)
@@ -122,11 +120,8 @@ def record_internal_error(target: Path, student: str, seed: int, trace: str, sta
     traceback goes to the instructor's log beside it."""
     message = tr("grading_failed")
     write_text_atomic(target / INSTRUCTOR_LOG, f"Not for students: the grader failed on {student}.\n\n{trace}")
-    data = {"schema": 1, "submission": student, "status": "internal_error", "message": message.en,
-            "message_zh": message.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
-            "checks": []}
-    write_json_atomic(target / "results.json", data)
-    return {"student": student, "status": "internal_error", "message": message.en, "message_zh": message.zh,
+    write_entry_failure(target, student, EntryStatus.INTERNAL_ERROR, message, seed)
+    return {"student": student, "status": EntryStatus.INTERNAL_ERROR, "message": message.en, "message_zh": message.zh,
             "seconds": time.perf_counter() - started}
 
 
@@ -204,7 +199,7 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
         (out / "batch.json").unlink()
     settings = batch_settings(out, seed, assignment_ids)
     entries = discover(submissions)
-    todo = [e for e in entries if force or not (out / "students" / e.student / "results.json").is_file()]
+    todo = [e for e in entries if force or not has_results(out / "students" / e.student)]
     show = progress or _stderr_progress
     done = len(entries) - len(todo)
     started = time.perf_counter()
@@ -342,14 +337,7 @@ def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, A
     """Every student's results.json, in entry order (the gradebook's order)."""
     rows = []
     for e in entries:
-        path = out / "students" / e.student / "results.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {"status": "missing", "message": "no results (batch interrupted?)", "checks": [],
-                    "assignments": [], "score": 0.0, "max_score": 0.0}
+        data = read_entry(out / "students" / e.student)
         data["student"] = e.student
-        data.setdefault("status", "graded")
-        data.setdefault("message", "")
         rows.append(data)
     return rows

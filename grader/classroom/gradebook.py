@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from ..outcome import EntryStatus
 from ..pipeline import Course
 from ..results import write_text_atomic
 from ..text import csv_text
@@ -37,7 +38,7 @@ def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course
     def scores(row: dict[str, Any] | None) -> list[str]:
         if row is None:
             return ["0" if missing == "zero" else ""] * (len(assignment_ids) + 1)
-        if row.get("status", "graded") != "graded":
+        if row["status"] != EntryStatus.GRADED:
             return [""] * (len(assignment_ids) + 1)
         got = {a["id"]: a["score"] for a in row.get("assignments", [])}
         return [*[f"{got[a]:g}" if a in got else "" for a in assignment_ids], f"{row.get('score', 0.0):g}"]

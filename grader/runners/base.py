@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..outcome import ReplyStatus
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -23,9 +25,9 @@ class Limits:
 
 @dataclass
 class Reply:
-    """What came back for one request. ``status``: ok, raised, missing, timeout, crashed, protocol."""
+    """What came back for one request (``outcome.reply_outcome`` says what it means for a check)."""
 
-    status: str
+    status: ReplyStatus
     value: Any = None
     message: str = ""
     exc_type: str = ""
@@ -39,7 +41,7 @@ class Reply:
     duration_s: float = 0.0
 
     def raised(self, exc_name: str) -> bool:
-        return self.status == "raised" and exc_name in self.bases
+        return self.status == ReplyStatus.RAISED and exc_name in self.bases
 
 
 class Runner(Protocol):
@@ -51,14 +53,19 @@ class Runner(Protocol):
     def close(self) -> None: ...
 
 
+# What a child may answer; a timeout or a crash is the runner's own finding, never the child's word.
+CHILD_STATUSES = frozenset({ReplyStatus.OK, ReplyStatus.RAISED, ReplyStatus.MISSING, ReplyStatus.PROTOCOL,
+                            ReplyStatus.FORBIDDEN})
+
+
 def reply_from_message(message: dict) -> Reply:
     """Everything but ``value`` and the echoed arguments is coerced to text: the child may lie."""
     status = message.get("status")
-    if status not in ("ok", "raised", "missing", "protocol", "forbidden"):
-        return Reply("protocol", message=f"unknown answer status {status!r}"[:200])
+    if not isinstance(status, str) or status not in CHILD_STATUSES:
+        return Reply(ReplyStatus.PROTOCOL, message=f"unknown answer status {status!r}"[:200])
     syntax = message.get("syntax")
     return Reply(
-        status=str(status),
+        status=ReplyStatus(status),
         value=message.get("value"),
         message=str(message.get("message", "")),
         exc_type=str(message.get("exc_type", "")),

@@ -37,6 +37,7 @@ from . import isolation
 from .cgroups import ChildCgroups
 from ..child import wire
 from ..errors import HarnessError
+from ..outcome import ReplyStatus
 from ..text import strip_control
 from .base import Limits, Reply, reply_from_message
 
@@ -484,7 +485,7 @@ class SandboxRunner:
     # ------------------------------------------------------------------ public
     def load(self, module: str, timeout: float) -> Reply:
         reply = self._request({"op": "load", "module": module}, timeout)
-        if reply.status == "ok" and self._child is not None:
+        if reply.status == ReplyStatus.OK and self._child is not None:
             self._child.loaded.add(module)
         return reply
 
@@ -521,7 +522,7 @@ class SandboxRunner:
         if module not in child.loaded:
             # A restarted child re-imports quietly; its import time is not the check's.
             loaded = self.load(module, max(timeout, 30.0))
-            if loaded.status != "ok":
+            if loaded.status != ReplyStatus.OK:
                 return loaded
         return self._request(request, timeout)
 
@@ -550,13 +551,13 @@ class SandboxRunner:
             message = self._await(child, deadline, output)
         except TimeoutError:
             self._discard_child(kill=True)
-            return Reply("timeout", message=f"no answer within {timeout:g} s",
+            return Reply(ReplyStatus.TIMEOUT, message=f"no answer within {timeout:g} s",
                          output=self._clean(output), duration_s=time.perf_counter() - started)
         except (OSError, EOFError, wire.WireError) as exc:
             # What it printed just before dying is often the best clue the student gets.
             _drain(child.out_r, output, time.perf_counter() + 0.2)
             code = self._discard_child(kill=isinstance(exc, wire.WireError))
-            return Reply("crashed", message=_death_message(code, exc),
+            return Reply(ReplyStatus.CRASHED, message=_death_message(code, exc),
                          output=self._clean(output), duration_s=time.perf_counter() - started)
         reply = reply_from_message(message)
         reply.output = self._clean(output)

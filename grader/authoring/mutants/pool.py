@@ -11,6 +11,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable
 
+from ...outcome import ReplyStatus, Status
+
 
 def _unit_of(qualname: str) -> str:
     return qualname.split(".<locals>", 1)[0]
@@ -28,7 +30,7 @@ def _grade_source(course: Any, module: str, source: str, check_ids: list[str], s
     started = time.perf_counter()
     runner = InProcessRunner(folder)
     reply = runner.load(module, 60)
-    if reply.status != "ok":
+    if reply.status != ReplyStatus.OK:
         return {"results": [["import", reply.status, reply.message[:300], 0.0]], "ran": {},
                 "seconds": time.perf_counter() - started}
     results, ran = [], {}
@@ -47,7 +49,7 @@ def _grade_source(course: Any, module: str, source: str, check_ids: list[str], s
                 sys.setprofile(None)
         ran[check_id] = sorted(units)
         results.append([check_id, result.status, result.message[:300], result.duration_s])
-        if stop_early and result.status != "passed":
+        if stop_early and result.status != Status.PASSED:
             break
     runner.close()
     return {"results": results, "ran": ran, "seconds": time.perf_counter() - started}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ...outcome import Status
 from .allowlist import Equivalent
 from .operators import Mutant, Unit
 from .pool import Pool
@@ -22,7 +23,7 @@ class Outcome:
     mutant: Mutant
     killed: bool
     by: str = ""              # the check that killed it (or "import", "timeout", "crash")
-    status: str = ""          # that check's status: failed, error, timeout, internal_error, ...
+    status: str = ""          # that check's status (outcome.Status), or the reply's for "import"
     message: str = ""
     checks_run: int = 0
     seconds: float = 0.0
@@ -66,7 +67,7 @@ class ModuleResult:
                 if m.id in self.equivalent and self.outcomes[m.id].killed]
 
     def internal_errors(self) -> list[Outcome]:
-        return [o for o in self.outcomes.values() if o.status == "internal_error"]
+        return [o for o in self.outcomes.values() if o.status == Status.INTERNAL_ERROR]
 
 
 def _tally(name: str, kind: str, owners: tuple[str, ...], mutants: list[Mutant], outcomes: dict[str, Outcome],
@@ -74,7 +75,7 @@ def _tally(name: str, kind: str, owners: tuple[str, ...], mutants: list[Mutant],
     eq = [m for m in mutants if m.id in equivalent]
     rest = [m for m in mutants if m.id not in equivalent]
     killed = sum(1 for m in rest if outcomes[m.id].killed)
-    timeouts = sum(1 for m in rest if outcomes[m.id].status == "timeout")
+    timeouts = sum(1 for m in rest if outcomes[m.id].status == Status.TIMEOUT)
     survived = len(rest) - killed
     rate = 100.0 * killed / len(rest) if rest else 100.0
     return {"name": name, "kind": kind, "owners": owners, "generated": len(mutants), "equivalent": len(eq),
@@ -95,7 +96,7 @@ def _baseline(pool: Pool, module: str, source: str, check_ids: list[str]) -> Bas
 
         raise HarnessError(f"{module}: grading the unchanged reference timed out or crashed")
     problems = [f"{cid}: {status}: {message}" for cid, status, message, _ in answer["results"]
-                if status != "passed"]
+                if status != Status.PASSED]
     return Baseline(module, answer["seconds"], {r[0]: r[3] for r in answer["results"]},
                     {cid: set(units) for cid, units in answer["ran"].items()}, problems)
 
@@ -182,11 +183,11 @@ def run_mutants(root: Path, modules: Iterable[str], *, seed: int = DEFAULT_SEED,
 
 def outcome_of(m: Mutant, answer: dict | None, seconds: float) -> Outcome:
     if answer is None:
-        return Outcome(m, True, "timeout", "timeout", "the mutant ran past its budget", seconds=seconds)
+        return Outcome(m, True, "timeout", Status.TIMEOUT, "the mutant ran past its budget", seconds=seconds)
     if answer.get("crash"):
-        return Outcome(m, True, "crash", "error", "the worker process died", seconds=seconds)
+        return Outcome(m, True, "crash", Status.ERROR, "the worker process died", seconds=seconds)
     results = answer["results"]
     for cid, status, message, _ in results:
-        if status != "passed":
+        if status != Status.PASSED:
             return Outcome(m, True, cid, status, message, len(results), seconds)
     return Outcome(m, False, checks_run=len(results), seconds=seconds)
