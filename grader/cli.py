@@ -8,15 +8,14 @@ import threading
 from pathlib import Path
 
 from . import __version__
-from .runners import isolation
 from .errors import HarnessError
 from .i18n import LANGUAGES, Text, tr, translator
 from .oracles import RECORD_SEED
 from .outcome import EntryStatus
 from .pipeline import Course, find_course_root, grade, load_course, warm_judge
 from .report import terminal_summary, write_reports
+from .runners import isolation
 from .text import strip_control
-
 
 _LANG: list[str] = []  # the language in force once known (for errors raised before a course is loaded)
 
@@ -265,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("grade", parents=[common], help="grade a submission folder; writes results.json, report.md, report.html")
+    p = sub.add_parser("grade", parents=[common],
+                       help="grade a submission folder; writes results.json, report.md, report.html")
     p.add_argument("submission", help="folder holding the student's modules (or notebooks), or a notebook")
     p.add_argument("--out", required=True, help="folder for the reports")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
@@ -337,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("mutants", parents=[common], help="instructor: how strong are the checks? grade mutants of the reference")
+    p = sub.add_parser("mutants", parents=[common],
+                       help="instructor: how strong are the checks? grade mutants of the reference")
     p.add_argument("--module", action="append", metavar="NAME", help="only this module (repeatable)")
     p.add_argument("--out", help="the Markdown report (default: docs/mutants.md of the course, or "
                    "docs/mutants-NAME.md with --module)")
@@ -347,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="grading processes (default: 2)")
     p.set_defaults(func=cmd_mutants)
 
-    p = sub.add_parser("validate", parents=[common], help="instructor: reference full marks, stubs zero, every function checked")
+    p = sub.add_parser("validate", parents=[common],
+                       help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)
     p.set_defaults(func=cmd_validate)
     return parser

@@ -8,9 +8,11 @@ check says why next to the number.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .child.wire import ArraySubclass, Opaque, Tensor
 from .errors import CheckFailed
@@ -56,7 +58,7 @@ def failure(what: str | Text, case: str | Text, problem: str | Text) -> CheckFai
 
 # --------------------------------------------------------------------------- structure
 
-def as_array(got: Any, what: str, case: str = "", *, dtype: np.dtype | str | None = None,
+def as_array(got: Any, what: str, case: str = "", *, dtype: DTypeLike | None = None,
              shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
     """Type, shape, dtype and finiteness of a returned array, in that order."""
     if isinstance(got, ArraySubclass):
@@ -118,7 +120,7 @@ def dtype_like(*inputs: np.ndarray) -> np.dtype:
 # --------------------------------------------------------------------------- numbers
 
 def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol: float, atol: float,
-                 dtype: np.dtype | str | None = None, hint_on: dict[str, Any] | None = None) -> np.ndarray:
+                 dtype: DTypeLike | None = None, hint_on: dict[str, Any] | None = None) -> np.ndarray:
     """Structure first, then values within ``atol + rtol * |want|`` elementwise.
 
     ``hint_on`` maps a label to an alternative answer (e.g. the cross-correlation when true

@@ -16,8 +16,8 @@ from .errors import CheckFailed, StudentCodeStopped
 from .i18n import tr
 from .manifest import CheckSpec
 from .outcome import ReplyStatus, Status, reply_outcome
-from .staging.policy import Finding
 from .runners.base import Reply, Runner
+from .staging.policy import Finding
 
 
 def check_seed(run_seed: int, check_id: str) -> int:
@@ -27,7 +27,7 @@ def check_seed(run_seed: int, check_id: str) -> int:
 
 
 # Replies several checks share, per runner (one runner serves one submission).
-_SHARED: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_SHARED: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
 
 
 class Context:

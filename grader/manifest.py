@@ -5,9 +5,10 @@ Validation against the implemented checks lives in ``validate_against_registry``
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -114,7 +115,8 @@ class _Reader:
         line = node.start_mark.line + 1 if node is not None else None
         return ManifestError(self.path, line, key, problem)
 
-    def mapping(self, node: yaml.Node, where: str, required: set[str], optional: set[str] = set()) -> dict:
+    def mapping(self, node: yaml.Node, where: str, required: set[str],
+                optional: AbstractSet[str] = frozenset()) -> dict:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, where, "expected a mapping")
         out: dict[str, yaml.Node] = {}

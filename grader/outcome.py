@@ -24,8 +24,12 @@ if sys.version_info >= (3, 11):
     from enum import StrEnum
 else:  # Python 3.10 (Ubuntu 22.04, Gradescope's base image): the same behaviour, by hand
     class StrEnum(str, Enum):
-        __str__ = str.__str__
-        __format__ = str.__format__
+        def __str__(self) -> str:
+            return str.__str__(self)
+
+        def __format__(self, spec: str) -> str:
+            return str.__format__(self, spec)
+
         __hash__ = str.__hash__
 
 

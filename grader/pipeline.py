@@ -10,24 +10,25 @@ from __future__ import annotations
 import secrets
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import __version__
-from .runners import isolation
 from .context import Context
 from .errors import CheckFailed, HarnessError, StudentCodeStopped
 from .i18n import Text, text, tr
-from .staging.policy import BLOCKING, Finding
-from .staging.submission import StagedSubmission, stage_submission
-from .outcome import Outcome, Status, reply_outcome, shows_hint
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
+from .outcome import Outcome, Status, reply_outcome, shows_hint
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
+from .runners import isolation
 from .runners.base import Runner
 from .runners.sandbox import SandboxRunner
+from .staging.policy import BLOCKING, Finding
+from .staging.submission import StagedSubmission, stage_submission
 from .text import strip_control
 
 MANIFEST_NAME = "assignments.yaml"

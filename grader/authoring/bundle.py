@@ -26,14 +26,15 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TypeGuard
 
 import yaml
 
 from .. import HOME, __version__
 from ..errors import HarnessError
-from .notebooks import write_notebooks
 from ..oracles import RECORDING_NAME, write_recording
 from ..pipeline import MANIFEST_NAME, Course
+from .notebooks import write_notebooks
 from .recording import record_visible_checks, verdicts
 from .release import release
 
@@ -114,7 +115,9 @@ def _check_id(node: ast.stmt, where: str) -> str | None:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     for deco in node.decorator_list:
-        func = deco.func if isinstance(deco, ast.Call) else None
+        if not isinstance(deco, ast.Call):  # @check always takes its id
+            continue
+        func = deco.func
         name = getattr(func, "id", None) or getattr(func, "attr", None)
         if name != "check":
             continue
@@ -132,7 +135,7 @@ def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check modu
     lines = source.splitlines(keepends=True)
     spans = []
     for node in tree.body:
-        if _check_id(node, where) in hidden:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _check_id(node, where) in hidden:
             start = min(d.lineno for d in node.decorator_list) - 1
             while start > 0 and lines[start - 1].lstrip().startswith("#"):
                 start -= 1
@@ -142,7 +145,7 @@ def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check modu
     return re.sub(r"\n{4,}", "\n\n\n", "".join(lines))
 
 
-def _is_oracle(node: ast.AST) -> bool:
+def _is_oracle(node: ast.AST) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]:
     return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         (getattr(d, "id", None) or getattr(d, "attr", None)) == "oracle" for d in node.decorator_list)
 
@@ -191,7 +194,7 @@ def _drop_unused(package: Path, files: list[Path]) -> None:
             tree = ast.parse(source)
             here = _used_names_in(tree)
             lines = source.splitlines(keepends=True)
-            edits = []
+            edits: list[tuple[int, int | None, list[str]]] = []
             for node in tree.body:
                 if _unused(node, used):
                     edits.append((node.lineno - 1, node.end_lineno, []))

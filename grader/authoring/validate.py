@@ -5,7 +5,7 @@ The reference scores full marks on every check, the stubs score zero with every 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..outcome import Status
 from ..pipeline import Course, grade

@@ -279,7 +279,8 @@ def read(stream: BinaryIO) -> Any:
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
-    chunks, got = [], 0
+    chunks: list[bytes] = []
+    got = 0
     while got < n:
         chunk = stream.read(n - got)
         if not chunk:

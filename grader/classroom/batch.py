@@ -21,19 +21,20 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from ..runners import isolation
 from ..errors import HarnessError, SubmissionError
 from ..i18n import tr
+from ..outcome import EntryStatus
 from ..pipeline import Course, grade, load_course, new_seed, warm_judge
 from ..report import INSTRUCTOR_LOG, write_reports
-from ..outcome import EntryStatus
 from ..results import has_results, read_entry, write_entry_failure, write_json_atomic, write_text_atomic
+from ..runners import isolation
 from ..runners.sandbox import SandboxBroken
 from ..staging.archive import has_code, unpack_zip
 from .gradebook import write_gradebook

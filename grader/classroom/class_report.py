@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..pipeline import Course
 from ..i18n import translator
 from ..outcome import EntryStatus, Status
+from ..pipeline import Course
 from ..report import environment
 from ..results import write_text_atomic
 
@@ -33,7 +33,7 @@ def summarize(class_data: list[dict[str, Any]], course: Course, lang: str = "en"
     failures: dict[tuple[str, str], set[str]] = {}
     trouble = []
     for r in graded:
-        statuses = Counter()
+        statuses: Counter[str] = Counter()
         for c in r.get("checks", []):
             row = per_check.setdefault(c["id"], {"id": c["id"], "passed": 0, "total": 0, "attempted": 0})
             row["total"] += 1

@@ -35,8 +35,9 @@ def build_autograder(course: Course, assignment_ids: list[str], out: Path, lang:
     known = [a.id for a in course.manifest.assignments]
     unknown = [a for a in assignment_ids if a not in known]
     if not assignment_ids or unknown:
-        raise HarnessError(f"gradescope --assignment: {'no assignment given' if not assignment_ids else 'no ' + ', '.join(unknown) + ' in the course'}"
-                           f"; choose from {', '.join(known)} (one Gradescope assignment per dlgrade assignment)")
+        problem = "no assignment given" if not assignment_ids else f"no {', '.join(unknown)} in the course"
+        raise HarnessError(f"gradescope --assignment: {problem}; choose from {', '.join(known)} "
+                           "(one Gradescope assignment per dlgrade assignment)")
     missing = [name for name in COURSE_FILES if not (course.root / name).is_file()]
     if missing:
         raise HarnessError(f"{course.root}: {', '.join(missing)} missing; the autograder installs the course "

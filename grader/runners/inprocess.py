@@ -26,6 +26,8 @@ class _InProcessWorker(Worker):
     def import_module(self, name: str, path: Path) -> Any:
         unique = f"_dlgrade_inprocess_{next(_counter)}_{name}"
         spec = importlib.util.spec_from_file_location(unique, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
         spec.loader.exec_module(module)

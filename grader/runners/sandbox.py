@@ -28,18 +28,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .. import HOME
-from . import isolation
-from .cgroups import ChildCgroups
 from ..child import wire
 from ..errors import HarnessError
 from ..outcome import ReplyStatus
 from ..text import strip_control
+from . import isolation
 from .base import Limits, Reply, reply_from_message
+from .cgroups import ChildCgroups
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
 TEMPLATE_START_S = 180.0  # torch and torch._dynamo imports on a busy 2-core machine
@@ -263,7 +264,7 @@ class Template:
             except OSError as exc:
                 for fd in (req_w, resp_r, out_r):
                     os.close(fd)
-                if cgroup is not None:
+                if cgroup is not None and self.cgroups is not None:
                     self.cgroups.release(cgroup)
                 if lease is not None:
                     lease.release()
@@ -275,7 +276,7 @@ class Template:
             if answer is None or "pid" not in answer or len(fds) != 1:
                 for fd in (req_w, resp_r, out_r, *fds):
                     os.close(fd)
-                if cgroup is not None:
+                if cgroup is not None and self.cgroups is not None:
                     self.cgroups.release(cgroup)
                 if lease is not None:
                     lease.release()
@@ -323,7 +324,7 @@ class Template:
         return None if answer is None else answer.get("code")
 
     # ------------------------------------------------------------------ control socket
-    def _send(self, message: dict, fds: list[int] = ()) -> None:
+    def _send(self, message: dict, fds: Sequence[int] = ()) -> None:
         socket.send_fds(self._control, [json.dumps(message).encode("utf-8")], list(fds))
 
     def _receive(self, timeout: float) -> tuple[dict | None, list[int]]:
@@ -510,7 +511,7 @@ class SandboxRunner:
             self._child = None
         self.template.unstage(self.token)
 
-    def __enter__(self) -> "SandboxRunner":
+    def __enter__(self) -> SandboxRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:

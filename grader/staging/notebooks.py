@@ -15,8 +15,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import nbformat
 

@@ -60,7 +60,7 @@ def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    missing = {f"{m}.{f}": tr("not_in_notebook", function=f"{m}.{f}", cell=cell)
+    missing: dict[str, str | Text] = {f"{m}.{f}": tr("not_in_notebook", function=f"{m}.{f}", cell=cell)
                for m, cells in notes.items() for f, cell in cells.items()}
     # File names are the student's text too: no escape sequences reach results.json or a terminal.
     dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
-
+from typing import Any, cast
 
 OPERATORS = {
     "arith": "+ <-> -, * <-> /, ** -> *, // -> / (also in +=, -=, ...)",
@@ -119,15 +119,15 @@ def find_units(tree: ast.Module) -> list[Unit]:
                     raw.append((f"{node.name}.{item.name}", "method", item, node.name))
         elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and _is_private(t.id)
                                                   for t in node.targets):
-            raw.append((node.targets[0].id, "constant", node, None))
+            raw.append((cast(ast.Name, node.targets[0]).id, "constant", node, None))
         elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
               and _is_private(node.target.id) and node.value is not None):
             raw.append((node.target.id, "constant", node, None))
     names = {name for name, *_ in raw}
     uses: dict[str, set[str]] = {}
-    for name, _, node, cls in raw:
+    for name, _, unit_node, cls in raw:
         used = set()
-        for sub in ast.walk(node):
+        for sub in ast.walk(unit_node):
             if isinstance(sub, ast.Name) and sub.id in names and sub.id != name:
                 used.add(sub.id)
             elif (cls and isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
@@ -135,14 +135,14 @@ def find_units(tree: ast.Module) -> list[Unit]:
                 used.add(f"{cls}.{sub.attr}")
         uses[name] = used
     units = []
-    for name, kind, node, cls in raw:
+    for name, kind, unit_node, cls in raw:
         if kind == "function":
             owners: tuple[str, ...] = (name,)
         elif kind == "method":
-            owners = (cls,)
+            owners = (cls or name,)  # a method always has its class
         else:
             owners = tuple(sorted(_owners_of(name, raw, uses)))
-        units.append(Unit(name, kind, node, owners))
+        units.append(Unit(name, kind, unit_node, owners))
     return units
 
 
@@ -169,8 +169,9 @@ def unit_roots(unit: Unit) -> list[ast.AST]:
     """The nodes of a unit that hold solution code (not the signature, decorators, docstring)."""
     node = unit.node
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        return [node.value]
-    return [s for i, s in enumerate(node.body) if not (i == 0 and _is_docstring(s))]
+        return [node.value] if node.value is not None else []
+    body: list[ast.stmt] = getattr(node, "body", [])
+    return [s for i, s in enumerate(body) if not (i == 0 and _is_docstring(s))]
 
 
 def walk_unit(node: ast.AST) -> Iterator[ast.AST]:
@@ -269,7 +270,7 @@ def node_candidates(node: ast.AST, scope: Scope = Scope()) -> Iterator[Candidate
         yield from _layer_list(node)
     elif isinstance(node, ast.Expr):
         yield from _append_layer(node)
-    elif isinstance(node, ast.Return) and _is_module_construction(node.value):
+    elif isinstance(node, ast.Return) and node.value is not None and _is_module_construction(node.value):
         yield "mode", node.value, ast.Call(ast.Attribute(node.value, "eval", ast.Load()), [], [])
 
 
@@ -293,9 +294,9 @@ def _basic_candidates(node: ast.AST) -> Iterator[Candidate]:
             yield "bool", node, node.operand
         elif isinstance(node.op, ast.USub):
             yield "unary", node, node.operand
-    elif isinstance(node, ast.Constant) and _is_number(node):
-        for value in _constant_changes(node.value):
-            yield "const", node, ast.Constant(value)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and _is_number(node):
+        for changed in _constant_changes(node.value):
+            yield "const", node, ast.Constant(changed)
     elif isinstance(node, ast.Subscript):
         yield from _subscript(node)
     elif isinstance(node, ast.Call):
@@ -331,7 +332,7 @@ def _binop(node: ast.BinOp) -> Iterator[Candidate]:
 
 
 def _index_shifts(node: ast.expr) -> Iterator[Candidate]:
-    if isinstance(node, ast.Constant) and not (type(node.value) is int):
+    if isinstance(node, ast.Constant) and type(node.value) is not int:
         return  # None, a string key, Ellipsis
     if isinstance(node, (ast.Starred, ast.Slice)):
         return
@@ -370,7 +371,7 @@ def _call(node: ast.Call) -> Iterator[Candidate]:
         yield "call", func, ast.Name(_BUILTIN_CALLS[func.id], func.ctx)
     if not (isinstance(func, ast.Attribute) and func.attr in _AXIS_CALLS):
         return
-    axes = [(i, _int_value(a)) for i, a in enumerate(node.args) if _int_value(a) is not None]
+    axes = [(i, k) for i, a in enumerate(node.args) if (k := _int_value(a)) is not None]
     if func.attr in _PERMUTATIONS and len(axes) >= 3 and len(axes) == len(node.args):
         for i in range(len(node.args) - 1):
             args = list(node.args)
@@ -408,7 +409,7 @@ def _is_module_construction(node: ast.AST | None) -> bool:
 
 
 def _torch_call(node: ast.Call, scope: Scope) -> Iterator[Candidate]:
-    func = node.func
+    func: ast.expr = node.func
     sequential = isinstance(func, ast.Attribute) and func.attr == "Sequential" or (
         isinstance(func, ast.Name) and func.id == "Sequential")
     if sequential and not any(isinstance(a, ast.Starred) for a in node.args):
@@ -416,8 +417,8 @@ def _torch_call(node: ast.Call, scope: Scope) -> Iterator[Candidate]:
             yield "layer", node, ast.Call(func, node.args[:i] + node.args[i + 1:], node.keywords)
         if len(node.args) >= 2:  # a dropout before the last layer
             nn_dropout = ast.Attribute(ast.Name("nn", ast.Load()), "Dropout", ast.Load())
-            dropout = ast.Call(nn_dropout, [ast.Constant(0.1)], [])
-            yield "mode", node, ast.Call(func, node.args[:-1] + [dropout, node.args[-1]], node.keywords)
+            nn_layer = ast.Call(nn_dropout, [ast.Constant(0.1)], [])
+            yield "mode", node, ast.Call(func, node.args[:-1] + [nn_layer, node.args[-1]], node.keywords)
     if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and (func.value.id, func.attr) in _FUNCTIONAL_LAYERS and len(node.args) == 1 and not node.keywords):
         yield "layer", node, node.args[0]

@@ -7,9 +7,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ...outcome import ReplyStatus, Status
 
@@ -21,8 +22,8 @@ def _unit_of(qualname: str) -> str:
 def _grade_source(course: Any, module: str, source: str, check_ids: list[str], seed: int, folder: Path,
                   stop_early: bool, trace: bool) -> dict:
     """Grade one module text with these checks in this process (a worker)."""
-    from ...runners.inprocess import InProcessRunner
     from ...pipeline import run_one
+    from ...runners.inprocess import InProcessRunner
 
     path = folder / f"{module}.py"
     path.write_text(source, encoding="utf-8")
@@ -122,7 +123,7 @@ class Pool:
 
             raise HarnessError("a mutant grading worker died while starting") from None
         self.workers[slot] = (process, parent)
-        return self.workers[slot]
+        return process, parent
 
     def _get(self, slot: int) -> tuple[Any, Connection]:
         worker = self.workers[slot]
@@ -151,14 +152,15 @@ class Pool:
                     _, conn = self._get(slot)
                     conn.send(tasks[index])
                     busy[slot] = (index, time.monotonic())
-            conns = {self.workers[s][1]: s for s in busy}
+            live = {s: worker[1] for s in busy if (worker := self.workers[s]) is not None}
+            conns: dict[object, int] = {c: s for s, c in live.items()}
             deadline = min(started for _, started in busy.values()) + budget
-            ready = wait(list(conns), timeout=max(0.0, deadline - time.monotonic()))
-            for conn in ready:
-                slot = conns[conn]
+            ready = wait(list(live.values()), timeout=max(0.0, deadline - time.monotonic()))
+            for ready_conn in ready:
+                slot = conns[ready_conn]
                 index, started = busy.pop(slot)
                 try:
-                    answer = conn.recv()
+                    answer = live[slot].recv()
                 except (EOFError, OSError):
                     answer = {"crash": True}
                     self._kill(slot)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ...outcome import Status
 from .allowlist import Equivalent
@@ -154,20 +154,7 @@ def run_mutants(root: Path, modules: Iterable[str], *, seed: int = DEFAULT_SEED,
                 tasks.append({"module": module, "source": m.source, "checks": checks, "stop_early": True,
                               "trace": False})
                 waiting.append(m)
-            counter = {"done": 0, "last": time.monotonic()}
-
-            def done(index: int, answer: dict | None, seconds: float) -> None:
-                m = waiting[index]
-                outcomes[m.id] = outcome_of(m, answer, seconds)
-                counter["done"] += 1
-                now = time.monotonic()
-                if counter["done"] == len(tasks) or now - counter["last"] > 10:
-                    counter["last"] = now
-                    killed = sum(o.killed for o in outcomes.values())
-                    progress(f"  {module}: {counter['done']}/{len(tasks)} graded, {killed} killed, "
-                             f"{len(outcomes) - killed} survived ({now - started:.0f} s)")
-
-            pool.run(tasks, budget, done)
+            _grade(pool, module, tasks, waiting, outcomes, budget, started, progress)
             result = ModuleResult(module, mutants, outcomes, {k: v for k, v in allowlist.items()
                                                               if k.startswith(module + ".")},
                                   list(units.values()), baseline, time.monotonic() - started)
@@ -179,6 +166,25 @@ def run_mutants(root: Path, modules: Iterable[str], *, seed: int = DEFAULT_SEED,
     finally:
         pool.close()
     return results
+
+
+def _grade(pool: Pool, module: str, tasks: list[dict], waiting: list[Mutant], outcomes: dict[str, Outcome],
+           budget: float, started: float, progress: Callable[[str], None]) -> None:
+    """Grade ``tasks`` (one per mutant in ``waiting``) into ``outcomes``, with a progress line every 10 s."""
+    counter = {"done": 0, "last": time.monotonic()}
+
+    def done(index: int, answer: dict | None, seconds: float) -> None:
+        m = waiting[index]
+        outcomes[m.id] = outcome_of(m, answer, seconds)
+        counter["done"] += 1
+        now = time.monotonic()
+        if counter["done"] == len(tasks) or now - counter["last"] > 10:
+            counter["last"] = now
+            killed = sum(o.killed for o in outcomes.values())
+            progress(f"  {module}: {counter['done']}/{len(tasks)} graded, {killed} killed, "
+                     f"{len(outcomes) - killed} survived ({now - started:.0f} s)")
+
+    pool.run(tasks, budget, done)
 
 
 def outcome_of(m: Mutant, answer: dict | None, seconds: float) -> Outcome:

@@ -7,7 +7,25 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from .operators import PASS, Mutant, Prepend, Scope, Unit, find_units, node_candidates, parameter_candidates, unit_roots, walk_unit
+from .operators import (
+    PASS,
+    Mutant,
+    Prepend,
+    Scope,
+    Unit,
+    find_units,
+    node_candidates,
+    parameter_candidates,
+    unit_roots,
+    walk_unit,
+)
+
+
+def where(node: ast.AST) -> tuple[int, int, int, int]:
+    """(line, column, end line, end column) of a node: every mutation target is an expression, a
+    statement, a keyword or an argument, which all carry their position."""
+    located: Any = node
+    return located.lineno, located.col_offset, located.end_lineno, located.end_col_offset
 
 
 class _Source:
@@ -21,8 +39,8 @@ class _Source:
             self.starts.append(self.starts[-1] + len(line))
 
     def span(self, node: ast.AST) -> tuple[int, int]:
-        return (self.starts[node.lineno - 1] + node.col_offset,
-                self.starts[node.end_lineno - 1] + node.end_col_offset)
+        line, column, end_line, end_column = where(node)
+        return self.starts[line - 1] + column, self.starts[end_line - 1] + end_column
 
     def splice(self, node: ast.AST, text: str) -> str:
         start, end = self.span(node)
@@ -77,8 +95,8 @@ def _apply(source: _Source, unit: Unit, target: ast.AST, replacement: Any) -> st
     want = _expected(unit.node, target, replacement)
     if isinstance(replacement, Prepend):
         start, _ = source.span(target)
-        text = f"{ast.unparse(replacement.stmt)}\n{' ' * target.col_offset}".encode("utf-8")
-        mutated = (source.data[:start] + text + source.data[start:]).decode("utf-8")
+        inserted = f"{ast.unparse(replacement.stmt)}\n{' ' * where(target)[1]}".encode()
+        mutated = (source.data[:start] + inserted + source.data[start:]).decode("utf-8")
         got = _find_unit(ast.parse(mutated), unit)
         return mutated if got is not None and ast.dump(got) == want else None
     if replacement is PASS:
@@ -137,7 +155,7 @@ def generate(module: str, text: str) -> list[Mutant]:
             if mutated is None or mutated in seen:
                 continue
             seen.add(mutated)
-            line = target.lineno
+            line, _, end_line, _ = where(target)
             key = (unit.name, line, operator)
             n = counters.get(key, 0)
             counters[key] = n + 1
@@ -146,8 +164,8 @@ def generate(module: str, text: str) -> list[Mutant]:
                 id=f"{module}.{unit.name}:{line}:{operator}:{n}", module=module, unit=unit.name,
                 owners=unit.owners, line=line, operator=operator,
                 description=_describe(operator, target, replacement),
-                before=_lines(text, line, target.end_lineno),
-                after=_lines(mutated, line, target.end_lineno + extra), source=mutated))
+                before=_lines(text, line, end_line),
+                after=_lines(mutated, line, end_line + extra), source=mutated))
     return mutants
 
 
