@@ -130,9 +130,11 @@ def expect_array(got: Any, want: np.ndarray, what: str, case: str = "", *, rtol:
     arr = as_array(got, what, case, dtype=dtype, shape=want.shape, finite=bool(np.all(np.isfinite(want))))
     a = arr.astype(np.float64) if arr.dtype.kind != "c" else arr
     w = want.astype(np.float64) if want.dtype.kind != "c" else want
-    err = np.abs(a - w)
-    bad = ~(err <= atol + rtol * np.abs(w))
-    bad |= np.isnan(a) != np.isnan(w)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, settled by ``same`` below
+        err = np.abs(a - w)
+    # NaN where NaN is expected, and the same infinity, are equal (their difference is NaN).
+    same = (a == w) | (np.isnan(a) & np.isnan(w))
+    bad = ~(same | (err <= atol + rtol * np.abs(w)))
     if not np.any(bad):
         return arr
     raise failure(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
