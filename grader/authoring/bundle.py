@@ -251,7 +251,7 @@ def _load_in_bundle(out: Path, reference: Path) -> dict:
     """In a fresh interpreter, with the bundle's grader: its check ids, and the verdicts of its visible
     checks on the reference and on the stubs."""
     code = ("import json, sys, grader; from pathlib import Path; from grader.pipeline import load_course; "
-            "from grader.recording import verdicts; c = load_course(Path.cwd()); "
+            "from grader.authoring.recording import verdicts; c = load_course(Path.cwd()); "
             "print(json.dumps({'grader': grader.__file__, 'checks': sorted(c.checks), "
             "'reference': verdicts(c, Path(sys.argv[1])), 'stubs': verdicts(c, Path('exercises'))}))")
     env = {**os.environ, "PYTHONPATH": str(out.resolve()), "PYTHONNOUSERSITE": "1"}
