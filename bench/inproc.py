@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 def warm(submission: Path, runs: int) -> list[float]:
     """Like a batch worker: course, numpy, torch and the template loaded once; each grade forks its own child."""
-    from grader.batch import _warm_worker
+    from grader.classroom.batch import _warm_worker
     from grader.pipeline import grade, load_course
     from grader.report import write_reports
 
@@ -38,8 +38,8 @@ def warm(submission: Path, runs: int) -> list[float]:
 
 
 def _floor_one(args: tuple[str, str, str]) -> float:
-    from grader.batch import _worker_course
-    from grader.inprocess import InProcessRunner
+    from grader.classroom.batch import _worker_course
+    from grader.runners.inprocess import InProcessRunner
     from grader.pipeline import grade
     from grader.report import write_reports
 
@@ -53,8 +53,9 @@ def _floor_one(args: tuple[str, str, str]) -> float:
 
 def floor(submissions: Path, out: Path, workers: int) -> float:
     """Everything ``dlgrade batch`` does per student except the sandbox: the isolation overhead's baseline."""
-    from grader.batch import _warm_worker, collect, discover, write_gradebook
-    from grader.class_report import write_class_report
+    from grader.classroom.batch import _warm_worker, collect, discover
+    from grader.classroom.gradebook import write_gradebook
+    from grader.classroom.class_report import write_class_report
     from grader.pipeline import load_course
 
     started = time.perf_counter()

@@ -36,9 +36,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
 
-    from grader import sandbox
-    from grader.batch import _warm_worker
-    from grader.inprocess import InProcessRunner
+    from grader.runners import sandbox
+    from grader.classroom.batch import _warm_worker
+    from grader.runners.inprocess import InProcessRunner
     from grader.pipeline import grade, load_course
 
     _warm_worker(str(ROOT))

@@ -122,7 +122,7 @@ def machine() -> dict[str, Any]:
         memory = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError):
         pass
-    from grader import isolation
+    from grader.runners import isolation
 
     mode = isolation.detect()
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "os": platform.platform(),

@@ -4,7 +4,7 @@ Builds the student bundle, then for each way the bundle README installs it (plai
 ``[notebook]`` extra) makes a new venv by running the README's install commands as written, checks
 that the torch it got is the CPU build, that ``dlgrade check`` works, and (with Jupyter) that a
 generated notebook's check cell works from a folder outside the bundle, and reports ``du -sh`` of
-the venv. The figures go into grader/bundle.py (INSTALL_SIZES), which writes them into the README.
+the venv. The figures go into grader/authoring/bundle.py (INSTALL_SIZES), which writes them into the README.
 Takes a few minutes and ~2.5 GB of disk; not part of the test suite.
 """
 from __future__ import annotations

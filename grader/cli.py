@@ -7,14 +7,15 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, isolation
+from . import __version__
 from .errors import HarnessError
 from .i18n import LANGUAGES, Text, tr, translator
 from .oracles import RECORD_SEED
+from .outcome import EntryStatus
 from .pipeline import Course, find_course_root, grade, load_course, warm_judge
 from .report import terminal_summary, write_reports
+from .runners import isolation
 from .text import strip_control
-
 
 _LANG: list[str] = []  # the language in force once known (for errors raised before a course is loaded)
 
@@ -37,7 +38,7 @@ def _say(args: argparse.Namespace, course: Course, key: str, **fields: object) -
 
 def _instructor_course(args: argparse.Namespace, command: str) -> Course:
     """The course, for a command that needs the instructor's files (reference/, examples/)."""
-    from .bundle import MARKER
+    from .authoring.bundle import MARKER
 
     course = _course(args, Path.cwd())
     if (course.root / MARKER).is_file() or not (course.root / "reference").is_dir():
@@ -48,13 +49,13 @@ def _instructor_course(args: argparse.Namespace, command: str) -> Course:
 def _start_sandbox(unsandboxed: bool) -> None:
     """The template imports torch in its own process while the judge loads the course."""
     from .pipeline import hidden_paths_of_package
-    from .sandbox import start_template
+    from .runners.sandbox import start_template
 
     start_template(hidden_paths_of_package(), unsandboxed)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .formats import write_format
+    from .classroom.formats import write_format
 
     submission = Path(args.submission)
     _start_sandbox(args.unsandboxed)
@@ -88,8 +89,8 @@ def _fail_under(score: float, max_score: float, percent: float | None, lang: str
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
-    from .roster import parse_assignment_option
+    from .classroom.batch import run_batch
+    from .classroom.roster import parse_assignment_option
 
     course = _course(args, Path.cwd())
     summary = run_batch(course, Path(args.submissions), Path(args.out), workers=args.workers, seed=args.seed,
@@ -107,12 +108,12 @@ def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
     print(t("batch_head", students=summary["students"], now=summary["graded_now"], skipped=summary["skipped"],
             seed=summary["seed"]))
     for row in summary["class"]:
-        status = row.get("status", "graded")
-        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == "graded" else t(status)
+        status = row["status"]
+        score = f"{row.get('score', 0):g} / {row.get('max_score', 0):g}" if status == EntryStatus.GRADED else t(status)
         # Folder names are the students' text: no escape or bidi sequence reaches the terminal.
         print(f"  {strip_control(row['student'], '?'):<24} {score}")
         message = (row.get("message_zh") or row.get("message")) if lang == "zh" else row.get("message")
-        if status != "graded" and message:
+        if status != EntryStatus.GRADED and message:
             print(f"    {strip_control(message, '?')}")
     for row in summary.get("unmatched", []):
         if row is summary["unmatched"][0]:
@@ -125,7 +126,7 @@ def _print_batch(summary: dict, out: Path, lang: str = "en") -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from .classroom.batch import run_batch
 
     course = _instructor_course(args, "demo")
     submissions = course.root / "examples" / "class"
@@ -138,7 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    from .gradescope import build_autograder
+    from .classroom.gradescope import build_autograder
 
     course = _course(args, Path.cwd())
     path = build_autograder(course, args.assignment, Path(args.out), _lang(args, course))
@@ -175,7 +176,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_course
+    from .authoring.validate import validate_course
 
     course = _instructor_course(args, "validate")
     problems = validate_course(course, seed=args.seed, report=print)
@@ -189,11 +190,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .release import release
+    from .authoring.release import release
 
     course = _instructor_course(args, "release")
     if args.student:
-        from .bundle import build_bundle
+        from .authoring.bundle import build_bundle
 
         if not args.out:
             raise HarnessError("release --student needs --out DIR: the folder for the student bundle")
@@ -208,7 +209,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import write_notebooks
+    from .authoring.notebooks import write_notebooks
 
     course = _instructor_course(args, "notebooks")
     paths = write_notebooks(course.root, course.manifest, Path(args.out), args.assignment or None)
@@ -219,7 +220,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 def cmd_mutants(args: argparse.Namespace) -> int:
     import time
 
-    from . import mutants
+    from .authoring import mutants
 
     course = _instructor_course(args, "mutants")
     names = [m.name for _, m in course.manifest.modules]
@@ -263,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("grade", parents=[common], help="grade a submission folder; writes results.json, report.md, report.html")
+    p = sub.add_parser("grade", parents=[common],
+                       help="grade a submission folder; writes results.json, report.md, report.html")
     p.add_argument("submission", help="folder holding the student's modules (or notebooks), or a notebook")
     p.add_argument("--out", required=True, help="folder for the reports")
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
@@ -335,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("mutants", parents=[common], help="instructor: how strong are the checks? grade mutants of the reference")
+    p = sub.add_parser("mutants", parents=[common],
+                       help="instructor: how strong are the checks? grade mutants of the reference")
     p.add_argument("--module", action="append", metavar="NAME", help="only this module (repeatable)")
     p.add_argument("--out", help="the Markdown report (default: docs/mutants.md of the course, or "
                    "docs/mutants-NAME.md with --module)")
@@ -345,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="grading processes (default: 2)")
     p.set_defaults(func=cmd_mutants)
 
-    p = sub.add_parser("validate", parents=[common], help="instructor: reference full marks, stubs zero, every function checked")
+    p = sub.add_parser("validate", parents=[common],
+                       help="instructor: reference full marks, stubs zero, every function checked")
     p.add_argument("--seed", type=int, default=12345)
     p.set_defaults(func=cmd_validate)
     return parser
@@ -387,7 +391,7 @@ def run() -> None:
             print(exc.code, file=sys.stderr)
     except BrokenPipeError:  # dlgrade ... | head: the reader has what it wanted; files are written
         code = 0
-    from .sandbox import shutdown
+    from .runners.sandbox import shutdown
 
     shutdown()  # os._exit skips atexit: stop the templates now (they would die with us anyway)
     for stream in (sys.stdout, sys.stderr):

@@ -8,9 +8,11 @@ check says why next to the number.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .child.wire import ArraySubclass, Opaque, Tensor
 from .errors import CheckFailed
@@ -69,10 +71,6 @@ def _short(value: Any, limit: int = 80) -> str:
     return shown if len(shown) <= limit else shown[:limit - 3] + "..."
 
 
-def shapes(**arrays: Any) -> str:  # TEMP: removed once every check uses ctx.case
-    return ", ".join(f"{k} {v.shape} {v.dtype}" if isinstance(v, np.ndarray) else f"{k}={v!r}" for k, v in arrays.items())
-
-
 def fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed:
     """The failure 'what: problem' with its case on the next line, in both languages; a check
     raises it: ``raise fail("xor_params()", case, Text(zh=..., en=...))``."""
@@ -83,7 +81,7 @@ def fail(what: str | Text, case: str | Text, problem: str | Text) -> CheckFailed
 
 # --------------------------------------------------------------------------- structure
 
-def as_array(got: Any, what: str | Text, case: str | Text = "", *, dtype: np.dtype | str | None = None,
+def as_array(got: Any, what: str | Text, case: str | Text = "", *, dtype: DTypeLike | None = None,
              shape: Sequence[int] | None = None, finite: bool = True) -> np.ndarray:
     """Type, shape, dtype and finiteness of a returned array, in that order."""
     if isinstance(got, ArraySubclass):
@@ -127,7 +125,8 @@ def as_sequence(got: Any, length: int, what: str | Text, case: str | Text = "") 
     return got
 
 
-def as_bool_array(got: Any, what: str | Text, case: str | Text = "", *, shape: Sequence[int] | None = None) -> np.ndarray:
+def as_bool_array(got: Any, what: str | Text, case: str | Text = "", *,
+                  shape: Sequence[int] | None = None) -> np.ndarray:
     arr = as_array(got, what, case, shape=shape, finite=False)
     if arr.dtype != np.bool_:
         raise fail(what, case, tr("expected_bool_array", dtype=arr.dtype))
@@ -145,7 +144,7 @@ def dtype_like(*inputs: np.ndarray) -> np.dtype:
 # --------------------------------------------------------------------------- numbers
 
 def expect_array(got: Any, want: np.ndarray, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
-                 dtype: np.dtype | str | None = None, hint_on: dict[str, Any] | None = None) -> np.ndarray:
+                 dtype: DTypeLike | None = None, hint_on: dict[str | Text, Any] | None = None) -> np.ndarray:
     """Structure first, then values within ``atol + rtol * |want|`` elementwise.
 
     ``hint_on`` maps a label to an alternative answer (e.g. the cross-correlation when true
@@ -155,16 +154,18 @@ def expect_array(got: Any, want: np.ndarray, what: str | Text, case: str | Text 
     arr = as_array(got, what, case, dtype=dtype, shape=want.shape, finite=bool(np.all(np.isfinite(want))))
     a = arr.astype(np.float64) if arr.dtype.kind != "c" else arr
     w = want.astype(np.float64) if want.dtype.kind != "c" else want
-    err = np.abs(a - w)
-    bad = ~(err <= atol + rtol * np.abs(w))
-    bad |= np.isnan(a) != np.isnan(w)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, settled by ``same`` below
+        err = np.abs(a - w)
+    # NaN where NaN is expected, and the same infinity, are equal (their difference is NaN).
+    same = (a == w) | (np.isnan(a) & np.isnan(w))
+    bad = ~(same | (err <= atol + rtol * np.abs(w)))
     if not np.any(bad):
         return arr
     raise fail(what, case, mismatch_report(a, w, bad, err, rtol, atol) + _alternatives(a, hint_on, rtol, atol))
 
 
 def expect_float(got: Any, want: float, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
-                 hint_on: dict[str, float] | None = None) -> float:
+                 hint_on: dict[str | Text, float] | None = None) -> float:
     value = as_float(got, what, case, finite=math.isfinite(want))
     if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
         return value

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -16,17 +16,9 @@ from .compare import case_text
 from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
-from .policy import Finding
-from .sandbox import Reply
-
-
-class Runner(Protocol):
-    def load(self, module: str, timeout: float) -> Reply: ...
-    def call(self, module: str, function: str, args: list, kwargs: dict, timeout: float,
-             echo_args: bool = False, forbid: tuple[str, ...] = ()) -> Reply: ...
-    def drive(self, module: str, driver: str, payload: Any, timeout: float,
-              forbid: tuple[str, ...] = ()) -> Reply: ...
-    def close(self) -> None: ...
+from .outcome import ReplyStatus, Status, reply_outcome
+from .runners.base import Reply, Runner
+from .staging.policy import Finding
 
 
 def check_seed(run_seed: int, check_id: str) -> int:
@@ -36,7 +28,7 @@ def check_seed(run_seed: int, check_id: str) -> int:
 
 
 # Replies several checks share, per runner (one runner serves one submission).
-_SHARED: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_SHARED: weakref.WeakKeyDictionary[Any, dict] = weakref.WeakKeyDictionary()
 
 
 class Context:
@@ -46,7 +38,7 @@ class Context:
         self.run_seed = run_seed
         self.rng = np.random.default_rng(check_seed(run_seed, spec.id))
         self.output: list[str] = []  # student prints during this check, shown never scored
-        self.findings = findings  # what the judge found reading this module's source (policy.py)
+        self.findings = findings  # what the judge found reading this module's source (staging/policy.py)
 
     def case(self, *notes: str | Text, **values: Any) -> Text:
         """The case of a message in both languages: this check's seed, ``name=shape dtype`` for each
@@ -112,7 +104,7 @@ class Context:
         if reply.raised(exc_name):
             self._record(reply)
             return
-        if reply.status == "ok":
+        if reply.status == ReplyStatus.OK:
             self._record(reply)
             shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
             raise CheckFailed(tr("should_raise_returned", call=f"{self.spec.function}({shown})", exc=exc_name))
@@ -127,59 +119,12 @@ class Context:
 
     def _value(self, reply: Reply, function: str) -> Any:
         self._record(reply)
-        if reply.status == "ok":
+        outcome = reply_outcome(reply, self.spec.module, function, self.spec.timeout)
+        if outcome is None:
             return reply.value
-        module = self.spec.module
-        where = f"{module}.{function}"
-        if reply.status == "missing":
-            # The child says it in English; the same facts, in both languages, from the judge's side.
-            said = {f"{module}.py defines no function {function!r}": tr("no_function", module=module,
-                                                                        function=repr(function)),
-                    f"{module}.py is not in the submission": tr("module_missing", module=module)}
-            raise StudentCodeStopped("not_attempted", said.get(reply.message) or (
-                reply.message or tr("is_missing", where=where)))
-        if reply.status == "timeout":
-            raise StudentCodeStopped("timeout", tr("timed_out", where=where, seconds=f"{self.spec.timeout:g}"))
-        if reply.status == "forbidden":
-            raise CheckFailed(tr("uses_torch", where=where))
-        if reply.status == "raised" and reply.not_implemented:
-            raise StudentCodeStopped("not_attempted", tr("not_implemented_yet", where=where,
-                                                         message=reply.message or "NotImplementedError"))
-        if reply.status == "raised":
-            raise StudentCodeStopped("error", format_exception(reply, where))
-        raise StudentCodeStopped("error", tr("child_problem", where=where, message=reply.message))
-
-
-def format_exception(reply: Reply, where: str) -> Text:
-    """The student's own traceback lines (harness frames were dropped in the child); for a syntax
-    error, its file, line, the line itself and a caret under the place Python stopped."""
-    if reply.syntax:
-        s = reply.syntax
-        lines: list[Text | str] = [tr("syntax_error", file=s.get("file"), line=s.get("line"), exc=reply.exc_type,
-                                      message=s.get("msg"))]
-        source = str(s.get("text") or "")
-        if source.strip():
-            lines.append(f"    {source.strip()}")
-            offset = int(s["offset"]) if str(s.get("offset", "")).isdigit() else 0  # the child sends text
-            if 0 < offset <= len(source) + 1:
-                indent = len(source) - len(source.lstrip())
-                lines.append("    " + " " * max(0, offset - 1 - indent) + "^")
-        return _lines(lines)
-    lines = [tr("raised", where=where, exc=reply.exc_type, message=reply.message)]
-    if reply.traceback:
-        lines.append(tr("traceback_head"))
-        for f in reply.traceback:
-            lines.append(f'  File "{f.get("file")}", line {f.get("line")}, in {f.get("function")}')
-            if f.get("text"):
-                lines.append(f"    {f['text']}")
-    return _lines(lines)
-
-
-def _lines(lines: list[Text | str]) -> Text:
-    out = Text("", "")
-    for i, line in enumerate(lines):
-        out = out + ("\n" if i else "") + line
-    return out
+        if outcome.status == Status.FAILED:
+            raise CheckFailed(outcome.message)
+        raise StudentCodeStopped(outcome.status, outcome.message)
 
 
 def _arrays(before: Any, after: Any, path: str):

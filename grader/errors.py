@@ -5,9 +5,12 @@ A message is a string or an ``i18n.Text`` (both languages); ``str()`` of the err
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .i18n import Text, text
+
+if TYPE_CHECKING:
+    from .outcome import Status
 
 
 class HarnessError(Exception):
@@ -46,7 +49,7 @@ class StudentCodeStopped(Exception):
     ``status`` is ``error``, ``timeout`` or ``not_attempted``; the check is over.
     """
 
-    def __init__(self, status: str, message: str | Text) -> None:
+    def __init__(self, status: Status, message: str | Text) -> None:
         super().__init__(str(message))
         self.text = text(message)
         self.status, self.message = status, self.text.en

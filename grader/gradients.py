@@ -12,9 +12,11 @@ computed in the student's process, where any answer can be forged.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .compare import as_array, fail, number
 from .i18n import Text, tr
@@ -68,7 +70,7 @@ def away_from_kinks(rng: np.random.Generator, shape: tuple[int, ...], kinks: tup
 
 
 def expect_gradient(got: Any, want: np.ndarray, what: str | Text, case: str | Text = "", *, tol: float = DEFAULT_TOL,
-                    floor: float = DEFAULT_FLOOR, dtype: np.dtype | str | None = None) -> np.ndarray:
+                    floor: float = DEFAULT_FLOOR, dtype: DTypeLike | None = None) -> np.ndarray:
     """Relative error with a floor, elementwise, at most ``tol`` (structure checked first)."""
     want = np.asarray(want, dtype=np.float64)
     arr = as_array(got, what, case, shape=want.shape, dtype=dtype)

@@ -13,8 +13,9 @@ text of a ``CheckFailed``) may be a ``Text`` too, e.g. ``Text(zh="...", en="..."
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 LANGUAGES = ("zh", "en")
 
@@ -32,10 +33,10 @@ class Text:
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
-    def __add__(self, other: object) -> "Text":
+    def __add__(self, other: object) -> Text:
         return Text(self.zh + in_lang(other, "zh"), self.en + in_lang(other, "en"))
 
-    def __radd__(self, other: object) -> "Text":
+    def __radd__(self, other: object) -> Text:
         return Text(in_lang(other, "zh") + self.zh, in_lang(other, "en") + self.en)
 
     @property

@@ -5,9 +5,10 @@ Validation against the implemented checks lives in ``validate_against_registry``
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -43,7 +44,7 @@ class ModuleSpec:
     import_timeout: float
     line: int
     torch_functions: tuple[str, ...] = ()
-    forbidden: tuple[str, ...] = ()  # dotted names this module may not use (policy.py)
+    forbidden: tuple[str, ...] = ()  # dotted names this module may not use (staging/policy.py)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class _Reader:
         line = node.start_mark.line + 1 if node is not None else None
         return ManifestError(self.path, line, key, problem)
 
-    def mapping(self, node: yaml.Node, where: str, required: set[str], optional: set[str] = set()) -> dict:
+    def mapping(self, node: yaml.Node, where: str, required: set[str],
+                optional: AbstractSet[str] = frozenset()) -> dict:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, where, "expected a mapping")
         out: dict[str, yaml.Node] = {}
@@ -211,7 +213,7 @@ def load_manifest(path: str | Path) -> Manifest:
                 if f_name not in functions:
                     raise r.fail(m["torch_functions"], f"{m_name}.torch_functions",
                                  f"{f_name!r} is not in {m_name}.functions")
-            # Dotted names the module may not use, e.g. torch.nn.MultiheadAttention (policy.py).
+            # Dotted names the module may not use, e.g. torch.nn.MultiheadAttention (staging/policy.py).
             forbidden = tuple(r.string(f, f"{m_name}.forbidden") for f in (
                 r.sequence(m["forbidden"], f"{m_name}.forbidden") if "forbidden" in m else ()))
             for name in forbidden:

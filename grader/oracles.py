@@ -6,7 +6,7 @@ names ("your result equals the sum over time"). Such a function is a working sol
 exercise, so the student bundle must not hold its code.
 
 ``dlgrade release --student`` runs the visible checks against the reference with a ``Recorder``
-active (grader/recording.py), keeps every oracle call's arguments and result in
+active (grader/authoring/recording.py), keeps every oracle call's arguments and result in
 ``grader/checks/recorded_cases.bin`` of the bundle (the wire format: JSON and raw array bytes,
 never pickle), and replaces each oracle's definition there by ``name = oracle.replay("module.name")``:
 a function that answers the recorded calls and nothing else. The rest of each visible check ships
@@ -125,8 +125,7 @@ def check_plain(value: Any, where: str, depth: int = 0) -> None:
 
 def round_trip(value: Any) -> Any:
     """The value as the bundle will read it back."""
-    head, payload = _split(wire.dumps({"v": value}))
-    return wire.loads(head, payload)["v"]
+    return wire.decode(wire.dumps({"v": value}))["v"]
 
 
 def encode(value: Any) -> bytes:
@@ -134,13 +133,7 @@ def encode(value: Any) -> bytes:
 
 
 def decode(frame: bytes) -> Any:
-    return wire.loads(*_split(frame))["v"]
-
-
-def _split(frame: bytes) -> tuple[bytes, bytes]:
-    hlen, plen = wire._HEAD.unpack_from(frame)
-    start = wire._HEAD.size
-    return frame[start:start + hlen], frame[start + hlen:start + hlen + plen]
+    return wire.decode(frame)["v"]
 
 
 def call_key(args: tuple, kwargs: dict) -> str:

@@ -7,28 +7,28 @@ student code: ``run_checks`` talks to a runner (a sandboxed child process in rea
 """
 from __future__ import annotations
 
-import difflib
-import re
 import secrets
-import shutil
-import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from . import __version__, isolation
-from .context import Context, Runner, format_exception
-from .errors import CheckFailed, HarnessError, StudentCodeStopped, SubmissionError
+from . import __version__
+from .context import Context
+from .errors import CheckFailed, HarnessError, StudentCodeStopped
 from .i18n import Text, text, tr
-from .policy import BLOCKING, Finding, scan_folder
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
+from .outcome import Outcome, Status, reply_outcome, shows_hint
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
-from .locate import locate_modules
-from .sandbox import SandboxRunner
+from .runners import isolation
+from .runners.base import Runner
+from .runners.sandbox import SandboxRunner
+from .staging.policy import BLOCKING, Finding
+from .staging.submission import StagedSubmission, stage_submission
 from .text import strip_control
 
 MANIFEST_NAME = "assignments.yaml"
@@ -73,134 +73,7 @@ def load_course(root: Path) -> Course:
 
 
 # --------------------------------------------------------------------------- stage 2
-@dataclass
-class StagedSubmission:
-    source: Path
-    folder: Path
-    present: set[str]
-    dropped: list[str | Text] = field(default_factory=list)  # a file name, or why something was left out
-    # "module.function" -> why its checks are not attempted (a notebook with no cell defining it)
-    missing_functions: dict[str, str | Text] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # where the modules were found, when not at the top
-    # [{"file": "MLP.py", "expected": "mlp.py"}]: left out, but surely meant as that module
-    near_misses: list[dict[str, str]] = field(default_factory=list)
-    # module -> why it could not be imported (a syntax error with its line): said once, up front
-    load_errors: dict[str, Text] = field(default_factory=dict)
-    # module -> what the judge's reading of its source found (policy.py)
-    findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def stage_submission(source: Path, manifest: Manifest) -> StagedSubmission:
-    """Copy only the expected modules into a private folder; report everything else.
-
-    A submission is a folder of modules, a notebook (hw1.ipynb), or a folder holding notebooks
-    and modules; a notebook becomes module files there (see notebooks.py).
-    """
-    source = Path(source)
-    is_notebook = source.suffix == ".ipynb" and source.is_file()
-    if not (source.is_dir() or is_notebook):
-        raise SubmissionError(tr("not_a_submission", source=source))
-    folder = Path(tempfile.mkdtemp(prefix="dlgrade-sub-"))
-    where: list[str] = []
-    try:
-        if is_notebook:
-            from .notebooks import stage_notebook
-
-            present, dropped, notes = stage_notebook(source, manifest, folder)
-        else:
-            found, where = locate_modules(source, manifest)
-            present, dropped, notes = _stage_folder(found, manifest, folder)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    missing = {f"{m}.{f}": tr("not_in_notebook", function=f"{m}.{f}", cell=cell)
-               for m, cells in notes.items() for f, cell in cells.items()}
-    # File names are the student's text too: no escape sequences reach results.json or a terminal.
-    dropped = [Text(strip_control(d.zh, "?"), strip_control(d.en, "?")) if isinstance(d, Text)
-               else strip_control(d, "?") for d in dropped]
-    near = near_misses([d for d in dropped if isinstance(d, str)], [m.name for _, m in manifest.modules], present)
-    policies = {m.name: (m.functions, m.torch_functions, m.forbidden) for _, m in manifest.modules}
-    return StagedSubmission(source, folder, present, dropped, missing, [strip_control(w, "?") for w in where],
-                            near_misses=near, findings=scan_folder(folder, policies, present))
-
-
-# Copies and drafts people make of a file: "mlp (1)", "mlp copy", "mlp - Copy (2)", "mlp_final", "hw1_mlp".
-_COPY_MARK = re.compile(r"(\s*-\s*copy|\s+copy|[_\s-]*\(\d+\)|[_\s-]+\d+)$", re.IGNORECASE)
-_DRAFT_WORD = re.compile(r"[_\s.-]+(solutions?|final|finished|done|answers?|submission|submit|mine|new|old|v\d+|backup|"
-                         r"bak|orig|updated|fixed|working|complete|completed|copy|ok)$", re.IGNORECASE)
-_PREFIX = re.compile(r"^(hw\d+|my|[a-z]*\d{4,}|student)[_\s.-]+", re.IGNORECASE)
-_EXTRA_SUFFIX = re.compile(r"(\.py)?(\.txt|\.bak|\.orig|\.old|~|\.pyc|\.py)$", re.IGNORECASE)
-
-
-def near_misses(dropped: list[str], modules: list[str], present: set[str]) -> list[dict[str, str]]:
-    """Files left out whose names say which missing module they were meant to be ("did you mean mlp.py?").
-
-    Case (MLP.py), copies (mlp (1).py, mlp copy.py), drafts (mlp_final.py, perceptron_solution.py),
-    prefixes (hw1_mlp.py), other extensions (mlp.py.txt, mlp.txt) and one-letter typos (mpl.py).
-    """
-    missing = [m for m in modules if m not in present]
-    found: list[dict[str, str]] = []
-    for entry in dropped:
-        if ": " in entry:  # "x.ipynb cell 3: ...", "mlp.py: not a regular file": reported as they are
-            continue
-        name = entry.replace("\\", "/").rsplit("/", 1)[-1]
-        stem = _EXTRA_SUFFIX.sub("", name)
-        if stem == name and "." in name:
-            continue  # data.csv, notes.md: not a module under another name
-        for _ in range(3):  # "hw1_mlp_final (2)": peel the marks off in any order
-            stem = _PREFIX.sub("", _DRAFT_WORD.sub("", _COPY_MARK.sub("", stem.strip())))
-        guess = stem.lower().replace("-", "_").replace(" ", "_")
-        close = difflib.get_close_matches(guess, missing, n=1, cutoff=0.8)
-        swapped = [m for m in missing if len(m) >= 3 and sorted(m) == sorted(guess)]  # mpl.py, percpetron.py
-        match = guess if guess in missing else next(iter(close or swapped), None)
-        if match:
-            found.append({"file": name, "expected": f"{match}.py"})
-    return found
-
-
-def _stage_folder(source: Path, manifest: Manifest, folder: Path) -> tuple[set[str], list[str | Text], dict]:
-    expected = {f"{m.name}.py": m.name for _, m in manifest.modules}
-    present: set[str] = set()
-    dropped: list[str | Text] = []
-    notebooks: list[Path] = []
-    for entry in sorted(source.iterdir()):
-        name = entry.name
-        if name in expected and entry.is_file() and not entry.is_symlink():
-            try:
-                shutil.copyfile(entry, folder / name)
-            except OSError as exc:
-                dropped.append(tr("unreadable_file", name=name, error=exc.strerror))
-                continue
-            present.add(expected[name])
-        elif name.startswith(".") or name == "__pycache__":
-            continue
-        elif name in expected:
-            dropped.append(tr("not_regular_file", name=name))
-        elif entry.suffix == ".ipynb" and entry.is_file() and not entry.is_symlink():
-            notebooks.append(entry)
-        else:
-            dropped.append(name)
-    if not notebooks:
-        return present, dropped, {}
-    from .notebooks import stage_notebook
-
-    # A .py module wins over a notebook's cells for it; of two notebooks, the first by name wins.
-    origin: dict[str, str | Text] = {m: tr("py_wins", module=m) for m in present}
-    notes: dict[str, dict[str, Text]] = {}
-    for notebook in notebooks:
-        try:
-            written, left_out, found = stage_notebook(notebook, manifest, folder, taken=origin)
-        except SubmissionError as exc:
-            dropped.append(exc.text)
-            continue
-        origin.update({m: notebook.name for m in written})
-        present |= written
-        dropped += left_out
-        notes.update(found)
-    return present, dropped, notes
+# stage_submission: staging/submission.py (folders, notebooks, near-miss names, the source scan)
 
 
 # --------------------------------------------------------------------------- stage 3
@@ -235,19 +108,19 @@ def run_checks(course: Course, planned: Iterable[PlannedModule], staged: StagedS
     started = time.monotonic()
     for pm in planned:
         over = time.monotonic() - started > budget
-        blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}")) if over else _load_module(pm, staged, runner)
-        if blocked is not None and blocked[0] in ("error", "timeout") and not over:
-            staged.load_errors[pm.module.name] = blocked[1]
+        spent = Outcome(Status.TIMEOUT, tr("budget_spent", seconds=f"{budget:g}"))
+        blocked = spent if over else _load_module(pm, staged, runner)
+        if blocked is not None and blocked.status in (Status.ERROR, Status.TIMEOUT) and not over:
+            staged.load_errors[pm.module.name] = text(blocked.message)
         for spec in pm.checks:
             hint = course.checks[spec.id].hint_text
             missing = staged.missing_functions.get(f"{spec.module}.{spec.function}")
             if blocked is None and time.monotonic() - started > budget:
-                blocked = ("timeout", tr("budget_spent", seconds=f"{budget:g}"))
+                blocked = spent
             if blocked is not None:
-                status, message = blocked
-                result = _result(spec, status, message, hint if status == "error" else "")
+                result = _result(spec, blocked.status, blocked.message, hint)
             elif missing:
-                result = _result(spec, "not_attempted", missing, "")
+                result = _result(spec, Status.NOT_ATTEMPTED, missing, hint)
             else:
                 findings = staged.findings.get(spec.module, ())
                 result = _with_policy(run_one(course.checks[spec.id], spec, runner, seed, findings), findings)
@@ -267,31 +140,20 @@ def _with_policy(result: CheckResult, findings: tuple[Finding, ...]) -> CheckRes
     f = min(blocking, key=lambda f: (f.kind != "tampering", f.line))
     reason = (tr("policy_tampering", module=f.module, line=f.line, what=strip_control(f.what)) if f.kind == "tampering"
               else tr("policy_torch", module=f.module, line=f.line, function=result.function))
-    if result.status == "passed":
-        result.status = "failed"
+    if result.status == Status.PASSED:
+        result.status = Status.FAILED
     result.score = 0.0
     result.message = "\n".join(filter(None, [reason.en, result.message]))
     result.message_zh = "\n".join(filter(None, [reason.zh, result.message_zh]))
     return result
 
 
-def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> tuple[str, Text] | None:
-    """(status, message) that applies to every check of a module that cannot be loaded, else None."""
+def _load_module(pm: PlannedModule, staged: StagedSubmission, runner: Runner) -> Outcome | None:
+    """The outcome of every check of a module that cannot be loaded, else None."""
     name = pm.module.name
     if name not in staged.present:
-        return "not_attempted", tr("module_missing", module=name)
-    reply = runner.load(name, pm.module.import_timeout)
-    if reply.status == "ok":
-        return None
-    if reply.status == "missing":
-        return "not_attempted", tr("module_missing", module=name)
-    if reply.status == "timeout":
-        return "timeout", tr("import_timeout", module=name, seconds=f"{pm.module.import_timeout:g}")
-    if reply.status == "raised" and reply.not_implemented:
-        return "not_attempted", tr("import_not_implemented", module=name)
-    if reply.status == "raised":
-        return "error", tr("import_failed", module=name, details=format_exception(reply, name))
-    return "error", tr("import_failed_short", module=name, details=reply.message)
+        return Outcome(Status.NOT_ATTEMPTED, tr("module_missing", module=name))
+    return reply_outcome(runner.load(name, pm.module.import_timeout), name, None, pm.module.import_timeout)
 
 
 def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
@@ -299,36 +161,37 @@ def run_one(definition: CheckDef, spec: CheckSpec, runner: Runner, seed: int,
     ctx = Context(spec, runner, case_seed(seed), findings)
     started = time.perf_counter()
     instructor_note = ""
+    status: Status
     message: str | Text
     try:
         definition.func(ctx)
-        status, message = "passed", ""
+        status, message = Status.PASSED, ""
     except CheckFailed as exc:
-        status, message = "failed", exc.text
+        status, message = Status.FAILED, exc.text
     except StudentCodeStopped as exc:
         status, message = exc.status, exc.text
     except OracleUnavailable as exc:  # a student bundle without the recorded case: not the student's fault
-        status, message = "internal_error", exc.text
+        status, message = Status.INTERNAL_ERROR, exc.text
     except Exception as exc:  # a bug in the check itself: never the student's fault
         # The student sees the kind of fault only: no judge path, no line of a (hidden) check.
-        status = "internal_error"
+        status = Status.INTERNAL_ERROR
         message = tr("internal_error_message", details=type(exc).__name__)
         instructor_note = f"{spec.id}\n{traceback.format_exc()}"
-    hint = definition.hint_text if status in ("failed", "error") else ""
-    result = _result(spec, status, message, hint)
+    result = _result(spec, status, message, definition.hint_text)
     result.output = "".join(ctx.output)
     result.duration_s = round(time.perf_counter() - started, 4)
     result.instructor_note = instructor_note
     return result
 
 
-def _result(spec: CheckSpec, status: str, message: str | Text, hint: str | Text) -> CheckResult:
+def _result(spec: CheckSpec, status: Status, message: str | Text, hint: str | Text) -> CheckResult:
+    """The check's result; ``hint`` is the check's, shown only where outcome.shows_hint says so."""
     # Messages quote the student's values, names and exception text: no escape sequences in results.json.
-    message, hint = text(message), text(hint)
+    message, hint = text(message), text(hint if shows_hint(status) else "")
     return CheckResult(
         id=spec.id, assignment=spec.assignment, module=spec.module, function=spec.function,
         visibility=spec.visibility, status=status,
-        score=spec.points if status == "passed" else 0.0, max_score=spec.points,
+        score=spec.points if status == Status.PASSED else 0.0, max_score=spec.points,
         message=strip_control(message.en), hint=hint.en,
         message_zh=strip_control(message.zh), hint_zh=hint.zh)
 
@@ -412,6 +275,6 @@ def grade(course: Course, submission: Path, *, assignment_ids: list[str] | None 
 
 
 def _failed_grading(spec: CheckSpec, trace: str) -> CheckResult:
-    result = _result(spec, "internal_error", tr("grading_failed"), "")
+    result = _result(spec, Status.INTERNAL_ERROR, tr("grading_failed"), "")
     result.instructor_note = f"{spec.id}: the grading of this submission failed\n{trace}"
     return result

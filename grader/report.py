@@ -11,11 +11,12 @@ from typing import Any
 import jinja2
 
 from .i18n import tr, translator
-from .results import STATUSES, CheckResult, Results, write_json_atomic, write_text_atomic
+from .outcome import Status
+from .results import RESULTS_NAME, STATUSES, CheckResult, Results, write_results, write_text_atomic
 from .text import strip_control
 
 # Reports list failures first: what a student must act on, then what is done, then what is left.
-GROUP_ORDER = ("error", "failed", "timeout", "internal_error", "passed", "not_attempted")
+GROUP_ORDER = (Status.ERROR, Status.FAILED, Status.TIMEOUT, Status.INTERNAL_ERROR, Status.PASSED, Status.NOT_ATTEMPTED)
 assert set(GROUP_ORDER) == set(STATUSES)
 
 
@@ -113,7 +114,7 @@ INSTRUCTOR_LOG = "instructor.log"
 
 def write_reports(results: Results, out: Path, lang: str = "en") -> dict[str, Path]:
     out = Path(out)
-    paths = {"json": out / "results.json", "markdown": out / "report.md", "html": out / "report.html"}
+    paths = {"json": out / RESULTS_NAME, "markdown": out / "report.md", "html": out / "report.html"}
     # results.json last: batch grading takes its presence to mean "this student is done".
     write_text_atomic(paths["markdown"], render("report.md.j2", results, lang))
     write_text_atomic(paths["html"], render("report.html.j2", results, lang))
@@ -121,5 +122,5 @@ def write_reports(results: Results, out: Path, lang: str = "en") -> dict[str, Pa
         paths["instructor_log"] = out / INSTRUCTOR_LOG
         write_text_atomic(paths["instructor_log"], "Not for students: the grader's own tracebacks (internal "
                           "errors) for this submission.\n\n" + results.instructor_log)
-    write_json_atomic(paths["json"], results.to_dict())
+    write_results(out, results)
     return paths

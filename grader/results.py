@@ -8,9 +8,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "timeout", "not_attempted", "internal_error")
+from .i18n import Text
+from .outcome import EntryStatus, Status
 
-
+STATUSES = tuple(Status)  # results.json's checks[].status: outcome.Status
+RESULTS_NAME = "results.json"
+SCHEMA = 1
 @dataclass
 class CheckResult:
     id: str
@@ -18,7 +21,7 @@ class CheckResult:
     module: str
     function: str
     visibility: str
-    status: str
+    status: Status
     score: float
     max_score: float
     message: str = ""
@@ -54,7 +57,7 @@ class Results:
     staging: dict[str, Any] = field(default_factory=dict)
     sandbox: dict[str, Any] = field(default_factory=dict)
     grader_version: str = ""
-    schema: int = 1
+    schema: int = SCHEMA
 
     @property
     def instructor_log(self) -> str:
@@ -83,7 +86,7 @@ class Results:
                 "score": 0.0, "max_score": 0.0, "passed": 0, "total": 0, "statuses": {}})
             row["score"] += c.score
             row["max_score"] += c.max_score
-            row["passed"] += c.status == "passed"
+            row["passed"] += c.status == Status.PASSED
             row["total"] += 1
             row["statuses"][c.status] = row["statuses"].get(c.status, 0) + 1
         return list(rows.values())
@@ -106,6 +109,45 @@ class Results:
 def _public(check: CheckResult) -> dict[str, Any]:
     data = asdict(check)
     data.pop("instructor_note")
+    return data
+
+
+# --------------------------------------------------------------------------- results.json
+# The one writer and reader of results.json: ``grade`` and ``batch`` write it, the batch's
+# gradebook and class report read it back. Its presence means "graded" to a resumed batch, so it
+# is always written last and atomically.
+
+def has_results(folder: Path) -> bool:
+    return (Path(folder) / RESULTS_NAME).is_file()
+
+
+def write_results(folder: Path, results: Results) -> Path:
+    """results.json of a graded submission."""
+    path = Path(folder) / RESULTS_NAME
+    write_json_atomic(path, results.to_dict())
+    return path
+
+
+def write_entry_failure(folder: Path, submission: str, status: EntryStatus, message: Text, seed: int) -> Path:
+    """results.json of a class entry that was not graded (``invalid``, or ``internal_error`` when the
+    judge failed): a status and message, and the score keys a graded one has, all zero."""
+    path = Path(folder) / RESULTS_NAME
+    write_json_atomic(path, {"schema": SCHEMA, "submission": submission, "status": status, "message": message.en,
+                             "message_zh": message.zh, "seed": seed, "score": 0.0, "max_score": 0.0,
+                             "assignments": [], "checks": []})
+    return path
+
+
+def read_entry(folder: Path) -> dict[str, Any]:
+    """One entry's results.json as the class views it: ``status`` (an EntryStatus) and ``message`` are
+    always there; a missing or unreadable file reads as ``missing``."""
+    try:
+        data = json.loads((Path(folder) / RESULTS_NAME).read_text(encoding="utf-8"))
+        data["status"] = EntryStatus(data.get("status", EntryStatus.GRADED))
+    except (OSError, ValueError, AttributeError):  # unreadable, not JSON, not a mapping, unknown status
+        data = {"status": EntryStatus.MISSING, "message": "no results (batch interrupted?)", "checks": [],
+                "assignments": [], "score": 0.0, "max_score": 0.0}
+    data.setdefault("message", "")
     return data
 
 

@@ -5,7 +5,7 @@ import textwrap
 from functools import lru_cache
 from pathlib import Path
 
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import Course, grade, load_course
 from grader.results import Results
 

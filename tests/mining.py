@@ -196,7 +196,7 @@ class Grader:
     """The full grader with the reference loaded once; a candidate takes one function's place at a time."""
 
     def __init__(self, course: Any, staged_root: Path) -> None:
-        from grader.inprocess import InProcessRunner
+        from grader.runners.inprocess import InProcessRunner
 
         self.course, self.staged_root = course, staged_root
         self.runner = InProcessRunner(staged_root)

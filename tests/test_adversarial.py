@@ -24,13 +24,14 @@ import numpy as np
 import pytest
 
 from grader import pipeline
-from grader.inprocess import InProcessRunner
-from grader.isolation import detect
+from grader.runners.inprocess import InProcessRunner
+from grader.runners.isolation import detect
 from grader.manifest import load_manifest
 from grader.pipeline import Course, grade
 from grader.report import terminal_summary, write_reports
 from grader.results import Results
-from grader.sandbox import OUTPUT_CAP, Limits, SandboxRunner
+from grader.runners.base import Limits
+from grader.runners.sandbox import OUTPUT_CAP, SandboxRunner
 from helpers import ROOT, SEED, course
 
 ATTACKS = Path(__file__).parent / "attacks"
@@ -499,7 +500,7 @@ def test_a_child_that_stops_reading_cannot_block_the_judge(tmp_path):
 def test_the_childs_root_holds_only_the_system_python_and_its_run_folder(monkeypatch):
     """The view is an allowlist: no copy of the course anywhere on the machine is in it (the
     instructor's working copy, a clone elsewhere, its git history), even with a venv inside it."""
-    from grader import isolation
+    from grader.runners import isolation
     from grader.pipeline import hidden_paths
 
     mode = isolation.Mode("namespaces", True, bwrap="bwrap")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import discover, run_batch, unpack_zip
+from grader.classroom.batch import discover, run_batch
+from grader.staging.archive import unpack_zip
 from grader.errors import HarnessError
 from helpers import ROOT, course
 

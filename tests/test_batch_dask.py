@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import run_batch
+from grader.classroom.batch import run_batch
 from grader.cli import main
 from grader.errors import HarnessError
 from helpers import ROOT, course

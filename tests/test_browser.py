@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import run_batch
+from grader.classroom.batch import run_batch
 from grader.report import write_reports
 from helpers import ROOT, SEED, course, grade_inprocess, submission_with
 

@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.recording import verdicts
+from grader.authoring.recording import verdicts
 from helpers import ROOT, course, submission_with
 
 BUNDLE_VERDICTS = """\
 import json, sys
 from pathlib import Path
 from grader.pipeline import load_course
-from grader.recording import verdicts
+from grader.authoring.recording import verdicts
 course = load_course(Path.cwd())
 cases = json.loads(Path(sys.argv[1]).read_text())
 print(json.dumps({key: verdicts(course, Path(folder), *rest) for key, (folder, *rest) in cases.items()}))

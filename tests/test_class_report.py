@@ -1,7 +1,7 @@
 """The class report's numbers: each says what its heading says."""
 from __future__ import annotations
 
-from grader.class_report import summarize
+from grader.classroom.class_report import summarize
 from helpers import course
 
 

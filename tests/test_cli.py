@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from helpers import ROOT
+from helpers import ROOT, course
 
 
 def dlgrade(*args, cwd=ROOT):
@@ -28,9 +28,16 @@ def test_grade_writes_three_reports(tmp_path):
 
 
 def test_check_runs_visible_checks_only(tmp_path):
-    run = dlgrade("check", "exercises", "--assignment", "hw1", "--lang", "en")
+    hw1 = course().manifest.assignment("hw1")
+    visible = [c for m in hw1.modules for c in m.checks if c.visibility == "visible"]
+    points = sum(c.points for c in visible)
+    assert 0 < points < hw1.max_score  # hw1 has hidden checks: running them would show in the total
+    run = dlgrade("check", "reference", "--assignment", "hw1", "--lang", "en")
     assert run.returncode == 0, run.stderr
-    assert "visible checks only" in run.stdout and "(not attempted)" in run.stdout
+    assert f"TOTAL {points:g} / {points:g}" in run.stdout
+    assert f"Passed ({len(visible)})" in run.stdout
+    run = dlgrade("check", "exercises", "--assignment", "hw1", "--lang", "en")
+    assert f"TOTAL 0 / {points:g}" in run.stdout and "(not attempted)" in run.stdout
 
 
 def test_check_from_inside_the_exercises_folder():
@@ -81,7 +88,8 @@ def test_global_options_after_the_subcommand(tmp_path):
 
 
 def test_mutants_of_one_module_leave_the_course_report_alone(tmp_path, monkeypatch):
-    from grader import cli, mutants
+    from grader import cli
+    from grader.authoring import mutants
 
     shutil.copytree(ROOT / "reference", tmp_path / "reference")
     shutil.copyfile(ROOT / "assignments.yaml", tmp_path / "assignments.yaml")

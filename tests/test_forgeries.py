@@ -7,7 +7,7 @@ correct-looking shapes and zeros, the expected call counts, "x unchanged", a tru
 step, a description of the contract's layer, exact gradients the driver knows. Each gains 0 points
 on its function.
 
-The judge's source scan (grader/policy.py) would also flag this code as tampering; these tests
+The judge's source scan (grader/staging/policy.py) would also flag this code as tampering; these tests
 grade without it (``findings`` empty), to show that the checks themselves do not trust a driver.
 """
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 import trivial
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import hidden_paths, plan, run_checks, stage_submission
-from grader.policy import Finding
-from grader.sandbox import SandboxRunner
+from grader.staging.policy import Finding
+from grader.runners.sandbox import SandboxRunner
 from helpers import ROOT, SEED, course, submission_with
 
 DRIVERS = ("activations", "autograd", "cnn", "generative", "gradcheck", "transformer")

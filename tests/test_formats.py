@@ -7,7 +7,7 @@ import sys
 
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from grader.formats import gradescope, write_format
+from grader.classroom.formats import gradescope, write_format
 from helpers import ROOT, grade_inprocess, submission_with
 
 WRONG_MLP = """

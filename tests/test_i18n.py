@@ -15,7 +15,7 @@ import pytest
 from grader.compare import as_array, expect_array, expect_float
 from grader.errors import CheckFailed
 from grader.i18n import CATALOG, Text, tr
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import grade
 from grader.report import render, terminal_summary
 from helpers import ROOT, course

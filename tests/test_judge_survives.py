@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import batch
+from grader.classroom import batch
 from grader.pipeline import Course, grade
 from grader.report import INSTRUCTOR_LOG, write_reports
 from helpers import ROOT, SEED, course
@@ -64,7 +64,7 @@ def test_lone_surrogates_and_huge_numbers_become_results(tmp_path):
 
 
 def test_a_deeply_nested_notebook_cell_is_graded(tmp_path):
-    from grader.notebooks import write_notebooks
+    from grader.authoring.notebooks import write_notebooks
 
     write_notebooks(ROOT, course().manifest, tmp_path / "nb", ["hw1"])
     notebook = nbformat.read(str(tmp_path / "nb" / "hw1.ipynb"), as_version=4)
@@ -202,7 +202,7 @@ def test_a_batch_of_hostile_submissions_completes_with_a_right_gradebook(tmp_pat
     import csv
     import shutil
 
-    from grader.notebooks import write_notebooks
+    from grader.authoring.notebooks import write_notebooks
 
     klass = tmp_path / "class"
     _submission(klass / "surrogate", SURROGATE)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import mutants
+from grader.authoring import mutants
+from grader.authoring.mutants.pool import Pool
+from grader.authoring.mutants.run import outcome_of, relevant_checks
 from helpers import ROOT, course
 
 SAMPLE = '''
@@ -161,12 +163,12 @@ def test_a_mutant_that_never_returns_counts_as_killed_by_timeout():
                              owners=("two_layer_forward",), line=0, operator="test", description="", before="",
                              after="", source=(ROOT / "reference" / "mlp.py").read_text(encoding="utf-8")
                              + "\n\ndef two_layer_forward(X, W, c, w, b):\n    while True:\n        pass\n")
-    pool = mutants._Pool(ROOT, 1, 1)
+    pool = Pool(ROOT, 1, 1)
     got: list = []
     try:
         pool.run([{"module": "mlp", "source": looping.source, "checks": ["hw1.mlp.two_layer_forward.random"],
                    "stop_early": True, "trace": False}], 2.0, lambda i, answer, s: got.append(answer))
-        outcome = mutants._outcome(looping, got[0], 2.0)
+        outcome = outcome_of(looping, got[0], 2.0)
         assert outcome.killed and outcome.status == "timeout"
         # the replacement worker grades the next mutant normally
         got.clear()
@@ -190,5 +192,5 @@ def test_a_mutant_is_graded_by_every_check_of_its_function():
     ran[alexnet[0]] = {"build_alexnet"}  # what the profiler sees: only the first check runs the build
     baseline = mutants.Baseline("cnn", 1.0, {}, ran, [])
     functions = {c.id: c.function for c in spec.checks}
-    assert sorted(mutants._relevant_checks(mutant, units["build_alexnet"], list(units.values()), baseline,
+    assert sorted(relevant_checks(mutant, units["build_alexnet"], list(units.values()), baseline,
                                            functions)) == sorted(alexnet)

@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from grader.errors import SubmissionError
-from grader.inprocess import InProcessRunner
-from grader.notebooks import cell_tag, python_source, stage_notebook, write_notebooks
+from grader.runners.inprocess import InProcessRunner
+from grader.authoring.notebooks import write_notebooks
+from grader.staging.notebooks import cell_tag, python_source, stage_notebook
 from grader.pipeline import grade
 from helpers import ROOT, SEED, course
 
@@ -100,7 +101,7 @@ def test_one_notebook_per_assignment(generated):
 
 
 def test_notebook_layout_title_context_imports_and_tagged_stub_cells(generated):
-    from grader.notebooks import chinese_context
+    from grader.authoring.notebooks import chinese_context
 
     for assignment in course().manifest.assignments:
         nb = nbformat.read(str(generated / f"{assignment.id}.ipynb"), as_version=4)

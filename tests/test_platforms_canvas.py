@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import run_batch
+from grader.classroom.batch import run_batch
 from grader.errors import HarnessError
-from grader.roster import match, read_roster
+from grader.classroom.roster import match, read_roster
 from helpers import ROOT, course
 
 EXPORT = ROOT / "tests" / "data" / "canvas_gradebook_export.csv"

@@ -25,7 +25,7 @@ import jsonschema
 import nbformat
 import pytest
 
-from grader.notebooks import write_notebooks
+from grader.authoring.notebooks import write_notebooks
 from helpers import ROOT, course
 from test_notebooks import filled, save
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from grader.pipeline import stage_submission
-from grader.release import stub_source
+from grader.authoring.release import stub_source
 from helpers import ROOT, course, grade_inprocess
 
 HW1 = [m.name for m in course().manifest.assignment("hw1").modules]

@@ -1,4 +1,4 @@
-"""The judge's reading of the source (grader/policy.py): what each pattern finds, no false alarm on
+"""The judge's reading of the source (grader/staging/policy.py): what each pattern finds, no false alarm on
 the reference, and the forgeries the run-time guards alone missed, graded through the real sandbox."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.pipeline import grade
-from grader.policy import scan_module
+from grader.staging.policy import scan_module
 from helpers import ROOT, SEED, course
 
 MODULES = {m.name: m for _, m in course().manifest.modules}

@@ -13,10 +13,10 @@ import sys
 import nbformat
 import pytest
 
-from grader.bundle import strip_hidden_checks
+from grader.authoring.bundle import strip_hidden_checks
 from grader.errors import HarnessError
 from grader.manifest import load_manifest
-from grader.release import release
+from grader.authoring.release import release
 from helpers import ROOT, course
 
 MIN_BODY_CHARS = 40  # shorter bodies ("return x", "return np.maximum(x, 0)") are too common to search for
@@ -192,7 +192,7 @@ def test_strip_hidden_checks_removes_the_check_and_the_comment_above_it():
 
 
 def test_helpers_only_hidden_checks_used_are_left_out(tmp_path):
-    from grader.bundle import _drop_unused
+    from grader.authoring.bundle import _drop_unused
 
     (tmp_path / "checks").mkdir()
     path = tmp_path / "checks" / "m.py"

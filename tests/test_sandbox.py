@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader.child import wire
-from grader.sandbox import SandboxRunner
+from grader.runners.sandbox import SandboxRunner
 
 STUDENT = '''
 import numpy as np
@@ -161,7 +161,7 @@ def test_sandbox_works_from_a_virtual_environment(tmp_path, request):
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "demo.py").write_text("def one():\n    return 1.0\n")
-    script = ("import sys; from pathlib import Path; from grader.sandbox import SandboxRunner\n"
+    script = ("import sys; from pathlib import Path; from grader.runners.sandbox import SandboxRunner\n"
               f"r = SandboxRunner(Path({str(tmp_path / 'sub')!r}))\n"
               "print(r.load('demo', 30).status, r.call('demo', 'one', [], {}, 30).value); r.close()")
     run = subprocess.run([str(venv / "bin" / "python"), "-c", script], capture_output=True, text=True,

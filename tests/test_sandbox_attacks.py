@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.isolation import detect
+from grader.runners.isolation import detect
 from helpers import ROOT, SEED, course
 from test_adversarial import MLP, Graded, assert_contained, run_attack
 

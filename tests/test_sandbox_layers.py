@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import isolation
+from grader.runners import isolation
 from grader.child import confine
 from grader.pipeline import grade
-from grader.sandbox import SandboxRunner, shared_template
+from grader.runners.sandbox import SandboxRunner, shared_template
 from helpers import ROOT, SEED, course
 
 MODE = isolation.detect()

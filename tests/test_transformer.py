@@ -215,7 +215,7 @@ def test_numpy_oracle_agrees_with_torch():
 
 def _no_builtin(tmp_path, findings, source: str = ""):
     """hw5.transformer.EncoderLayer.no_builtin_attention through run_one, with these findings."""
-    from grader.inprocess import InProcessRunner
+    from grader.runners.inprocess import InProcessRunner
     from grader.pipeline import run_one
     from helpers import SEED, course
 
@@ -227,7 +227,7 @@ def _no_builtin(tmp_path, findings, source: str = ""):
 
 def test_a_forbidden_name_in_the_source_fails_no_builtin_attention(tmp_path):
     """The judge's reading of the source (ctx.findings) sees what no runtime watch does."""
-    from grader.policy import Finding
+    from grader.staging.policy import Finding
 
     sdpa = "torch.nn.functional.scaled_dot_product_attention"
     assert _no_builtin(tmp_path / "none", ()).status == "passed"

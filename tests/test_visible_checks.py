@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import run_one
 from helpers import SEED, course, submission_with
 

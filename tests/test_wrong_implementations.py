@@ -25,7 +25,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from grader.inprocess import InProcessRunner
+from grader.runners.inprocess import InProcessRunner
 from grader.pipeline import plan, run_checks, stage_submission
 from grader.results import CheckResult
 from helpers import SEED, course, submission_with

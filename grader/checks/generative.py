@@ -7,10 +7,11 @@ judge-side torch written from the contract. torch is imported inside the checks 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from ..child.payloads import GanAnswer, GanRequest
+from ..child.payloads import GanAnswer, GanBatch, GanRequest
 from ..child.wire import Tensor
 from ..compare import (
     as_array,
@@ -78,7 +79,7 @@ HINT_Q = Text(
 HINT_DDPM = Text(zh="讲义第 6.3 部分（扩散模型）：对所有元素的平方误差求平均，而不是求和。",
                  en="Lecture part 6.3 (扩散模型): the mean, not the sum, of the squared error over all elements.")
 # The wrong variants the oracles compute, by key (oracles return plain data), and how messages name them.
-LABELS = {
+LABELS: dict[str, str | Text] = {
     "variance": Text("mu + exp(logvar) * eps（用了方差而不是标准差）",
                      "mu + exp(logvar) * eps (the variance instead of the standard deviation)"),
     "kl_negated": Text("KL 的相反数（符号取反）", "minus the KL (sign flipped)"),
@@ -426,8 +427,8 @@ def gan_losses_from_logits_random_logits(ctx: Context) -> None:
 
 # --------------------------------------------------------------------------- GAN training step
 
-G_LAYERS = [["linear", 2, 4], ["tanh"], ["linear", 4, 3]]
-D_LAYERS = [["linear", 3, 4], ["tanh"], ["linear", 4, 1]]
+G_LAYERS: list[list[Any]] = [["linear", 2, 4], ["tanh"], ["linear", 4, 3]]
+D_LAYERS: list[list[Any]] = [["linear", 3, 4], ["tanh"], ["linear", 4, 1]]
 
 
 def _random_state(rng: np.random.Generator, layers: list, dtype) -> dict:
@@ -441,8 +442,8 @@ def _random_state(rng: np.random.Generator, layers: list, dtype) -> dict:
 
 
 def _gan_payload(rng: np.random.Generator, dtype, momentum: float, sizes: list[tuple[int, int]]) -> GanRequest:
-    batches = [{"real": rng.normal(size=(n, 3)).astype(dtype), "z": rng.normal(size=(m, 2)).astype(dtype)}
-               for n, m in sizes]
+    batches: list[GanBatch] = [{"real": rng.normal(size=(n, 3)).astype(dtype),
+                                "z": rng.normal(size=(m, 2)).astype(dtype)} for n, m in sizes]
     return {"dtype": np.dtype(dtype).name, "optimizer": {"lr": 0.1, "momentum": momentum},
             "G": {"layers": G_LAYERS, "state": _random_state(rng, G_LAYERS, dtype)},
             "D": {"layers": D_LAYERS, "state": _random_state(rng, D_LAYERS, dtype)},
@@ -558,7 +559,7 @@ def _expect_step(got: GanAnswer, want_losses, want_G, want_D, case: str | Text, 
                      rtol=rtol, atol=atol)
     for net, want in (("D", want_D), ("G", want_G)):
         for name, value in want.items():
-            expect_array(got[net].get(name), value, Text(f"这一步之后 {net} 的参数 {name}",
+            expect_array(dict(got)[net].get(name), value, Text(f"这一步之后 {net} 的参数 {name}",
                                                          f"{net}'s parameter {name} after the step"), case,
                          rtol=rtol, atol=atol, dtype=value.dtype)
 
@@ -607,7 +608,7 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
                                                                  f"call {i + 1} of 2 with the same networks and "
                                                                  "optimisers"))
         for name in ("real", "z"):
-            expect_true(np.array_equal(call[f"{name}_after"], batch[name]), "gan_train_step", case,
+            expect_true(np.array_equal(dict(call)[f"{name}_after"], dict(batch)[name]), "gan_train_step", case,
                         Text(f"{name} 被原地修改了；课程约定输入永不修改",
                              f"{name} was modified in place; the course's convention is that inputs are never "
                              "modified"))

@@ -128,7 +128,6 @@ def mae_matches_torch(ctx: Context) -> None:
 
 @oracle
 def _autograd(loss_name: str, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-    import torch
     import torch.nn.functional as F
 
     p, t = _torch(pred, target)

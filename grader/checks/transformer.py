@@ -208,7 +208,9 @@ def _raise_if_builtin(ctx: Context, reply: EncoderAnswer | None, what: str | Tex
 def _run(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,
          what: str | Text, case: str | Text) -> np.ndarray:
     """The student's forward output (eval mode), after the structural and fairness conditions."""
-    return _reply(ctx, config, state, x, mask, what, case)["out"]
+    out = _reply(ctx, config, state, x, mask, what, case)["out"]
+    assert out is not None  # _reply failed the check otherwise
+    return out
 
 
 def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarray, mask: np.ndarray | None,

@@ -81,7 +81,7 @@ def _check(result: int, what: str) -> int:
     return result
 
 
-def _prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
+def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
     return _libc.prctl(option, ctypes.c_ulong(arg2), ctypes.c_ulong(arg3), ctypes.c_ulong(arg4),
                        ctypes.c_ulong(arg5))
 
@@ -89,7 +89,7 @@ def _prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int =
 def die_with_parent(parent: int | None) -> None:
     """SIGKILL when the parent dies; if it already died (we were reparented), die now. ``None``:
     the parent lives in an outer PID namespace, where getppid() cannot name it."""
-    _check(_prctl(PR_SET_PDEATHSIG, signal.SIGKILL), "prctl(PR_SET_PDEATHSIG)")
+    _check(prctl(PR_SET_PDEATHSIG, signal.SIGKILL), "prctl(PR_SET_PDEATHSIG)")
     if parent is not None and os.getppid() != parent:
         os._exit(137)
 
@@ -264,9 +264,9 @@ def drop_bounding_set(privileges: tuple[int, int]) -> None:
     if not effective & (1 << CAP_SETPCAP):
         return
     for cap in range(last_cap + 1):
-        if _prctl(PR_CAPBSET_DROP, cap) < 0 and ctypes.get_errno() != errno.EINVAL:
+        if prctl(PR_CAPBSET_DROP, cap) < 0 and ctypes.get_errno() != errno.EINVAL:
             raise ConfineError(f"prctl(PR_CAPBSET_DROP, {cap}): {os.strerror(ctypes.get_errno())}")
-    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
 
 
 def drop_capabilities() -> None:
@@ -285,7 +285,7 @@ def _drop_identity(plan: dict[str, Any], privileges: tuple[int, int] | None = No
         os.setresgid(plan["gid"], plan["gid"], plan["gid"])
         os.setresuid(plan["uid"], plan["uid"], plan["uid"])
     drop_capabilities()
-    _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl(PR_SET_NO_NEW_PRIVS)")
 
 
 # --------------------------------------------------------------------------- landlock

@@ -10,7 +10,7 @@ This module is copied into the sandbox with the rest of grader/child/: standard 
 """
 from __future__ import annotations
 
-from typing import Any, List, TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -19,7 +19,7 @@ import numpy as np
 
 class _WarningsRequired(TypedDict):
     function: str  # a function of the student's module, e.g. "sigmoid"
-    args: List[Any]
+    args: list[Any]
 
 
 class WarningsRequest(_WarningsRequired, total=False):
@@ -28,7 +28,7 @@ class WarningsRequest(_WarningsRequired, total=False):
 
 class WarningsAnswer(TypedDict):
     value: Any  # what the function returned
-    warnings: List[str]  # "Category: message" of every warning the call emitted
+    warnings: list[str]  # "Category: message" of every warning the call emitted
 
 
 # --------------------------------------------------------------------------- autograd.graph / chain
@@ -46,15 +46,15 @@ class GraphNode(_NodeRequired, total=False):
 
 
 class GraphRequest(TypedDict):
-    nodes: List[GraphNode]  # in topological order: an operation's operands come before it
+    nodes: list[GraphNode]  # in topological order: an operation's operands come before it
     root: int  # the index of the node whose backward() runs
 
 
 class GraphAnswer(TypedDict):
-    index: List[int]  # the nodes that are Scalars (every node but the consts), in order
-    data: List[float]  # their .data
-    grad_before: List[float]  # their .grad before backward()
-    grad: List[float]  # their .grad after one backward()
+    index: list[int]  # the nodes that are Scalars (every node but the consts), in order
+    data: list[float]  # their .data
+    grad_before: list[float]  # their .grad before backward()
+    grad: list[float]  # their .grad after one backward()
 
 
 class ChainRequest(TypedDict):
@@ -74,36 +74,36 @@ class ChainAnswer(TypedDict):
 class _AlexNetBuildRequired(TypedDict):
     kwargs: dict[str, Any]  # build_alexnet(**kwargs)
     weights_seed: int | None  # seeded_parameters(shapes, seed) fill the weights; None: zeros
-    evals: List[np.ndarray]  # inputs run in eval mode
+    evals: list[np.ndarray]  # inputs run in eval mode
 
 
 class AlexNetBuild(_AlexNetBuildRequired, total=False):
-    trains: List[List[Any]]  # [x, torch seed] pairs run in training mode
+    trains: list[list[Any]]  # [x, torch seed] pairs run in training mode
 
 
 class AlexNetRequest(TypedDict):
-    builds: List[AlexNetBuild]
+    builds: list[AlexNetBuild]
 
 
 class AlexNetBuildAnswer(TypedDict, total=False):
     is_module: bool  # a torch.nn.Module came back (else only its type)
     type: str
-    param_shapes: List[List[int]]  # in registration order
-    module_types: List[str]  # class names of the leaf modules, for messages
+    param_shapes: list[list[int]]  # in registration order
+    module_types: list[str]  # class names of the leaf modules, for messages
     # per input: the output array, or {"raised": "..."} / {"not_a_tensor": "type"}
-    outputs: List[Any]
-    train_outputs: List[Any]
+    outputs: list[Any]
+    train_outputs: list[Any]
 
 
 class AlexNetAnswer(TypedDict):
-    builds: List[AlexNetBuildAnswer]
+    builds: list[AlexNetBuildAnswer]
 
 
 # --------------------------------------------------------------------------- generative.gan_train_step
 
 
 class GanNet(TypedDict):
-    layers: List[List[Any]]  # ["linear", n_in, n_out], ["tanh"] or ["relu"]
+    layers: list[list[Any]]  # ["linear", n_in, n_out], ["tanh"] or ["relu"]
     state: dict[str, np.ndarray]  # the nn.Sequential's state dict
 
 
@@ -122,7 +122,7 @@ class GanRequest(TypedDict):
     G: GanNet
     D: GanNet
     optimizer: GanOptimizer
-    batches: List[GanBatch]  # one gan_train_step call per batch, on the same G, D and optimisers
+    batches: list[GanBatch]  # one gan_train_step call per batch, on the same G, D and optimisers
 
 
 class GanCall(TypedDict):
@@ -130,16 +130,16 @@ class GanCall(TypedDict):
     d_steps: int  # opt_D.step() calls during the call
     g_steps: int
     g_steps_before_d_step: int
-    g_grad_ref: List[np.ndarray | None]  # G's grads at the call's start (or after an earlier G step)
-    g_grad_at_d_step: List[np.ndarray | None] | None  # G's grads right after the first D step
-    d_after_d_step: List[np.ndarray] | None  # D's parameters right after the first D step
-    d_end: List[np.ndarray]  # D's parameters at the end of the call
+    g_grad_ref: list[np.ndarray | None]  # G's grads at the call's start (or after an earlier G step)
+    g_grad_at_d_step: list[np.ndarray | None] | None  # G's grads right after the first D step
+    d_after_d_step: list[np.ndarray] | None  # D's parameters right after the first D step
+    d_end: list[np.ndarray]  # D's parameters at the end of the call
     real_after: np.ndarray  # the inputs after the call (a step must not change them)
     z_after: np.ndarray
 
 
 class GanAnswer(TypedDict):
-    calls: List[GanCall]
+    calls: list[GanCall]
     G: dict[str, np.ndarray]  # named parameters after the last call
     D: dict[str, np.ndarray]
 
@@ -153,7 +153,7 @@ class _FunctionRequired(TypedDict):
 
 class FunctionSpec(_FunctionRequired, total=False):
     p: float  # power
-    coef: List[float]  # cubic: [c3, c2, c1, c0]
+    coef: list[float]  # cubic: [c3, c2, c1, c0]
     A: np.ndarray  # quadratic_form, tanh_form
     b: np.ndarray
     W: np.ndarray  # weighted
@@ -185,9 +185,9 @@ class GradcheckRequest(_GradcheckRequired, total=False):
 class _GradcheckAnswerRequired(TypedDict):
     value: Any  # what the student's function returned
     calls: int  # calls of f
-    shapes: List[List[int]]  # the shapes f was given (each once)
-    dtypes: List[str]
-    points: List[float]  # the points a scalar f was evaluated at (the first 20)
+    shapes: list[list[int]]  # the shapes f was given (each once)
+    dtypes: list[str]
+    points: list[float]  # the points a scalar f was evaluated at (the first 20)
     grad_calls: int
     x_unchanged: bool
 
@@ -200,7 +200,7 @@ class GradcheckAnswer(_GradcheckAnswerRequired, total=False):
 
 
 class _EncoderRequired(TypedDict):
-    config: List[int]  # d_model, nhead, dim_feedforward
+    config: list[int]  # d_model, nhead, dim_feedforward
 
 
 class EncoderRequest(_EncoderRequired, total=False):
@@ -215,18 +215,18 @@ class EncoderRequest(_EncoderRequired, total=False):
 class Submodule(TypedDict, total=False):
     name: str
     type: str
-    bases: List[str]  # dotted names of its class and every base class
-    params: dict[str, List[int]]  # its own parameters' shapes
+    bases: list[str]  # dotted names of its class and every base class
+    params: dict[str, list[int]]  # its own parameters' shapes
     eps: float  # a LayerNorm's
 
 
 class EncoderAnswer(TypedDict, total=False):
-    submodules: List[Submodule]
-    not_in_layer: List[str]  # state names the layer does not have
-    not_in_contract: List[str]  # the layer's parameter names the state does not give
+    submodules: list[Submodule]
+    not_in_layer: list[str]  # state names the layer does not have
+    not_in_contract: list[str]  # the layer's parameter names the state does not give
     load_error: str
-    called: List[str]  # the torch classes (with bases) and attention functions the forward ran
+    called: list[str]  # the torch classes (with bases) and attention functions the forward ran
     x_changed: bool
     out_type: str
     out: np.ndarray | None
-    train_out: List[np.ndarray | None]
+    train_out: list[np.ndarray | None]

@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 MAX_MESSAGE = 1 << 20
@@ -210,7 +211,7 @@ class Template:
             return None, fds
         return json.loads(data.decode("utf-8")), fds
 
-    def _send(self, message: dict, fds: list[int] = ()) -> None:
+    def _send(self, message: dict, fds: Sequence[int] = ()) -> None:
         socket.send_fds(self.control, [json.dumps(message).encode("utf-8")], list(fds))
 
 
@@ -219,7 +220,7 @@ def _fresh_folder(path: str, uid: int | None, gid: int | None, writable: bool) -
     os.mkdir(path, 0o700)
     if uid is not None and os.getuid() == 0:
         if writable:
-            os.chown(path, uid, gid)
+            os.chown(path, uid, uid if gid is None else gid)
         else:
             os.chmod(path, 0o555)  # root's: the child may enter it, never write it
 
@@ -384,7 +385,7 @@ def main(argv: list[str]) -> None:
     if config.get("parent"):
         confine.die_with_parent(int(config["parent"]))
     if config.get("subreaper"):
-        confine._prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
+        confine.prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the children come back here
     started = time.perf_counter()
     import_stage(STAGES[0])
     template = Template(control, config)

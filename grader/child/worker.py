@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,7 @@ class _Forbidden:
         self.modules = list(modules)
         self.touched: list[str] = []
         self._saved: list[tuple[dict, str, Any]] = []
-        self._import = None
+        self._import: Callable[..., Any] | None = None
         self._finder: _ImportBlocker | None = None
         self._mode: Any = None
 
@@ -195,7 +196,7 @@ class _Forbidden:
         root = str(name or "").split(".")[0]
         return root if root in self.libraries else None
 
-    def __enter__(self) -> "_Forbidden":
+    def __enter__(self) -> _Forbidden:
         if not self.libraries:
             return self
         import builtins
@@ -229,7 +230,8 @@ class _Forbidden:
             return
         import builtins
 
-        builtins.__import__ = self._import
+        if self._import is not None:
+            builtins.__import__ = self._import
         for space, key, value in self._saved:
             space[key] = value
         if self._finder in sys.meta_path:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import HarnessError
+from ..errors import HarnessError
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 # Inside the template's view (namespaces mode): where its own parts are mounted.
@@ -94,14 +94,14 @@ def detect(unsandboxed: bool = False) -> Mode:
                    bool(os.environ.get("DLGRADE_NO_LANDLOCK")))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _detect(unsandboxed: bool, no_namespaces: bool, root: bool, no_landlock: bool = False) -> Mode:
     if unsandboxed:
         return Mode("unsandboxed", root, why=("--unsandboxed was given",))
     if sys.platform != "linux":
         raise SandboxUnavailable(f"the sandbox needs Linux (this is {sys.platform}); grade on a Linux "
                                  "machine, or pass --unsandboxed to run submissions with your own rights")
-    from .child import confine
+    from ..child import confine
 
     abi = 0 if no_landlock else confine.landlock_abi()
     why: list[str] = []
@@ -255,8 +255,8 @@ def template_command(mode: Mode, python_args: list[str], runtime: Path, inbox: P
     args += ["--ro-bind", str(runtime), VIEW["runtime"], "--bind", str(inbox), VIEW["inbox"]]
     for name in ("submission", "work"):
         args += ["--perms", "0755", "--dir", VIEW[name]]
-    for i, folder in enumerate(cgroups):  # joined by each fork, then hidden from it
-        args += ["--bind", str(folder), f"{VIEW['cgroup']}/{i}"]
+    for i, cgroup_dir in enumerate(cgroups):  # joined by each fork, then hidden from it
+        args += ["--bind", str(cgroup_dir), f"{VIEW['cgroup']}/{i}"]
     # The root is a tmpfs shared by the template and every fork: read-only, or one child could leave
     # a file there for the next (in a user namespace the child's uid owns it).
     args += ["--remount-ro", "/", "--chdir", "/", "--"]

@@ -16,10 +16,10 @@ import stat
 import zipfile
 from pathlib import Path
 
-from . import __version__
-from .errors import HarnessError
-from .pipeline import MANIFEST_NAME, Course
-from .report import environment
+from .. import HOME, __version__
+from ..errors import HarnessError
+from ..pipeline import MANIFEST_NAME, Course
+from ..report import environment
 
 TORCH = "2.13.0"
 ZIP_NAME = "autograder.zip"
@@ -35,8 +35,9 @@ def build_autograder(course: Course, assignment_ids: list[str], out: Path, lang:
     known = [a.id for a in course.manifest.assignments]
     unknown = [a for a in assignment_ids if a not in known]
     if not assignment_ids or unknown:
-        raise HarnessError(f"gradescope --assignment: {'no assignment given' if not assignment_ids else 'no ' + ', '.join(unknown) + ' in the course'}"
-                           f"; choose from {', '.join(known)} (one Gradescope assignment per dlgrade assignment)")
+        problem = "no assignment given" if not assignment_ids else f"no {', '.join(unknown)} in the course"
+        raise HarnessError(f"gradescope --assignment: {problem}; choose from {', '.join(known)} "
+                           "(one Gradescope assignment per dlgrade assignment)")
     missing = [name for name in COURSE_FILES if not (course.root / name).is_file()]
     if missing:
         raise HarnessError(f"{course.root}: {', '.join(missing)} missing; the autograder installs the course "
@@ -55,7 +56,7 @@ def build_autograder(course: Course, assignment_ids: list[str], out: Path, lang:
                 _add(zf, name, text.encode("utf-8"), executable=True)
             for name in COURSE_FILES:
                 _add(zf, f"{COURSE_DIR}/{name}", (course.root / name).read_bytes())
-            grader = Path(__file__).resolve().parent
+            grader = HOME
             for path in sorted(grader.rglob("*")):
                 if path.is_file() and not any(part in _SKIPPED or part.endswith(_SKIPPED)
                                               for part in path.relative_to(grader).parts):

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import HarnessError
-from .manifest import Manifest
+from ..errors import HarnessError
+from ..manifest import Manifest
 
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 # The order a folder name is looked up in when no column is chosen: the login first (what
@@ -157,7 +157,7 @@ def _names_assignment(name: str, assignment_id: str, title: str) -> bool:
     name = _key(name)
     if name in (_key(assignment_id), _key(title)):
         return True
-    rest = name[len(assignment_id):] if name.startswith(_key(assignment_id)) else None
+    rest = name[len(assignment_id):] if name.startswith(_key(assignment_id)) else ""
     return bool(rest) and not rest[0].isalnum()
 
 

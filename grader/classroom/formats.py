@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .i18n import translator
-from .report import environment, groups, marks, plain
-from .results import Results, write_json_atomic, write_text_atomic
+from ..i18n import translator
+from ..outcome import Status
+from ..report import environment, groups, marks, plain
+from ..results import Results, write_json_atomic, write_text_atomic
 
 FORMATS = ("junit", "gradescope", "markdown")
 FILE_NAMES = {"junit": "junit.xml", "gradescope": "gradescope_results.json", "markdown": "summary.md"}
@@ -32,7 +33,7 @@ def gradescope(results: Results, lang: str = "en") -> dict:
     for number, c in enumerate(results.checks, start=1):
         output = c.text("message", lang) + (f"\n{t('hint_label')}{c.text('hint', lang)}" if c.hint else "")
         tests.append({"name": c.id, "number": str(number), "score": c.score, "max_score": c.max_score,
-                      "status": "passed" if c.status == "passed" else "failed",
+                      "status": "passed" if c.status == Status.PASSED else "failed",  # Gradescope's two
                       "visibility": _GRADESCOPE_VISIBILITY[c.visibility],
                       "output": plain(output) or t(c.status), "tags": [c.assignment, c.module]})
     return {"score": results.score, "output": plain(_overview(results, lang)),

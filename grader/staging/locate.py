@@ -9,7 +9,7 @@ import ast
 import json
 from pathlib import Path
 
-from .manifest import Manifest
+from ..manifest import Manifest
 
 WRAPPER_DEPTH = 2  # submission/<repo>/ (a folder around everything) is unwrapped at most this often
 

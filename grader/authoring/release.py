@@ -13,8 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from .errors import HarnessError
-from .manifest import Manifest
+from ..errors import HarnessError
+from ..manifest import Manifest
 
 _DROPPED_DUNDERS = {"__repr__", "__str__"}
 # What the last release wrote (file name -> sha256), so that the next one can tell a stub it wrote
@@ -26,14 +26,14 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def _docstring_end(node: ast.FunctionDef | ast.ClassDef) -> int | None:
+def _docstring_end(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int | None:
     first = node.body[0]
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return first.end_lineno
     return None
 
 
-def _function_stub(lines: list[str], node: ast.FunctionDef, label: str) -> list[str]:
+def _function_stub(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef, label: str) -> list[str]:
     start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
     doc_end = _docstring_end(node)
     head_end = doc_end if doc_end is not None else node.body[0].lineno - 1
@@ -126,7 +126,9 @@ def _read_record(out: Path) -> dict[str, str]:
         data = json.loads((out / RECORD_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _edited(path: Path, new_text: str, record: dict[str, str]) -> bool:

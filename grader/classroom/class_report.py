@@ -7,10 +7,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .pipeline import Course
-from .i18n import translator
-from .report import environment
-from .results import write_text_atomic
+from ..i18n import translator
+from ..outcome import EntryStatus, Status
+from ..pipeline import Course
+from ..report import environment
+from ..results import write_text_atomic
 
 _NUMBERS = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 
@@ -20,7 +21,7 @@ def _message(record: dict[str, Any], lang: str) -> str:
 
 
 def summarize(class_data: list[dict[str, Any]], course: Course, lang: str = "en") -> dict[str, Any]:
-    graded = [r for r in class_data if r.get("status", "graded") == "graded"]
+    graded = [r for r in class_data if r["status"] == EntryStatus.GRADED]
     max_score = max((r.get("max_score", 0.0) for r in graded), default=0.0)
     percents = [100.0 * r["score"] / r["max_score"] for r in graded if r.get("max_score")]
     bins = [0] * 10
@@ -32,14 +33,14 @@ def summarize(class_data: list[dict[str, Any]], course: Course, lang: str = "en"
     failures: dict[tuple[str, str], set[str]] = {}
     trouble = []
     for r in graded:
-        statuses = Counter()
+        statuses: Counter[str] = Counter()
         for c in r.get("checks", []):
             row = per_check.setdefault(c["id"], {"id": c["id"], "passed": 0, "total": 0, "attempted": 0})
             row["total"] += 1
-            row["passed"] += c["status"] == "passed"
-            row["attempted"] += c["status"] != "not_attempted"
+            row["passed"] += c["status"] == Status.PASSED
+            row["attempted"] += c["status"] != Status.NOT_ATTEMPTED
             statuses[c["status"]] += 1
-            if c["status"] in ("failed", "error", "timeout"):
+            if c["status"] in (Status.FAILED, Status.ERROR, Status.TIMEOUT):
                 message = _message(c, lang)
                 first = message.splitlines()[0] if message else translator(lang)(c["status"])
                 failures.setdefault((c["function"], _NUMBERS.sub("#", first)[:160]), set()).add(r["student"])
@@ -50,7 +51,7 @@ def summarize(class_data: list[dict[str, Any]], course: Course, lang: str = "en"
         # Among students who tried: a check nobody attempted says nothing about its difficulty.
         row["rate"] = row["passed"] / row["attempted"] if row["attempted"] else 0.0
     invalid = [{"student": r["student"], "message": _message(r, lang)} for r in class_data
-               if r.get("status", "graded") != "graded"]
+               if r["status"] != EntryStatus.GRADED]
     return {
         "students": class_data, "graded": len(graded), "max_score": max_score, "bins": bins,
         "checks": sorted(per_check.values(), key=lambda r: (r["attempted"] == 0, r["rate"], r["id"])),

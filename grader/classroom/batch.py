@@ -14,34 +14,32 @@ carrying the roster's IDs; folders that match nobody are listed, not imported.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-import zipfile
 import traceback
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from . import isolation
-from .errors import HarnessError, SubmissionError
-from .i18n import tr
-from .pipeline import Course, grade, load_course, new_seed, warm_judge
-from .report import INSTRUCTOR_LOG, write_reports
-from .results import write_json_atomic, write_text_atomic
-from .sandbox import SandboxBroken
-from .roster import Matching, Roster, assignment_columns, match, read_roster
-from .text import csv_text
+from ..errors import HarnessError, SubmissionError
+from ..i18n import tr
+from ..outcome import EntryStatus
+from ..pipeline import Course, grade, load_course, new_seed, warm_judge
+from ..report import INSTRUCTOR_LOG, write_reports
+from ..results import has_results, read_entry, write_entry_failure, write_json_atomic, write_text_atomic
+from ..runners import isolation
+from ..runners.sandbox import SandboxBroken
+from ..staging.archive import has_code, unpack_zip
+from .gradebook import write_gradebook
+from .roster import assignment_columns, match, read_roster
 
-MAX_ZIP_BYTES = 64 << 20   # uncompressed: more than any honest set of course modules
-MAX_ZIP_FILES = 2000
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 
 
@@ -76,36 +74,6 @@ def discover(submissions: Path) -> list[Entry]:
 
 
 # --------------------------------------------------------------------------- one student
-def unpack_zip(archive: Path, into: Path) -> Path:
-    """Extract safely: sizes capped, no absolute paths, no '..', no links; returns the module folder."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_FILES:
-                raise HarnessError(f"{archive.name}: {len(infos)} files in the archive (limit {MAX_ZIP_FILES})")
-            total = sum(i.file_size for i in infos)
-            if total > MAX_ZIP_BYTES:
-                raise HarnessError(f"{archive.name}: expands to {total} bytes (limit {MAX_ZIP_BYTES}); "
-                                   "submit only your .py modules or notebooks")
-            for info in infos:
-                name = info.filename
-                parts = Path(name).parts
-                is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
-                if name.startswith("/") or ".." in parts or is_link or info.is_dir():
-                    continue
-                target = into.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, length=1 << 16)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise HarnessError(f"{archive.name}: not a readable zip archive ({exc})") from None
-    # Accept modules at the top or inside one top-level folder (how most people zip a folder).
-    children = [p for p in into.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(children) == 1 and children[0].is_dir():
-        return children[0]
-    return into
-
-
 def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: int,
                 assignment_ids: list[str] | None, lang: str = "en", unsandboxed: bool = False) -> dict[str, Any]:
     """Grade one student (in a worker process); write its reports; return a small summary."""
@@ -123,7 +91,7 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
                                   "named after the student, or move this file out of the class folder")
         if submission.suffix == ".zip" and not submission.is_dir():
             submission = unpack_zip(submission, tmp)
-            if not _has_code(submission):
+            if not has_code(submission):
                 raise SubmissionError(f"{Path(path).name}: no modules or notebooks in the archive "
                                       "(no .py or .ipynb file); the student should hand in their "
                                       "modules (mlp.py, ...) or notebook (hw1.ipynb) zipped")
@@ -133,17 +101,14 @@ def grade_entry(course_root: str, student: str, path: str, out_dir: str, seed: i
                         hidden=others, unsandboxed=unsandboxed)
         # Reports first, results.json last: its presence is what marks the student as done.
         paths = write_reports(results, target, lang)
-        return {"student": student, "status": "graded", "score": results.score,
+        return {"student": student, "status": EntryStatus.GRADED, "score": results.score,
                 "max_score": results.max_score, "seconds": time.perf_counter() - started,
                 "results": str(paths["json"])}
     except SandboxBroken:
         raise  # the machine's fault, not this student's: stop the batch (it resumes where it stopped)
     except HarnessError as exc:
-        data = {"schema": 1, "submission": student, "status": "invalid", "message": str(exc),
-                "message_zh": exc.text.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
-                "checks": []}
-        write_json_atomic(target / "results.json", data)
-        return {"student": student, "status": "invalid", "message": str(exc), "message_zh": exc.text.zh,
+        write_entry_failure(target, student, EntryStatus.INVALID, exc.text, seed)
+        return {"student": student, "status": EntryStatus.INVALID, "message": str(exc), "message_zh": exc.text.zh,
                 "seconds": time.perf_counter() - started}
     except Exception:  # the judge failed on this student: recorded, and the batch goes on
         return record_internal_error(target, student, seed, traceback.format_exc(), started)
@@ -156,18 +121,9 @@ def record_internal_error(target: Path, student: str, seed: int, trace: str, sta
     traceback goes to the instructor's log beside it."""
     message = tr("grading_failed")
     write_text_atomic(target / INSTRUCTOR_LOG, f"Not for students: the grader failed on {student}.\n\n{trace}")
-    data = {"schema": 1, "submission": student, "status": "internal_error", "message": message.en,
-            "message_zh": message.zh, "seed": seed, "score": 0.0, "max_score": 0.0, "assignments": [],
-            "checks": []}
-    write_json_atomic(target / "results.json", data)
-    return {"student": student, "status": "internal_error", "message": message.en, "message_zh": message.zh,
+    write_entry_failure(target, student, EntryStatus.INTERNAL_ERROR, message, seed)
+    return {"student": student, "status": EntryStatus.INTERNAL_ERROR, "message": message.en, "message_zh": message.zh,
             "seconds": time.perf_counter() - started}
-
-
-def _has_code(folder: Path) -> bool:
-    """Any .py or .ipynb in an unpacked archive. A misnamed module (MLP.py) still counts: staging
-    names it, while an archive of only a PDF or nothing at all is not a submission."""
-    return any(p.suffix in (".py", ".ipynb") and p.is_file() for p in folder.rglob("*"))
 
 
 _COURSE: Course | None = None
@@ -183,8 +139,8 @@ def _worker_course(root: Path) -> Course:
 def _warm_worker(course_root: str, unsandboxed: bool = False) -> None:
     """Worker start-up: pay for the course, numpy, torch and the sandbox's template once per
     worker, not per student (the template imports in its own process, alongside)."""
-    from .pipeline import hidden_paths
-    from .sandbox import start_template
+    from ..pipeline import hidden_paths
+    from ..runners.sandbox import start_template
 
     course = _worker_course(Path(course_root))
     start_template(hidden_paths(course), unsandboxed, preload=True)
@@ -244,7 +200,7 @@ def run_batch(course: Course, submissions: Path, out: Path, *, workers: int = 1,
         (out / "batch.json").unlink()
     settings = batch_settings(out, seed, assignment_ids)
     entries = discover(submissions)
-    todo = [e for e in entries if force or not (out / "students" / e.student / "results.json").is_file()]
+    todo = [e for e in entries if force or not has_results(out / "students" / e.student)]
     show = progress or _stderr_progress
     done = len(entries) - len(todo)
     started = time.perf_counter()
@@ -382,54 +338,7 @@ def collect(out: Path, entries: list[Entry], course: Course) -> list[dict[str, A
     """Every student's results.json, in entry order (the gradebook's order)."""
     rows = []
     for e in entries:
-        path = out / "students" / e.student / "results.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {"status": "missing", "message": "no results (batch interrupted?)", "checks": [],
-                    "assignments": [], "score": 0.0, "max_score": 0.0}
+        data = read_entry(out / "students" / e.student)
         data["student"] = e.student
-        data.setdefault("status", "graded")
-        data.setdefault("message", "")
         rows.append(data)
     return rows
-
-
-def write_gradebook(path: Path, class_data: list[dict[str, Any]], course: Course,
-                    columns: dict[str, str] | None = None, roster: Roster | None = None,
-                    matching: Matching | None = None, missing: str = "empty",
-                    assignment_ids: list[str] | None = None) -> None:
-    """A CSV that Canvas imports: identity columns, one column per assignment, the total.
-
-    Without a roster a row per submission, named after its folder. With a roster a row per roster
-    student in roster order, carrying the roster's identity columns; roster students without a
-    submission get an empty cell (Canvas then keeps what it had) or 0 (``missing="zero"``), and
-    invalid entries an empty one (someone has to look). The total is in "Final Points", a column
-    Canvas computes itself and ignores on import, so it never becomes an assignment. Text cells
-    pass through csv_text (formula injection); the numbers we write are left as numbers. Only the
-    graded assignments have a column: an empty column could clear grades Canvas already has.
-    """
-    assignment_ids = [a.id for a in course.manifest.select(assignment_ids)]
-    columns = columns or {a: a for a in assignment_ids}
-    buf = io.StringIO()
-    # CRLF as RFC 4180 has it; also makes the writer quote a CR inside a cell, which "\n" does not.
-    writer = csv.writer(buf, lineterminator="\r\n")
-    identity = roster.identity if roster is not None else ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    writer.writerow([*identity, *[csv_text(columns[a]) for a in assignment_ids], "Final Points"])
-
-    def scores(row: dict[str, Any] | None) -> list[str]:
-        if row is None:
-            return ["0" if missing == "zero" else ""] * (len(assignment_ids) + 1)
-        if row.get("status", "graded") != "graded":
-            return [""] * (len(assignment_ids) + 1)
-        got = {a["id"]: a["score"] for a in row.get("assignments", [])}
-        return [*[f"{got[a]:g}" if a in got else "" for a in assignment_ids], f"{row.get('score', 0.0):g}"]
-
-    if roster is None or matching is None:
-        for row in class_data:
-            writer.writerow([csv_text(row["student"]), csv_text(row["student"]), "", "", "", *scores(row)])
-    else:
-        by_number = {matching.by_entry[r["student"]]: r for r in class_data if r["student"] in matching.by_entry}
-        for number, student in enumerate(roster.students):
-            writer.writerow([*[csv_text(student.get(c, "")) for c in identity], *scores(by_number.get(number))])
-    write_text_atomic(path, buf.getvalue())

@@ -1,4 +1,4 @@
-"""Runners: where student code executes. The judge talks to a runner, never to student code.
+"""The sandbox runner: where student code executes. The judge talks to a runner, never to student code.
 
 ``SandboxRunner`` serves one submission. Its children are forks of a *template* (one per judge
 process, shared by the submissions it grades one after another): an interpreter that imported
@@ -28,15 +28,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .. import HOME
+from ..child import wire
+from ..errors import HarnessError
+from ..outcome import ReplyStatus
+from ..text import strip_control
 from . import isolation
+from .base import Limits, Reply, reply_from_message
 from .cgroups import ChildCgroups
-from .child import wire
-from .errors import HarnessError
-from .text import strip_control
 
 OUTPUT_CAP = 4096  # bytes of student output kept per request
 TEMPLATE_START_S = 180.0  # torch and torch._dynamo imports on a busy 2-core machine
@@ -54,40 +58,6 @@ class SandboxBroken(HarnessError):
 
 class TemplateDied(SandboxBroken):
     """The template stopped answering; a new one can take over."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    cpu_s: int = 600             # whole-child CPU budget; per-request time is the judge's wall clock
-    memory_bytes: int = 6 << 30  # address space: torch maps large libraries, so not tighter
-    file_bytes: int = 16 << 20
-    open_files: int = 256
-    processes: int = 64
-
-    def as_dict(self) -> dict[str, int]:
-        return {"cpu_s": self.cpu_s, "memory_bytes": self.memory_bytes, "file_bytes": self.file_bytes,
-                "open_files": self.open_files, "processes": self.processes}
-
-
-@dataclass
-class Reply:
-    """What came back for one request. ``status``: ok, raised, missing, timeout, crashed, protocol."""
-
-    status: str
-    value: Any = None
-    message: str = ""
-    exc_type: str = ""
-    bases: tuple[str, ...] = ()
-    traceback: list[dict] = field(default_factory=list)
-    not_implemented: bool = False
-    syntax: dict | None = None
-    args_after: Any = None
-    kwargs_after: Any = None
-    output: str = ""
-    duration_s: float = 0.0
-
-    def raised(self, exc_name: str) -> bool:
-        return self.status == "raised" and exc_name in self.bases
 
 
 # --------------------------------------------------------------------------- the template
@@ -166,7 +136,7 @@ class Template:
         self.run_dir = Path(tempfile.mkdtemp(prefix="dlgrade-run-"))
         os.chmod(self.run_dir, 0o711)  # a dropped uid may pass through, never list
         self.runtime = self.run_dir / "runtime"
-        shutil.copytree(Path(__file__).parent / "child", self.runtime / "dlgrade_child",
+        shutil.copytree(HOME / "child", self.runtime / "dlgrade_child",
                         ignore=shutil.ignore_patterns("__pycache__"))
         _open_up(self.runtime)
         self.inbox = self.run_dir / "inbox"
@@ -294,7 +264,7 @@ class Template:
             except OSError as exc:
                 for fd in (req_w, resp_r, out_r):
                     os.close(fd)
-                if cgroup is not None:
+                if cgroup is not None and self.cgroups is not None:
                     self.cgroups.release(cgroup)
                 if lease is not None:
                     lease.release()
@@ -306,7 +276,7 @@ class Template:
             if answer is None or "pid" not in answer or len(fds) != 1:
                 for fd in (req_w, resp_r, out_r, *fds):
                     os.close(fd)
-                if cgroup is not None:
+                if cgroup is not None and self.cgroups is not None:
                     self.cgroups.release(cgroup)
                 if lease is not None:
                     lease.release()
@@ -354,7 +324,7 @@ class Template:
         return None if answer is None else answer.get("code")
 
     # ------------------------------------------------------------------ control socket
-    def _send(self, message: dict, fds: list[int] = ()) -> None:
+    def _send(self, message: dict, fds: Sequence[int] = ()) -> None:
         socket.send_fds(self._control, [json.dumps(message).encode("utf-8")], list(fds))
 
     def _receive(self, timeout: float) -> tuple[dict | None, list[int]]:
@@ -516,7 +486,7 @@ class SandboxRunner:
     # ------------------------------------------------------------------ public
     def load(self, module: str, timeout: float) -> Reply:
         reply = self._request({"op": "load", "module": module}, timeout)
-        if reply.status == "ok" and self._child is not None:
+        if reply.status == ReplyStatus.OK and self._child is not None:
             self._child.loaded.add(module)
         return reply
 
@@ -541,7 +511,7 @@ class SandboxRunner:
             self._child = None
         self.template.unstage(self.token)
 
-    def __enter__(self) -> "SandboxRunner":
+    def __enter__(self) -> SandboxRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -553,7 +523,7 @@ class SandboxRunner:
         if module not in child.loaded:
             # A restarted child re-imports quietly; its import time is not the check's.
             loaded = self.load(module, max(timeout, 30.0))
-            if loaded.status != "ok":
+            if loaded.status != ReplyStatus.OK:
                 return loaded
         return self._request(request, timeout)
 
@@ -582,15 +552,15 @@ class SandboxRunner:
             message = self._await(child, deadline, output)
         except TimeoutError:
             self._discard_child(kill=True)
-            return Reply("timeout", message=f"no answer within {timeout:g} s",
+            return Reply(ReplyStatus.TIMEOUT, message=f"no answer within {timeout:g} s",
                          output=self._clean(output), duration_s=time.perf_counter() - started)
         except (OSError, EOFError, wire.WireError) as exc:
             # What it printed just before dying is often the best clue the student gets.
             _drain(child.out_r, output, time.perf_counter() + 0.2)
             code = self._discard_child(kill=isinstance(exc, wire.WireError))
-            return Reply("crashed", message=_death_message(code, exc),
+            return Reply(ReplyStatus.CRASHED, message=_death_message(code, exc),
                          output=self._clean(output), duration_s=time.perf_counter() - started)
-        reply = _to_reply(message)
+        reply = reply_from_message(message)
         reply.output = self._clean(output)
         reply.duration_s = time.perf_counter() - started
         return reply
@@ -686,32 +656,3 @@ def _death_message(code: int | None, exc: BaseException) -> str:
     if code is not None:
         return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
     return f"the process running your code stopped answering ({exc})"
-
-
-def _to_reply(message: dict) -> Reply:
-    """Everything but ``value`` and the echoed arguments is coerced to text: the child may lie."""
-    status = message.get("status")
-    if status not in ("ok", "raised", "missing", "protocol", "forbidden"):
-        return Reply("protocol", message=f"unknown answer status {status!r}"[:200])
-    syntax = message.get("syntax")
-    return Reply(
-        status=str(status),
-        value=message.get("value"),
-        message=str(message.get("message", "")),
-        exc_type=str(message.get("exc_type", "")),
-        bases=tuple(str(b) for b in _listed(message.get("bases"))),
-        traceback=[_texts(f, ("file", "line", "function", "text")) for f in _listed(message.get("traceback"))
-                   if isinstance(f, dict)],
-        not_implemented=bool(message.get("not_implemented")),
-        syntax=_texts(syntax, ("file", "line", "offset", "text", "msg")) if isinstance(syntax, dict) else None,
-        args_after=message.get("args_after"),
-        kwargs_after=message.get("kwargs_after"),
-    )
-
-
-def _listed(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _texts(fields: dict, keys: tuple[str, ...]) -> dict:
-    return {k: "" if fields.get(k) is None else str(fields.get(k)) for k in keys}

@@ -5,9 +5,10 @@ The reference scores full marks on every check, the stubs score zero with every 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from .pipeline import Course, grade
+from ..outcome import Status
+from ..pipeline import Course, grade
 
 
 def validate_course(course: Course, seed: int, report: Callable[[str], None] = print) -> list[str]:
@@ -22,12 +23,12 @@ def validate_course(course: Course, seed: int, report: Callable[[str], None] = p
     reference = grade(course, course.root / "reference", seed=seed, label="reference")
     report(f"reference: {reference.score:g} / {reference.max_score:g} (seed {seed})")
     for c in reference.checks:
-        if c.status != "passed":
+        if c.status != Status.PASSED:
             problems.append(f"reference fails {c.id} ({c.status}): {c.message.splitlines()[0] if c.message else ''}")
 
     stubs = grade(course, course.root / "exercises", seed=seed, label="exercises")
     report(f"exercises (stubs): {stubs.score:g} / {stubs.max_score:g}")
     for c in stubs.checks:
-        if c.status != "not_attempted":
+        if c.status != Status.NOT_ATTEMPTED:
             problems.append(f"stub gives {c.status} on {c.id}, expected not_attempted")
     return problems

@@ -15,9 +15,9 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from .child import wire
-from .child.worker import Worker
-from .sandbox import Reply, _to_reply
+from ..child import wire
+from ..child.worker import Worker
+from .base import Reply, reply_from_message
 
 _counter = itertools.count()
 
@@ -26,6 +26,8 @@ class _InProcessWorker(Worker):
     def import_module(self, name: str, path: Path) -> Any:
         unique = f"_dlgrade_inprocess_{next(_counter)}_{name}"
         spec = importlib.util.spec_from_file_location(unique, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
         spec.loader.exec_module(module)
@@ -39,10 +41,10 @@ class InProcessRunner:
     def _run(self, handler: Any, request: dict) -> Reply:
         started = time.perf_counter()
         out = io.StringIO()
-        request = wire.loads(*_split(wire.dumps(request)))
+        request = wire.decode(wire.dumps(request))
         with redirect_stdout(out), redirect_stderr(out):
             response = handler(request)
-        reply = _to_reply(wire.loads(*_split(wire.dumps(response))))
+        reply = reply_from_message(wire.decode(wire.dumps(response)))
         reply.output = out.getvalue()[:4096]
         reply.duration_s = time.perf_counter() - started
         return reply
@@ -66,8 +68,3 @@ class InProcessRunner:
     def close(self) -> None:
         pass
 
-
-def _split(frame: bytes) -> tuple[bytes, bytes]:
-    hlen, plen = wire._HEAD.unpack_from(frame)
-    start = wire._HEAD.size
-    return frame[start:start + hlen], frame[start + hlen:start + hlen + plen]

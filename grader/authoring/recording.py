@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import HarnessError
-from .inprocess import InProcessRunner
-from .oracles import RECORD_SEED, RecordingError, call_key, check_plain, oracle, round_trip
-from .pipeline import Course, PlannedModule, plan, run_checks, run_one, stage_submission
+from ..errors import HarnessError
+from ..runners.inprocess import InProcessRunner
+from ..oracles import RECORD_SEED, RecordingError, call_key, check_plain, oracle, round_trip
+from ..pipeline import Course, PlannedModule, plan, run_checks, run_one, stage_submission
 
 
 class _FromStudent(np.ndarray):

@@ -26,14 +26,15 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TypeGuard
 
 import yaml
 
-from . import __version__
-from .errors import HarnessError
+from .. import HOME, __version__
+from ..errors import HarnessError
+from ..oracles import RECORDING_NAME, write_recording
+from ..pipeline import MANIFEST_NAME, Course
 from .notebooks import write_notebooks
-from .oracles import RECORDING_NAME, write_recording
-from .pipeline import MANIFEST_NAME, Course
 from .recording import record_visible_checks, verdicts
 from .release import release
 
@@ -100,7 +101,7 @@ def student_manifest(text: str) -> str:
 # --------------------------------------------------------------------------- the grader copy
 def copy_grader(dest: Path, hidden: set[str]) -> None:
     """Copy the grader package to ``dest`` with the hidden checks and their helpers left out."""
-    shutil.copytree(Path(__file__).parent, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(HOME, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     check_files = sorted((dest / "checks").glob("*.py"))
     for path in check_files:
         where = f"grader/checks/{path.name}"
@@ -114,7 +115,9 @@ def _check_id(node: ast.stmt, where: str) -> str | None:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     for deco in node.decorator_list:
-        func = deco.func if isinstance(deco, ast.Call) else None
+        if not isinstance(deco, ast.Call):  # @check always takes its id
+            continue
+        func = deco.func
         name = getattr(func, "id", None) or getattr(func, "attr", None)
         if name != "check":
             continue
@@ -132,7 +135,7 @@ def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check modu
     lines = source.splitlines(keepends=True)
     spans = []
     for node in tree.body:
-        if _check_id(node, where) in hidden:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _check_id(node, where) in hidden:
             start = min(d.lineno for d in node.decorator_list) - 1
             while start > 0 and lines[start - 1].lstrip().startswith("#"):
                 start -= 1
@@ -142,7 +145,7 @@ def strip_hidden_checks(source: str, hidden: set[str], where: str = "<check modu
     return re.sub(r"\n{4,}", "\n\n\n", "".join(lines))
 
 
-def _is_oracle(node: ast.AST) -> bool:
+def _is_oracle(node: ast.AST) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]:
     return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
         (getattr(d, "id", None) or getattr(d, "attr", None)) == "oracle" for d in node.decorator_list)
 
@@ -191,7 +194,7 @@ def _drop_unused(package: Path, files: list[Path]) -> None:
             tree = ast.parse(source)
             here = _used_names_in(tree)
             lines = source.splitlines(keepends=True)
-            edits = []
+            edits: list[tuple[int, int | None, list[str]]] = []
             for node in tree.body:
                 if _unused(node, used):
                     edits.append((node.lineno - 1, node.end_lineno, []))
@@ -248,7 +251,7 @@ def _load_in_bundle(out: Path, reference: Path) -> dict:
     """In a fresh interpreter, with the bundle's grader: its check ids, and the verdicts of its visible
     checks on the reference and on the stubs."""
     code = ("import json, sys, grader; from pathlib import Path; from grader.pipeline import load_course; "
-            "from grader.recording import verdicts; c = load_course(Path.cwd()); "
+            "from grader.authoring.recording import verdicts; c = load_course(Path.cwd()); "
             "print(json.dumps({'grader': grader.__file__, 'checks': sorted(c.checks), "
             "'reference': verdicts(c, Path(sys.argv[1])), 'stubs': verdicts(c, Path('exercises'))}))")
     env = {**os.environ, "PYTHONPATH": str(out.resolve()), "PYTHONNOUSERSITE": "1"}

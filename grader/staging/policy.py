@@ -20,9 +20,9 @@ whatever the code does).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 BLOCKING = ("forbidden_library", "tampering")
 # Attributes through which code reaches frames, code objects, other objects' internals or hooks.
@@ -133,15 +133,13 @@ class _Scan:
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        if isinstance(node, ast.Call) and _literal_import(node):
+        if isinstance(node, ast.Call):
             base = _literal_import(node)
         elif isinstance(node, ast.Name):
             base = self.bindings.get(node.id)
-            if base is None:
-                return None
         else:
             return None
-        return ".".join([base, *reversed(parts)])
+        return None if base is None else ".".join([base, *reversed(parts)])
 
     # ------------------------------------------------------------------ scopes
     def _scope_of(self, node: ast.stmt) -> None:
