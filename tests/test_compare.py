@@ -36,7 +36,7 @@ def test_failure_puts_what_and_problem_first_then_the_case():
     assert isinstance(exc, CheckFailed)
     assert exc.message.index("relu(x)") < exc.message.index("wrong sign") < exc.message.index("seed 7")
     assert "seed 7" in exc.text.zh and "情形" in exc.text.zh
-    assert "case" not in failure("relu(x)", "", "wrong sign").message  # no case, no case line
+    assert "case" not in fail("relu(x)", "", "wrong sign").message  # no case, no case line
 
 
 @pytest.mark.parametrize("got, words", [

@@ -55,7 +55,7 @@ def test_a_checks_seed_depends_on_the_run_seed_and_its_own_id_only():
                 check_seed(7, "mlp.relu.grad")}) == 3
     a = Context(SPEC, ScriptedRunner(), run_seed=7).rng.normal(size=3)
     b = Context(SPEC, ScriptedRunner(), run_seed=7).rng.normal(size=3)
-    assert np.array_equal(a, b) and Context(SPEC, ScriptedRunner(), 7).seed_note == "seed 7"
+    assert np.array_equal(a, b) and Context(SPEC, ScriptedRunner(), 7).case().en == "seed 7"
 
 
 def test_call_asks_for_the_checks_function_with_torch_forbidden_in_numpy_exercises():
