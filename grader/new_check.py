@@ -21,9 +21,10 @@ import keyword
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import yaml
 
@@ -75,7 +76,8 @@ def parse_id(check_id: str) -> tuple[str, str, str, str]:
 
 # --------------------------------------------------------------------------- assignments.yaml
 
-def _value(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
+def _value(mapping: Any, key: str) -> Any:
+    """The value node of ``key`` in a mapping node (yaml's node classes are untyped)."""
     return next((v for k, v in mapping.value if k.value == key), None)
 
 
@@ -107,7 +109,7 @@ def plan_manifest(plan: Plan, text: str, path: Path) -> str:
                      "as one '- {id: ...}' line per check, then run new-check again")
     own = [c for c in checks.value if _value(c, "function").value == plan.function]
     anchor = (own or checks.value)[-1]
-    fields = {"id": plan.check_id, "function": plan.function, "points": plan.points,
+    fields: dict[str, float | str] = {"id": plan.check_id, "function": plan.function, "points": plan.points,
               "visibility": plan.visibility, "timeout": plan.timeout}
     keys = [k.value for k, _ in anchor.value] + [k for k in fields if k not in {k.value for k, _ in anchor.value}]
     line_start = text.rfind("\n", 0, anchor.start_mark.index) + 1
@@ -187,14 +189,16 @@ def _add_imports(source: str, tree: ast.Module, missing: list[str]) -> str:
         same = next((n for n in relative if n.module == module and n.lineno == n.end_lineno
                      and all(a.asname is None for a in n.names)), None)
         if same is not None:
-            names = sorted({a.name for a in same.names} | {name}, key=lambda s: (s.lower(), s))
+            # isort's order by type (ruff's default): CONSTANTS, Classes, then the rest.
+            names = sorted({a.name for a in same.names} | {name},
+                           key=lambda s: (0 if s.isupper() else 1 if s[:1].isupper() else 2, s))
             lines[same.lineno - 1] = f"from ..{module} import {', '.join(names)}\n"
             same.names = [ast.alias(n) for n in names]
             continue
         later = next((n for n in relative if (n.module or "") > module), None)
         anchors = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        at = later.lineno - 1 if later else (relative[-1].end_lineno if relative else
-                                             anchors[-1].end_lineno if anchors else 0)
+        at = later.lineno - 1 if later else ((relative[-1].end_lineno if relative else
+                                              anchors[-1].end_lineno if anchors else 0) or 0)
         lines.insert(at, f"from ..{module} import {name}\n")
         source = "".join(lines)
         tree = ast.parse(source)
@@ -239,8 +243,8 @@ def skeleton(plan: Plan, signature: str | None, torch: bool, have: set[str]) -> 
     return "\n".join([
         f"# {MARKER}: a skeleton written by `dlgrade new-check`; it fails and awards no points until written.",
         f'@check("{plan.check_id}", hint=Text(',
-        f'    zh="{MARKER} 讲义第 {plan.lecture_part} 部分（讲义中的术语）：一两句话讲清概念，不给出改法'
-        '（见 docs/hints.md）。",',
+        f'    zh="{MARKER} 讲义第 {plan.lecture_part} 部分（讲义中的术语）：一两句话讲清概念，不给出改法"',
+        '       "（见 docs/hints.md）。",',
         f'    en="{MARKER} Lecture part {plan.lecture_part} (讲义中的术语): one or two sentences on the idea, "',
         '       "never the fix (see docs/hints.md)."))',
         f"def {plan.function}_{plan.name}(ctx: Context) -> None:",
@@ -285,11 +289,24 @@ def plan_checks(plan: Plan, source: str, path: Path, signature: str | None, torc
 
 def _wrong_table(tree: ast.Module) -> ast.Dict | None:
     for node in tree.body:
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-            node.target if isinstance(node, ast.AnnAssign) else None)
-        if isinstance(target, ast.Name) and target.id == "WRONG" and isinstance(node.value, ast.Dict):
-            return node.value
+        target: ast.expr | None = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign):
+            target = node.target
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "WRONG" and isinstance(value, ast.Dict):
+            return value
     return None
+
+
+def _end(node: ast.expr) -> tuple[int, int]:
+    assert node.end_lineno is not None and node.end_col_offset is not None  # set by ast.parse
+    return node.end_lineno, node.end_col_offset
+
+
+def _key_column(table: ast.Dict, default: int) -> int:
+    return next((k.col_offset for k in table.keys if k is not None), default)
 
 
 def _offset(lines: list[str], lineno: int, col: int) -> int:
@@ -301,14 +318,12 @@ def _offset(lines: list[str], lineno: int, col: int) -> int:
 def _insert_entry(source: str, table: ast.Dict, entry: list[str]) -> str | None:
     """``entry`` (lines, already indented) as the last item of ``table``, whose '}' must start its line."""
     lines = source.splitlines(keepends=True)
-    close_line = lines[table.end_lineno - 1]
-    brace = table.end_col_offset - 1
-    if close_line.encode("utf-8")[:brace].strip():
+    end_line, end_col = _end(table)
+    if lines[end_line - 1].encode("utf-8")[:end_col - 1].strip():
         return None
-    close = _offset(lines, table.end_lineno, 0)
+    close = _offset(lines, end_line, 0)
     if table.values:
-        last = table.values[-1]
-        end = _offset(lines, last.end_lineno, last.end_col_offset)
+        end = _offset(lines, *_end(table.values[-1]))
         between = source[end:close]
         if not between.lstrip().startswith(","):
             source = source[:end] + "," + source[end:]
@@ -325,14 +340,16 @@ def plan_wrong(plan: Plan, source: str, path: Path, module_functions: tuple[str,
         return None
     keys = [k.value if isinstance(k, ast.Constant) else None for k in table.keys]
     nested = all(isinstance(v, ast.Dict) for v in table.values)
+    target, indent = table, _key_column(table, 4)
     if nested and plan.function in keys:
         inner = table.values[keys.index(plan.function)]
+        assert isinstance(inner, ast.Dict)
         flaws = {k.value for k in inner.keys if isinstance(k, ast.Constant)}
-        target, indent = inner, (inner.keys[0].col_offset if inner.keys else table.keys[0].col_offset + 4)
+        target, indent = inner, _key_column(inner, indent + 4)
     elif nested:
-        flaws, target, indent = set(), table, table.keys[0].col_offset if table.keys else 4
+        flaws = set()
     elif set(module_functions) == {plan.function}:  # {flaw: source} for a module of one function
-        flaws, target, indent = set(keys), table, table.keys[0].col_offset if table.keys else 4
+        flaws = set(keys)
     else:
         plan.notes.append(f"{path}: its WRONG table is {{flaw: source}}, for a module of one function; "
                           f"{by_hand}")
@@ -432,11 +449,13 @@ def plan_new_check(root: Path, check_id: str, *, points: float | None = None, vi
 
 
 def write(plan: Plan) -> None:
-    """Each file replaced whole (a temporary file renamed over it): never half written."""
+    """Each file replaced whole (a temporary file renamed over it): never half written. The texts
+    were read with universal newlines; a file that had Windows line ends keeps them."""
     for path, (_, after) in plan.edits.items():
+        newline = "\r\n" if b"\r\n" in path.read_bytes() else "\n"
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
                 out.write(after)
             os.replace(tmp, path)
         except BaseException:
@@ -445,7 +464,7 @@ def write(plan: Plan) -> None:
 
 
 def diff(plan: Plan, root: Path) -> str:
-    out = []
+    out: list[str] = []
     for path, (before, after) in plan.edits.items():
         shown = os.path.relpath(path, root)
         out += difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),

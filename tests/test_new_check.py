@@ -69,7 +69,7 @@ def course_copy(tmp_path: Path) -> Path:
 def dlgrade(course: Path, *args: str) -> subprocess.CompletedProcess:
     # cwd = the copy: `python -m` imports the copy's grader, with its edited checks.
     return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=course, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, check=False)
 
 
 def snapshot(course: Path) -> dict[str, str]:
@@ -171,8 +171,8 @@ def test_another_check_of_an_existing_function(tmp_path):
     after = {name: (course / name).read_text(encoding="utf-8") for name in before}
 
     added = only_insertions(before["assignments.yaml"], after["assignments.yaml"])
-    assert added == ["          - {id: hw1.mlp.mlp_forward.another_case, function: mlp_forward, points: 1, "
-                     "visibility: hidden, timeout: 10}"]  # the file's layout; hidden: mlp_forward has a visible one
+    assert added == [("          - {id: hw1.mlp.mlp_forward.another_case, function: mlp_forward, points: 1, "
+                      "visibility: hidden, timeout: 10}")]  # the file's layout; hidden: mlp_forward has a visible one
     lines = after["assignments.yaml"].splitlines()
     assert "hw1.mlp.mlp_forward.float32" in lines[lines.index(added[0]) - 1]  # next to its function's checks
     assert load_manifest(course / "assignments.yaml").module("mlp")[1].checks[-2].id == check_id
@@ -192,7 +192,8 @@ def test_another_check_of_an_existing_function(tmp_path):
     # The course still loads: the skeleton is registered and declared, and fails the reference.
     probe = ("from pathlib import Path; from grader.pipeline import load_course; "
              f"c = load_course(Path('.')); print(c.checks[{check_id!r}].where)")
-    run = subprocess.run([sys.executable, "-c", probe], cwd=course, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-c", probe], cwd=course, capture_output=True, text=True, timeout=300,
+                         check=False)
     assert run.returncode == 0 and "checks/mlp.py" in run.stdout, run.stderr
 
 
