@@ -397,7 +397,8 @@ def plan_new_check(root: Path, check_id: str, *, points: float | None = None, vi
     try:
         checks_source = checks_path.read_text(encoding="utf-8")
     except OSError:
-        raise refuse(f"{checks_path} is missing: the checks of {m_name} (declared in {manifest_path}) live there")
+        raise refuse(f"{checks_path} is missing: the checks of {m_name} (declared in {manifest_path}) "
+                     "live there") from None
     if check_id in {c.id for c in manifest.checks}:
         spec = next(c for c in manifest.checks if c.id == check_id)
         raise refuse(f"{check_id} is already declared in {manifest_path}, line {spec.line}; choose another name "
