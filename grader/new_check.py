@@ -6,9 +6,9 @@
 - grader/checks/<module>.py: a skeleton after the function's other checks. Until someone writes
   its body it fails with "not written yet" and awards nothing; ``TODO(new-check)`` marks every part
   still to write (tests/test_new_check.py keeps the marker out of the course).
-- tests/test_<module>.py: a placeholder in the ``WRONG`` table ({function: {flaw: source}}). Its
-  placeholder raises NotImplementedError, which the checks report as not attempted, so the wrong-
-  implementation test fails until a real mistake replaces it.
+- tests/test_<module>.py: a placeholder in the ``WRONG`` table ({function: {flaw: source}}, graded by
+  tests/test_wrong_implementations.py). It raises NotImplementedError, which the checks report as
+  not attempted, so that test fails until a real mistake replaces it.
 
 Everything is computed and verified first (the YAML reloads, both Python files compile); only then
 is anything written. A refusal writes nothing.
@@ -485,7 +485,8 @@ def next_steps(plan: Plan, root: Path) -> list[str]:
              f"add a wrong implementation of {f} that the check catches to tests/test_{m}.py's WRONG table")
     steps += [f"write the check in grader/checks/{m}.py (search {MARKER}): inputs, oracle, tolerance, hint",
               wrong,
-              f"run `dlgrade validate`, `python -m pytest -q tests/test_{m}.py` and `dlgrade mutants --module {m}`",
+              (f"run `dlgrade validate`, `python -m pytest -q tests/test_wrong_implementations.py "
+               f"tests/test_{m}.py -k {m}` and `dlgrade mutants --module {m}`"),
               "see docs/adding-an-exercise.md"]
     return steps
 
