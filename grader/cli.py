@@ -240,6 +240,16 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     return 1 if any(r.total()["rate"] < args.min_kill for r in results) else 0
 
 
+def cmd_new_check(args: argparse.Namespace) -> int:
+    from .authoring import new_check
+
+    root = Path(args.course) if args.course else find_course_root(Path.cwd())
+    if not (root / "reference").is_dir():
+        raise HarnessError(tr("instructor_only", command="new-check", root=root))
+    return new_check.run(root, args.id, points=args.points, visibility=args.visibility, timeout=args.timeout,
+                         new_function=args.new_function, dry_run=args.dry_run)
+
+
 def _mutants_report(root: Path, selected: list[str], names: list[str]) -> Path:
     """docs/mutants.md for the whole course; a run over some modules never replaces it."""
     if selected == names:
@@ -347,6 +357,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="seed of the hidden checks' random inputs (default: 1)")
     p.add_argument("--workers", type=int, default=2, help="grading processes (default: 2)")
     p.set_defaults(func=cmd_mutants)
+
+    p = sub.add_parser("new-check", parents=[common], help="instructor: add a check: its assignments.yaml "
+                       "entry, a skeleton in grader/checks/, a WRONG placeholder in tests/")
+    p.add_argument("id", help="<assignment>.<module>.<function>.<name>, e.g. hw1.mlp.mlp_forward.another_case")
+    p.add_argument("--points", type=float, help="points of the check (default: 1)")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--visible", dest="visibility", action="store_const", const="visible",
+                       help="students see it (default for a function's first check)")
+    shown.add_argument("--hidden", dest="visibility", action="store_const", const="hidden",
+                       help="graded only (default when the function has a visible check)")
+    p.add_argument("--timeout", type=float, help="seconds (default: the usual timeout of the function's checks)")
+    p.add_argument("--new-function", action="store_true", help="the function is new: also add it to the "
+                   "module's functions in assignments.yaml")
+    p.add_argument("--dry-run", action="store_true", help="print the changes as a diff, write nothing")
+    p.set_defaults(func=cmd_new_check)
 
     p = sub.add_parser("validate", parents=[common],
                        help="instructor: reference full marks, stubs zero, every function checked")
