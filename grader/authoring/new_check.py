@@ -235,7 +235,8 @@ def skeleton(plan: Plan, signature: str | None, torch: bool, have: set[str]) -> 
     ]
     if torch or (signature or "").startswith("class "):
         example = [f"    #     {plan.function} is a class or uses torch: run it in the child through a driver",
-                   "    #     (grader/child/drivers/, typed payloads in grader/child/payloads.py), got = ctx.drive(...)",
+                   "    #     (grader/child/drivers/, typed payloads in grader/child/payloads.py), "
+                   "got = ctx.drive(...)",
                    ] + example[2:]
     needs = [f"from ..{m} import {', '.join(n)}" for m, n in (("compare", ["expect_array"]),
                                                            ("tolerances", ["ATOL64", "RTOL64"]))
