@@ -2,6 +2,8 @@
 holds what students need and nothing they must not see."""
 from __future__ import annotations
 
+import hashlib
+
 import ast
 import json
 import os
@@ -28,6 +30,12 @@ def test_release_leaves_exercises_unchanged(tmp_path):
     assert sorted(f"{name}.py" for name in stubs) == committed
     drifted = [name for name in committed if (tmp_path / name).read_bytes() != (ROOT / "exercises" / name).read_bytes()]
     assert not drifted, f"exercises/ differs from `dlgrade release` output for {drifted}: run dlgrade release"
+    # The record of what release wrote must match too, or the next `dlgrade release` after a
+    # reference edit refuses ("changed since release wrote it"): step 2 of docs/adding-an-exercise.md.
+    record = json.loads((ROOT / "exercises" / ".dlgrade-release.json").read_text(encoding="utf-8"))
+    stale = [name for name in committed
+             if record.get(name) != hashlib.sha256((ROOT / "exercises" / name).read_bytes()).hexdigest()]
+    assert not stale, f"exercises/.dlgrade-release.json is stale for {stale}: run dlgrade release --force"
 
 
 # --------------------------------------------------------------------------- the student bundle
