@@ -244,6 +244,8 @@ def _run_local(args: list[EntryArgs], workers: int, course_root: str,
                unsandboxed: bool = False) -> Iterator[dict[str, Any]]:
     """Summaries as students finish, from this process or a pool of ``workers`` processes."""
     if workers <= 1 or len(args) <= 1:
+        if len(args) > 1:  # as a pool's worker would: torch in the template once, not in every fork
+            _warm_worker(course_root, unsandboxed)
         for a in args:
             yield grade_entry(*a)
         return
