@@ -19,8 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

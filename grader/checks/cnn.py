@@ -249,7 +249,7 @@ def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None)
     # (tests/test_determinism.py, an embedding caller) could draw from it between seed and masks.
     masks = None if train_seed is None else torch.Generator().manual_seed(int(train_seed))
 
-    def dropout(h: "torch.Tensor") -> "torch.Tensor":
+    def dropout(h: torch.Tensor) -> torch.Tensor:
         return h if masks is None else h * torch.empty_like(h).bernoulli_(0.5, generator=masks).div_(0.5)
 
     with torch.no_grad():

@@ -163,7 +163,7 @@ def mse_grad_matches_autograd(ctx: Context) -> None:
                      case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
                      hint_on={NO_1_N: 2 * (pred - target), FIRST_AXIS_N: 2 * (pred - target) / pred.shape[0]})
         # And against the judge's own central differences of the mean squared error.
-        numeric = finite_difference(lambda p: np.mean((p - target) ** 2), pred)
+        numeric = finite_difference(lambda p, target=target: np.mean((p - target) ** 2), pred)
         expect_gradient(got, numeric, against("mse_grad", Text("mse 的中心差分", "central differences of mse")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -209,7 +209,7 @@ def mae_grad_matches_autograd(ctx: Context) -> None:
         expect_array(got, _autograd("l1_loss", pred, target),
                      against("mae_grad", Text("l1_loss 的 torch 自动求导", "torch autograd of l1_loss")), case,
                      rtol=RTOL64, atol=1e-14, dtype=np.float64)
-        numeric = finite_difference(lambda p: np.mean(np.abs(p - target)), pred)
+        numeric = finite_difference(lambda p, target=target: np.mean(np.abs(p - target)), pred)
         expect_gradient(got, numeric, against("mae_grad", Text("mae 的中心差分", "central differences of mae")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -371,7 +371,7 @@ def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
         want = _torch_ce_grad(logits, labels)
         got = expect_array(got, want, against("cross_entropy_grad", Text("torch 自动求导", "torch autograd")), case,
                            rtol=1e-9, atol=1e-12, dtype=np.float64, hint_on={NO_1_BATCH: want * n})
-        numeric = finite_difference(lambda z: _ce_numpy(z, labels), logits)
+        numeric = finite_difference(lambda z, labels=labels: _ce_numpy(z, labels), logits)
         expect_gradient(got, numeric, against("cross_entropy_grad", Text("交叉熵的中心差分",
                                                                          "central differences of cross-entropy")),
                         case, tol=FD_TOL, floor=FD_FLOOR)

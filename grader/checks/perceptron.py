@@ -9,8 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import (as_array, as_float, as_sequence, describe, expect_array, expect_equal, expect_float,
-                       expect_true, fail)
+from ..compare import (
+    as_array,
+    as_float,
+    as_sequence,
+    describe,
+    expect_array,
+    expect_equal,
+    expect_float,
+    expect_true,
+    fail,
+)
 from ..context import Context
 from ..i18n import Text
 from ..oracles import oracle

@@ -11,12 +11,12 @@ judge's, since shapes alone are easy to report without a model.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..payloads import AlexNetAnswer, AlexNetBuild, AlexNetBuildAnswer, AlexNetRequest
-
 
 HANKEL_ABOVE = 1 << 20  # elements: a matrix this large is filled from a few thousand numbers
 
@@ -58,7 +58,7 @@ class _SkipInit:
     judge's seeded weights replace them anyway, and filling 61M parameters at random costs 0.35 s
     per build. (Only the weights' values are skipped: shapes, buffers and the layout are untouched.)"""
 
-    def __enter__(self) -> "_SkipInit":
+    def __enter__(self) -> _SkipInit:
         import torch.nn.init as init
 
         self.saved = {name: getattr(init, name) for name in dir(init)
