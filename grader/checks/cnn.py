@@ -578,7 +578,8 @@ def _expect_conv_grads(got: Any, want: dict[str, np.ndarray], dout: np.ndarray, 
                                "db of the first example only: sum dout over the batch too"):
                           np.asarray(dout, dtype=np.float64)[0].sum(axis=(1, 2)),
                           Text("对批量求平均的 db：dout 要在批量上求和，而不是求平均",
-                               "db averaged over the batch: sum dout over the batch, do not average"): want["b"] / batch})
+                               "db averaged over the batch: sum dout over the batch, do not average"):
+                          want["b"] / batch})
 
 
 @check("hw3.cnn.conv2d_backward.window_counts", hint=HINT_CONV2D_BACKWARD)
@@ -696,13 +697,15 @@ def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) ->
                  Text(f"{kind}_pool2d(x, kernel=3, stride=1)，窗口重叠", f"{kind}_pool2d(x, kernel=3, stride=1), "
                       "overlapping windows"), POOL_CASE, rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on={Text("窗口每次移动 kernel 大小的结果（忽略了 stride）",
-                               "the windows moved by the kernel size (stride ignored)"): _torch_pool(kind, POOL_X, 3, 3)})
+                               "the windows moved by the kernel size (stride ignored)"):
+                          _torch_pool(kind, POOL_X, 3, 3)})
     expect_array(ctx.call(POOL_X.astype(np.float32)), want, on_table + Text("（float32）", " in float32"),
                  POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
     # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
-    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), _default_stride(f"{kind}_pool2d(x, kernel=3)"),
-                 "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
+    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2),
+                 _default_stride(f"{kind}_pool2d(x, kernel=3)"), "x = np.arange(25.).reshape(1, 1, 5, 5)",
+                 rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on={STRIDE_IS_KERNEL: _torch_pool(kind, grid, 3, 3)})
 
 
@@ -1085,9 +1088,10 @@ def build_alexnet_forward_matches(ctx: Context) -> None:
         case = _seeded(ctx, plan, Text(f"He 缩放的正态分布；输入 {x.shape}", f"He-scaled normal; input {x.shape}"),
                        *([] if i == 0 else [_small_case(x)]))
         got = _output(build, "outputs", i, (1, 1000), Text("build_alexnet() 的输出", "build_alexnet() output"), case)
-        _expect_logits(got, expected[i], against(Text("build_alexnet() 的 eval 模式输出", "build_alexnet() eval-mode output"),
-                                                 Text("评分程序用同样权重搭建的 AlexNet",
-                                                      "the judge's AlexNet with the same weights")), case)
+        _expect_logits(got, expected[i],
+                       against(Text("build_alexnet() 的 eval 模式输出", "build_alexnet() eval-mode output"),
+                               Text("评分程序用同样权重搭建的 AlexNet", "the judge's AlexNet with the same weights")),
+                       case)
 
 
 def _expect_logits(got: np.ndarray, want: np.ndarray, what: str | Text, case: str | Text) -> None:

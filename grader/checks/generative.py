@@ -415,8 +415,8 @@ def gan_losses_from_logits_random_logits(ctx: Context) -> None:
     expect_float(loss_d, _l_d(_sigmoid(real), _sigmoid(fake)),
                  against("gan_losses_from_logits L_D", "gan_discriminator_loss(sigmoid(real), sigmoid(fake))"),
                  case, rtol=1e-9, atol=1e-9)
-    expect_float(loss_g, _l_g(_sigmoid(fake)), against("gan_losses_from_logits L_G", "gan_generator_loss(sigmoid(fake))"),
-                 case, rtol=1e-9, atol=1e-9)
+    expect_float(loss_g, _l_g(_sigmoid(fake)),
+                 against("gan_losses_from_logits L_G", "gan_generator_loss(sigmoid(fake))"), case, rtol=1e-9, atol=1e-9)
     # Wide logits, up to +-100, against the stable judge-side log-sigmoid.
     real, fake = ctx.rng.uniform(-100, 100, size=(6, 1)), ctx.rng.uniform(-100, 100, size=(4, 1))
     real[0, 0], fake[0, 0] = -100.0, 100.0
@@ -538,9 +538,10 @@ def _loss_value(value, what: str | Text, case: str | Text, strict: bool) -> floa
     if isinstance(value, Tensor):
         if strict:
             shape = tuple(value.shape)
-            raise fail(what, case, Text(f"返回了形状为 {shape} 的 torch.Tensor；接口约定返回 Python 浮点数，这样调用者不会持有计算图",
-                                        f"returned a torch.Tensor of shape {shape}; the contract returns Python floats, "
-                                        "so that the caller holds no computation graph"))
+            raise fail(what, case, Text(f"返回了形状为 {shape} 的 torch.Tensor；"
+                                        "接口约定返回 Python 浮点数，这样调用者不会持有计算图",
+                                        f"returned a torch.Tensor of shape {shape}; the contract returns Python "
+                                        "floats, so that the caller holds no computation graph"))
         return as_float(value.array, what, case)
     return as_float(value, what, case)
 

@@ -237,7 +237,8 @@ def softmax_simple_example(ctx: Context) -> None:
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
     columns = np.array([[0.0, 1.0], [np.log(3.0), 1.0]])  # softmax over axis 0: [[1/4, 1/2], [3/4, 1/2]]
     expect_array(ctx.call(columns, axis=0), np.array([[0.25, 0.5], [0.75, 0.5]]), "softmax(logits, axis=0)",
-                 Text("logits = [[0, 1], [log(3), 1]]：每一列之和为 1", "logits = [[0, 1], [log(3), 1]]: each column sums to 1"),
+                 Text("logits = [[0, 1], [log(3), 1]]：每一列之和为 1",
+                      "logits = [[0, 1], [log(3), 1]]: each column sums to 1"),
                  rtol=1e-12, atol=1e-12, dtype=np.float64,
                  hint_on={Text("沿最后一维的 softmax", "softmax over the last axis"): _torch_softmax(columns, -1)})
 
@@ -313,7 +314,8 @@ def cross_entropy_large_logits(ctx: Context) -> None:
     labels = np.array([2, 0, 0])
     # Per sample: 1e4 - (-1e4) = 2e4; log(2 e^1e4) - 0 = 1e4 + ln 2; log(e^1e4 + 2) - 1e4 ~ 2e-4343 = 0.
     want = (2e4 + 1e4 + float(np.log(2.0)) + 0.0) / 3
-    expect_float(ctx.call(logits, labels), want, Text("cross_entropy，logits 可达 1e4", "cross_entropy with logits up to 1e4"),
+    expect_float(ctx.call(logits, labels), want,
+                 Text("cross_entropy，logits 可达 1e4", "cross_entropy with logits up to 1e4"),
                  f"logits = {logits.tolist()}, labels = {labels.tolist()}", rtol=1e-12, atol=0)
 
 

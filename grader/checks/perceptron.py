@@ -314,7 +314,8 @@ def perceptron_train_xor_never_converges(ctx: Context) -> None:
     _, _, errors = _train(ctx, GATE_X, GATES["AND"], case, epochs=25)
     expect_true(len(errors) > 0 and errors[-1] == 0, Text("perceptron_train 在 AND 上", "perceptron_train on AND"), case,
                 Text(f"AND 是线性可分的，所以训练必须以错误次数为 0 的一轮结束；errors = {errors}"[:600],
-                     f"AND is linearly separable, so training must end with an epoch of 0 mistakes; errors = {errors}"[:600]))
+                     f"AND is linearly separable, so training must end with an epoch of 0 mistakes; "
+                     f"errors = {errors}"[:600]))
 
 
 @check("hw1.perceptron.perceptron_train.rosenblatt_separable", hint=HINT_TRAIN)

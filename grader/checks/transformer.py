@@ -241,7 +241,8 @@ def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarra
                      f"forward should return a torch.Tensor, got {reply.get('out_type')}"))
     expect_true(not reply.get("x_changed"), what, case,
                 Text("forward 原地修改了它的输入 x；课程约定输入永不修改",
-                     "forward modified its input x in place; the course's convention is that inputs are never modified"))
+                     "forward modified its input x in place; "
+                     "the course's convention is that inputs are never modified"))
     return reply
 
 
