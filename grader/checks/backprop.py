@@ -107,7 +107,7 @@ def _neuron_inputs(ctx: Context, n: int, d: int, dtype=np.float64) -> tuple[np.n
 def neuron_forward_lecture_steps(ctx: Context) -> None:
     x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
     w, b = np.array([0.5, -1.0]), 0.25
-    case = f"x = {x.tolist()}, w = {w.tolist()}, b = {b}"
+    case: str | Text = f"x = {x.tolist()}, w = {w.tolist()}, b = {b}"
     got = as_sequence(ctx.call_unchanged(x, w, b), 2, "neuron_forward", case)
     want = _sigmoid(x @ w + b)
     expect_array(got[0], want, "neuron_forward y_hat", case, rtol=1e-12, atol=1e-14, dtype=np.float64,

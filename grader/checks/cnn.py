@@ -8,6 +8,7 @@ the driver loads into the student's model.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,7 +271,7 @@ _EXPECTED: dict[tuple, list[np.ndarray]] = {}
 
 @oracle
 def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None],
-                      xs10: list[np.ndarray] = ()) -> list[np.ndarray]:
+                      xs10: Sequence[np.ndarray] = ()) -> list[np.ndarray]:
     """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
     same plan (it depends on the run seed only), so from the second student on this costs nothing.
     ``xs10``: eval-mode inputs of build_alexnet(num_classes=10) with the same seed, whose weights
@@ -314,7 +315,7 @@ def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
     return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
 
 
-def _as_int(got: Any, what: str, case: str | Text) -> int:
+def _as_int(got: Any, what: str | Text, case: str | Text) -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
     extra = (Text("（真除法得到的是 float，即使结果是整数）", " (a true division gives a float, even for whole numbers)")
@@ -909,7 +910,7 @@ def alexnet_shapes_lecture_224(ctx: Context) -> None:
 @check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + Text(
     "输入形状是一个参数，所有大小都由它推出。", " The input shape is an argument, and every size follows from it."))
 def alexnet_shapes_other_sizes(ctx: Context) -> None:
-    sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
+    sizes: list[tuple[int, ...]] = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
     for _ in range(2):
         sizes.append((int(ctx.rng.integers(1, 5)), *(int(v) for v in ctx.rng.integers(63, 321, size=2))))
     for c, h, w in sizes:

@@ -163,7 +163,10 @@ def mse_grad_matches_autograd(ctx: Context) -> None:
                      case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
                      hint_on={NO_1_N: 2 * (pred - target), FIRST_AXIS_N: 2 * (pred - target) / pred.shape[0]})
         # And against the judge's own central differences of the mean squared error.
-        numeric = finite_difference(lambda p, target=target: np.mean((p - target) ** 2), pred)
+        def mse(p: np.ndarray, target: np.ndarray = target) -> float:
+            return float(np.mean((p - target) ** 2))
+
+        numeric = finite_difference(mse, pred)
         expect_gradient(got, numeric, against("mse_grad", Text("mse 的中心差分", "central differences of mse")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -209,7 +212,10 @@ def mae_grad_matches_autograd(ctx: Context) -> None:
         expect_array(got, _autograd("l1_loss", pred, target),
                      against("mae_grad", Text("l1_loss 的 torch 自动求导", "torch autograd of l1_loss")), case,
                      rtol=RTOL64, atol=1e-14, dtype=np.float64)
-        numeric = finite_difference(lambda p, target=target: np.mean(np.abs(p - target)), pred)
+        def mae(p: np.ndarray, target: np.ndarray = target) -> float:
+            return float(np.mean(np.abs(p - target)))
+
+        numeric = finite_difference(mae, pred)
         expect_gradient(got, numeric, against("mae_grad", Text("mae 的中心差分", "central differences of mae")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -245,8 +251,9 @@ def softmax_simple_example(ctx: Context) -> None:
 
 @check("hw2.losses.softmax.matches_torch", hint=HINT_SOFTMAX)
 def softmax_matches_torch(ctx: Context) -> None:
-    cases = (((4, 5), -1, {}), ((4, 5), 0, {"axis": 0}), ((2, 3, 4), 1, {"axis": 1}),
-             ((3, 2, 5), -1, {}), ((6,), 0, {"axis": 0}))
+    cases: tuple[tuple[tuple[int, ...], int, dict[str, int]], ...] = (
+        ((4, 5), -1, {}), ((4, 5), 0, {"axis": 0}), ((2, 3, 4), 1, {"axis": 1}), ((3, 2, 5), -1, {}),
+        ((6,), 0, {"axis": 0}))
     for shape, axis, kwargs in cases:
         logits = ctx.rng.normal(scale=3.0, size=shape)
         case = ctx.case(Text("（默认）", "(default)") if not kwargs else "", logits=logits, axis=axis)
@@ -373,7 +380,10 @@ def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
         want = _torch_ce_grad(logits, labels)
         got = expect_array(got, want, against("cross_entropy_grad", Text("torch 自动求导", "torch autograd")), case,
                            rtol=1e-9, atol=1e-12, dtype=np.float64, hint_on={NO_1_BATCH: want * n})
-        numeric = finite_difference(lambda z, labels=labels: _ce_numpy(z, labels), logits)
+        def ce(z: np.ndarray, labels: np.ndarray = labels) -> float:
+            return _ce_numpy(z, labels)
+
+        numeric = finite_difference(ce, logits)
         expect_gradient(got, numeric, against("cross_entropy_grad", Text("交叉熵的中心差分",
                                                                          "central differences of cross-entropy")),
                         case, tol=FD_TOL, floor=FD_FLOOR)

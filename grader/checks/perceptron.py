@@ -179,7 +179,7 @@ def perceptron_predict_small_example(ctx: Context) -> None:
     case = Text(f"X = {X.tolist()}，w = [1, 1]，b = -1：得分 [-1, 0, 0, 1, -2.5]",
                 f"X = {X.tolist()}, w = [1, 1], b = -1: scores [-1, 0, 0, 1, -2.5]")
     want = np.array([-1.0, 1.0, 1.0, 1.0, -1.0])
-    alternatives = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), NO_BIAS: _sign(X @ w)}
+    alternatives: dict[str | Text, np.ndarray] = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), NO_BIAS: _sign(X @ w)}
     expect_array(ctx.call_unchanged(X, w, b), want, "perceptron_predict", case, rtol=0, atol=0, dtype=np.float64,
                  hint_on=alternatives)
     expect_array(ctx.call(X.astype(np.float32), w.astype(np.float32), b), want, with_float32("perceptron_predict"),

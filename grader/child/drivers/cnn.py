@@ -87,8 +87,9 @@ def _build(module: Any, build: AlexNetBuild) -> AlexNetBuildAnswer:
     result: AlexNetBuildAnswer = {"is_module": True, "type": type(model).__name__, "param_shapes": shapes,
                     "module_types": [type(m).__name__ for m in model.modules() if not list(m.children())]}
     with torch.no_grad():  # the initialisers were skipped: every value is the judge's (or zero)
-        if build.get("weights_seed") is not None:
-            for p, values in zip(params, seeded_parameters(shapes, int(build["weights_seed"]))):
+        weights_seed = build.get("weights_seed")
+        if weights_seed is not None:
+            for p, values in zip(params, seeded_parameters(shapes, int(weights_seed))):
                 if tuple(p.shape) == tuple(values.shape):
                     p.copy_(values)
                 else:
