@@ -8,8 +8,8 @@ check says why next to the number.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -17,6 +17,10 @@ from numpy.typing import DTypeLike
 from .child.wire import ArraySubclass, Opaque, Tensor
 from .errors import CheckFailed
 from .i18n import Text, in_lang, tr
+
+# The label of an alternative answer (``hint_on``): a plain string or a Text. A TypeVar, not the
+# union itself, because a mapping's key type is invariant: a dict keyed by Text alone is accepted.
+Label = TypeVar("Label", bound="str | Text")
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -144,7 +148,7 @@ def dtype_like(*inputs: np.ndarray) -> np.dtype:
 # --------------------------------------------------------------------------- numbers
 
 def expect_array(got: Any, want: np.ndarray, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
-                 dtype: DTypeLike | None = None, hint_on: dict[str | Text, Any] | None = None) -> np.ndarray:
+                 dtype: DTypeLike | None = None, hint_on: Mapping[Label, Any] | None = None) -> np.ndarray:
     """Structure first, then values within ``atol + rtol * |want|`` elementwise.
 
     ``hint_on`` maps a label to an alternative answer (e.g. the cross-correlation when true
@@ -165,7 +169,7 @@ def expect_array(got: Any, want: np.ndarray, what: str | Text, case: str | Text 
 
 
 def expect_float(got: Any, want: float, what: str | Text, case: str | Text = "", *, rtol: float, atol: float,
-                 hint_on: dict[str | Text, float] | None = None) -> float:
+                 hint_on: Mapping[Label, float] | None = None) -> float:
     value = as_float(got, what, case, finite=math.isfinite(want))
     if abs(value - want) <= atol + rtol * abs(want) or (math.isnan(want) and math.isnan(value)):
         return value
@@ -186,7 +190,7 @@ def expect_true(condition: bool, what: str | Text, case: str | Text, problem: st
         raise fail(what, case, problem)
 
 
-def expect_fields(reply: Any, fields: dict[str, type | tuple[type, ...]], what: str | Text,
+def expect_fields(reply: Any, fields: Mapping[str, type | tuple[type, ...]], what: str | Text,
                   case: str | Text = "") -> dict:
     """A driver's answer (a dict) with these fields of these types, else the check fails. The
     drivers run in the student's process: what comes back is data to check, like any answer."""
@@ -221,7 +225,7 @@ def number(value: Any) -> str:
     return repr(value)
 
 
-def _alternatives(got: np.ndarray, hint_on: dict[Any, Any] | None, rtol: float, atol: float) -> Text | str:
+def _alternatives(got: np.ndarray, hint_on: Mapping[Any, Any] | None, rtol: float, atol: float) -> Text | str:
     """The line naming the wrong variant the answer equals. A label is a string or a Text (a dict
     cannot key a dict, so a translated label is given as a Text)."""
     for label, alt in (hint_on or {}).items():

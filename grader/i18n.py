@@ -13,7 +13,7 @@ text of a ``CheckFailed``) may be a ``Text`` too, e.g. ``Text(zh="...", en="..."
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,7 @@ def tr(key: str, **fields: Any) -> Text:
                 en.format(**{k: in_lang(v, "en") for k, v in fields.items()}))
 
 
-def join(parts: list[object], sep: str = ", ") -> Text:
+def join(parts: Sequence[object], sep: str = ", ") -> Text:
     return Text(sep.join(in_lang(p, "zh") for p in parts), sep.join(in_lang(p, "en") for p in parts))
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -192,11 +193,13 @@ def _near(a: Any, b: Any) -> bool:
 @functools.lru_cache(maxsize=1)
 def _recorded() -> Recorded:
     if not RECORDING.is_file():
-        raise OracleUnavailable(Text(f"缺少 {RECORDING}：请重新安装学生包", f"{RECORDING} is missing: reinstall the student bundle"))
+        raise OracleUnavailable(Text(f"缺少 {RECORDING}：请重新安装学生包",
+                                     f"{RECORDING} is missing: reinstall the student bundle"))
     return Recorded(decode(RECORDING.read_bytes()))
 
 
 def write_recording(path: Path, calls: dict[str, list[tuple[list, dict, Any]]]) -> None:
     data = {"format": 1, "seed": RECORD_SEED, "numpy": np.__version__,
-            "oracles": {name: [[list(a), dict(k), r] for a, k, r in entries] for name, entries in sorted(calls.items())}}
+            "oracles": {name: [[list(a), dict(k), r] for a, k, r in entries]
+                        for name, entries in sorted(calls.items())}}
     path.write_bytes(encode(data))

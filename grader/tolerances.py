@@ -13,7 +13,17 @@ comment saying why; everything else imports from here.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
+
+
+class Tolerance(TypedDict):
+    """Keyword arguments of ``compare.expect_array`` and ``expect_float``: ``**EXACT``, ``**by_dtype(x)``."""
+
+    rtol: float
+    atol: float
+
 
 # float64: sums of at most a few hundred products of O(1) numbers round to ~1e-14 at worst, so
 # 1e-10 only forgives another order of summation (loops, einsum, im2col) or another exact formula
@@ -26,7 +36,7 @@ RTOL32, ATOL32 = 1e-5, 1e-5
 
 # Pure rearrangements, labels and exact small-integer arithmetic: copies and exact operations
 # give the judge's numbers bit for bit, so any difference is a mistake.
-EXACT = {"rtol": 0.0, "atol": 0.0}
+EXACT: Tolerance = {"rtol": 0.0, "atol": 0.0}
 
 # Finite differences (grader/gradients.py): float64 central differences with h = 1e-6 carry a
 # truncation error ~h^2 * f''' and rounding ~eps * |f| / h ~ 1e-10 for O(1) values, so a relative
@@ -36,7 +46,7 @@ FD_TOL = 1e-6
 FD_FLOOR = 1e-8
 
 
-def by_dtype(dtype: np.dtype | type | str) -> dict[str, float]:
+def by_dtype(dtype: np.dtype | type | str) -> Tolerance:
     """``rtol`` and ``atol`` for an answer of this dtype: float32 answers get the float32 room."""
     if np.dtype(dtype) == np.float32:
         return {"rtol": RTOL32, "atol": ATOL32}

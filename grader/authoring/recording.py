@@ -12,15 +12,16 @@ per check id: the bundle build compares the full grader's with the bundle's own.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import HarnessError
-from ..runners.inprocess import InProcessRunner
 from ..oracles import RECORD_SEED, RecordingError, call_key, check_plain, oracle, round_trip
 from ..pipeline import Course, PlannedModule, plan, run_checks, run_one, stage_submission
+from ..runners.inprocess import InProcessRunner
 
 
 class _FromStudent(np.ndarray):

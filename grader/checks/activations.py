@@ -8,12 +8,13 @@ and, for sigmoid's tails, an exact oracle in Python floats.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..compare import as_array, expect_array, expect_true, fail, mismatch_report
 from ..child.payloads import WarningsAnswer, WarningsRequest
+from ..compare import as_array, expect_array, expect_true, fail, mismatch_report
 from ..context import Context
 from ..gradients import away_from_kinks
 from ..i18n import Text

@@ -8,7 +8,7 @@ not needed to multiply slopes along a line).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -126,8 +126,9 @@ def run_graph(ctx: Context, nodes: list[Node], root: int) -> dict[str, dict[int,
     """The student's graph through the driver: {"data"|"grad"|"grad_before": {index: float}}."""
     what = Text("Scalar 计算图", "Scalar graph")
     request: GraphRequest = {"nodes": nodes, "root": root}
-    reply: GraphAnswer = expect_fields(ctx.drive("autograd.graph", request),
-                                       {k: list for k in ("index", "data", "grad", "grad_before")}, what)
+    # expect_fields has checked that each field is there with its type: the answer is a GraphAnswer.
+    reply = cast(GraphAnswer, expect_fields(ctx.drive("autograd.graph", request),
+                                            {k: list for k in ("index", "data", "grad", "grad_before")}, what))
     index = [i for i in reply["index"] if isinstance(i, int)]
     want = [i for i, n in enumerate(nodes) if n["op"] != "const"]
     values = {key: [v for v in reply[key] if isinstance(v, float)] for key in ("data", "grad", "grad_before")}
@@ -170,17 +171,19 @@ def expect_graph(ctx: Context, nodes: list[Node], root: int, case: str | Text) -
 def _apply(op: str, a: float, b: float | None = None, p: float | None = None) -> float | None:
     """The value of one operation in Python floats, or None when outside the domain the checks use."""
     try:
-        if op == "add":
-            return a + b
-        if op == "sub":
-            return a - b
-        if op == "mul":
-            return a * b
-        if op == "div":
+        if op in BINARY:
+            assert b is not None, op  # random_graph gives every binary operation its second operand
+            if op == "add":
+                return a + b
+            if op == "sub":
+                return a - b
+            if op == "mul":
+                return a * b
             return a / b if abs(b) >= 0.2 else None
         if op == "neg":
             return -a
         if op == "pow":
+            assert p is not None  # and pow its exponent
             if (p < 0 or p != int(p)) and a < 0.2:
                 return None
             return a ** p
@@ -338,7 +341,7 @@ def _own_square_of_sum(ctx: Context, x: float, y: float) -> list[float] | None:
 
 @check("hw1.autograd.Scalar.lecture_graph", hint=HINT_BACKWARD)
 def scalar_lecture_graph(ctx: Context) -> None:
-    nodes = [leaf(1.0), leaf(2.0), {"op": "add", "a": 0, "b": 1}, {"op": "pow", "a": 2, "p": 2.0}]
+    nodes: list[Node] = [leaf(1.0), leaf(2.0), {"op": "add", "a": 0, "b": 1}, {"op": "pow", "a": 2, "p": 2.0}]
     expect_graph(ctx, nodes, 3, Text("讲义中的 f = (x + y)^2，x = 1，y = 2：f = 9，df/dx = df/dy = 6",
                                      "the lecture's f = (x + y)^2 at x = 1, y = 2: f = 9, df/dx = df/dy = 6"))
 
@@ -396,8 +399,8 @@ def scalar_at_zero(ctx: Context) -> None:
     en="Lecture part 1 (计算图): a node's grad is 0.0 until backward() runs, because gradients accumulate over the "
        "paths."))
 def scalar_grad_starts_at_zero(ctx: Context) -> None:
-    nodes = [leaf(0.5), leaf(-1.25), const(3.0), {"op": "mul", "a": 0, "b": 1}, {"op": "add", "a": 2, "b": 3},
-             {"op": "tanh", "a": 4}, {"op": "mul", "a": 5, "b": 0}]
+    nodes: list[Node] = [leaf(0.5), leaf(-1.25), const(3.0), {"op": "mul", "a": 0, "b": 1},
+                         {"op": "add", "a": 2, "b": 3}, {"op": "tanh", "a": 4}, {"op": "mul", "a": 5, "b": 0}]
     root = len(nodes) - 1
     got = run_graph(ctx, nodes, root)
     exprs = _expressions(nodes)
@@ -422,7 +425,7 @@ def scalar_grad_starts_at_zero(ctx: Context) -> None:
     en="Lecture part 1 (链式法则): a node used on several paths receives the sum of their contributions, and its own "
        "grad is complete only once every node that uses it has passed its share."))
 def scalar_accumulates_over_paths(ctx: Context) -> None:
-    cases = [
+    cases: list[tuple[list[Node], int, str | Text]] = [
         ([leaf(3.0), {"op": "mul", "a": 0, "b": 0}], 1, Text("x * x，x = 3：d/dx = 6", "x * x at x = 3: d/dx = 6")),
         ([leaf(3.0), {"op": "add", "a": 0, "b": 0}], 1, "x + x: d/dx = 2"),
         ([leaf(2.0), leaf(-1.5), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
@@ -465,8 +468,8 @@ def scalar_deep_chain(ctx: Context) -> None:
         grads.append(grads[-1] * s)
     grads.reverse()
     request: ChainRequest = {"start": 0.7, "scales": scales, "shifts": shifts}
-    reply: ChainAnswer = expect_fields(ctx.drive("autograd.chain", request), {"data": np.ndarray, "grad": np.ndarray},
-                                       Text("Scalar 链", "Scalar chain"))
+    reply = cast(ChainAnswer, expect_fields(ctx.drive("autograd.chain", request),  # checked: data and grad arrays
+                                            {"data": np.ndarray, "grad": np.ndarray}, Text("Scalar 链", "Scalar chain")))
     case = ctx.case(Text(f"由 {2 * CHAIN_STEPS} 个运算组成的链（{len(values)} 个节点）：v <- v * c，然后 v <- d + v，从 x = 0.7 "
                          "开始；backward() 在 Python 默认的递归深度上限（1,000）下运行",
                          f"a chain of {2 * CHAIN_STEPS} operations ({len(values)} nodes): v <- v * c, then "
@@ -484,7 +487,7 @@ def scalar_deep_chain(ctx: Context) -> None:
     # the chain's answer counts together with the same Scalar on a graph whose nodes are shared:
     # products and sums only, as along the chain, with the ordering and accumulation backward() needs.
     x, y = (float(v) for v in np.round(ctx.rng.uniform(0.5, 2.0, size=2) * ctx.rng.choice((-1.0, 1.0), size=2), 3))
-    nodes = [leaf(x), leaf(y), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
+    nodes: list[Node] = [leaf(x), leaf(y), {"op": "mul", "a": 0, "b": 1}, {"op": "mul", "a": 2, "b": 0},
              {"op": "add", "a": 3, "b": 2}, {"op": "mul", "a": 4, "b": 4}]
     expect_graph(ctx, nodes, 5, ctx.case(Text(f"z = x * y，f = (z * x + z) ** 2 写成乘积，x = {x}，y = {y}",
                                               f"z = x * y, f = (z * x + z) ** 2 as a product, at x = {x}, y = {y}")))

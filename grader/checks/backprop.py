@@ -107,7 +107,7 @@ def _neuron_inputs(ctx: Context, n: int, d: int, dtype=np.float64) -> tuple[np.n
 def neuron_forward_lecture_steps(ctx: Context) -> None:
     x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
     w, b = np.array([0.5, -1.0]), 0.25
-    case = f"x = {x.tolist()}, w = {w.tolist()}, b = {b}"
+    case: str | Text = f"x = {x.tolist()}, w = {w.tolist()}, b = {b}"
     got = as_sequence(ctx.call_unchanged(x, w, b), 2, "neuron_forward", case)
     want = _sigmoid(x @ w + b)
     expect_array(got[0], want, "neuron_forward y_hat", case, rtol=1e-12, atol=1e-14, dtype=np.float64,
@@ -116,7 +116,8 @@ def neuron_forward_lecture_steps(ctx: Context) -> None:
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
     got = as_sequence(ctx.call(x32, w32, b), 2, Text("neuron_forward，float32 的 x 和 w",
                                                      "neuron_forward with float32 x and w"), case)
-    expect_array(got[0], want, Text("neuron_forward y_hat，float32 的 x 和 w", "neuron_forward y_hat with float32 x and w"),
+    expect_array(got[0], want, Text("neuron_forward y_hat，float32 的 x 和 w",
+                                    "neuron_forward y_hat with float32 x and w"),
                  case, rtol=RTOL32, atol=1e-6, dtype=np.float32)
     # The same steps for z2 on both sides of 0, near it and far from it (a sigmoid written in two
     # branches must join them at 0).
@@ -476,8 +477,8 @@ def two_layer_net_loss_and_grads(ctx: Context) -> None:
         expect_float(got[0], loss, against(Text("two_layer_net 的损失", "two_layer_net loss"), "torch F.cross_entropy"),
                      case, rtol=RTOL64, atol=ATOL64)
         expect_true(isinstance(got[1], dict), "two_layer_net grads", case, _keys(list(PARAM_NAMES), got[1]))
-        expect_equal(sorted(got[1]), sorted(PARAM_NAMES), Text("two_layer_net grads：键", "two_layer_net grads: the keys"),
-                     case)
+        expect_equal(sorted(got[1]), sorted(PARAM_NAMES),
+                     Text("two_layer_net grads：键", "two_layer_net grads: the keys"), case)
         for k in PARAM_NAMES:
             expect_gradient(got[1][k], grads[k], against(f"two_layer_net grads[{k!r}]", AUTOGRAD), case,
                             tol=TORCH_TOL, floor=TORCH_FLOOR, dtype=np.float64)
@@ -510,8 +511,8 @@ def two_layer_net_float32(ctx: Context) -> None:
     loss, grads = _torch_net(params, X, y)
     expect_float(got[0], loss, with_float32(Text("two_layer_net 的损失", "two_layer_net loss")), case, rtol=RTOL32,
                  atol=ATOL32)
-    expect_true(isinstance(got[1], dict), "two_layer_net grads", case, Text(f"应为 dict，实际为 {type(got[1]).__name__}",
-                                                                            f"expected a dict, got {type(got[1]).__name__}"))
+    expect_true(isinstance(got[1], dict), "two_layer_net grads", case,
+                Text(f"应为 dict，实际为 {type(got[1]).__name__}", f"expected a dict, got {type(got[1]).__name__}"))
     for k in PARAM_NAMES:
         expect_true(k in got[1], "two_layer_net grads", case, Text(f"缺少键 {k!r}", f"missing key {k!r}"))
         expect_array(got[1][k], grads[k], with_float32(f"two_layer_net grads[{k!r}]"), case, rtol=RTOL32,
@@ -526,8 +527,9 @@ def _trained(ctx: Context, seed: int | None) -> dict[str, np.ndarray]:
     what = "train_xor()" if seed is None else f"train_xor({seed})"
     expect_true(isinstance(got, dict), what, "", Text(f"应为参数 dict，实际为 {type(got).__name__}",
                                                       f"expected a params dict, got {type(got).__name__}"))
-    expect_true(all(k in got for k in PARAM_NAMES), what, "", Text(f"应有键 {list(PARAM_NAMES)}，实际为 {sorted(got)}",
-                                                                   f"expected keys {list(PARAM_NAMES)}, got {sorted(got)}"))
+    expect_true(all(k in got for k in PARAM_NAMES), what, "",
+                Text(f"应有键 {list(PARAM_NAMES)}，实际为 {sorted(got)}",
+                     f"expected keys {list(PARAM_NAMES)}, got {sorted(got)}"))
     params = {k: as_array(got[k], f"{what}[{k!r}]").astype(np.float64) for k in PARAM_NAMES}
     W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
     ok = (W1.ndim == 2 and W1.shape[0] == 2 and b1.shape == (W1.shape[1],) and W2.shape == (W1.shape[1], 2)
@@ -598,7 +600,8 @@ def train_xor_same_seed_same_params(ctx: Context) -> None:
                          f"the two calls returned different {k}: without an argument the seed is 0"))
     third = _trained(ctx, other)
     expect_true(any(first[k].shape != third[k].shape or not np.array_equal(first[k], third[k]) for k in PARAM_NAMES),
-                Text(f"train_xor({seed}) 与 train_xor({other})", f"train_xor({seed}) and train_xor({other})"), ctx.case(),
+                Text(f"train_xor({seed}) 与 train_xor({other})", f"train_xor({seed}) and train_xor({other})"),
+                ctx.case(),
                 Text("两个不同的 seed 返回了完全相同的参数：起点必须从 numpy.random.default_rng(seed) 中抽取",
                      "two different seeds returned identical parameters: the start must be drawn from "
                      "numpy.random.default_rng(seed)"))

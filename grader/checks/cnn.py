@@ -8,6 +8,7 @@ the driver loads into the student's model.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,7 +250,7 @@ def _alexnet_forward(x: np.ndarray, params: list, train_seed: int | None = None)
     # (tests/test_determinism.py, an embedding caller) could draw from it between seed and masks.
     masks = None if train_seed is None else torch.Generator().manual_seed(int(train_seed))
 
-    def dropout(h: "torch.Tensor") -> "torch.Tensor":
+    def dropout(h: torch.Tensor) -> torch.Tensor:
         return h if masks is None else h * torch.empty_like(h).bernoulli_(0.5, generator=masks).div_(0.5)
 
     with torch.no_grad():
@@ -270,7 +271,7 @@ _EXPECTED: dict[tuple, list[np.ndarray]] = {}
 
 @oracle
 def _alexnet_expected(weights_seed: int, xs: list[np.ndarray], train_seeds: list[int | None],
-                      xs10: list[np.ndarray] = ()) -> list[np.ndarray]:
+                      xs10: Sequence[np.ndarray] = ()) -> list[np.ndarray]:
     """The judge's outputs for one plan, computed once per worker: every student of a batch gets the
     same plan (it depends on the run seed only), so from the second student on this costs nothing.
     ``xs10``: eval-mode inputs of build_alexnet(num_classes=10) with the same seed, whose weights
@@ -314,7 +315,7 @@ def _pool_out_shape(x: np.ndarray, kernel: int, stride: int) -> tuple[int, ...]:
     return (*x.shape[:2], _count_positions(x.shape[2], kernel, stride), _count_positions(x.shape[3], kernel, stride))
 
 
-def _as_int(got: Any, what: str, case: str | Text) -> int:
+def _as_int(got: Any, what: str | Text, case: str | Text) -> int:
     if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         return int(got)
     extra = (Text("（真除法得到的是 float，即使结果是整数）", " (a true division gives a float, even for whole numbers)")
@@ -578,7 +579,8 @@ def _expect_conv_grads(got: Any, want: dict[str, np.ndarray], dout: np.ndarray, 
                                "db of the first example only: sum dout over the batch too"):
                           np.asarray(dout, dtype=np.float64)[0].sum(axis=(1, 2)),
                           Text("对批量求平均的 db：dout 要在批量上求和，而不是求平均",
-                               "db averaged over the batch: sum dout over the batch, do not average"): want["b"] / batch})
+                               "db averaged over the batch: sum dout over the batch, do not average"):
+                          want["b"] / batch})
 
 
 @check("hw3.cnn.conv2d_backward.window_counts", hint=HINT_CONV2D_BACKWARD)
@@ -696,13 +698,15 @@ def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) ->
                  Text(f"{kind}_pool2d(x, kernel=3, stride=1)，窗口重叠", f"{kind}_pool2d(x, kernel=3, stride=1), "
                       "overlapping windows"), POOL_CASE, rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on={Text("窗口每次移动 kernel 大小的结果（忽略了 stride）",
-                               "the windows moved by the kernel size (stride ignored)"): _torch_pool(kind, POOL_X, 3, 3)})
+                               "the windows moved by the kernel size (stride ignored)"):
+                          _torch_pool(kind, POOL_X, 3, 3)})
     expect_array(ctx.call(POOL_X.astype(np.float32)), want, on_table + Text("（float32）", " in float32"),
                  POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
     # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
-    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2), _default_stride(f"{kind}_pool2d(x, kernel=3)"),
-                 "x = np.arange(25.).reshape(1, 1, 5, 5)", rtol=0, atol=1e-12, dtype=np.float64,
+    expect_array(ctx.call(grid, kernel=3), _torch_pool(kind, grid, 3, 2),
+                 _default_stride(f"{kind}_pool2d(x, kernel=3)"), "x = np.arange(25.).reshape(1, 1, 5, 5)",
+                 rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on={STRIDE_IS_KERNEL: _torch_pool(kind, grid, 3, 3)})
 
 
@@ -906,7 +910,7 @@ def alexnet_shapes_lecture_224(ctx: Context) -> None:
 @check("hw3.cnn.alexnet_shapes.other_sizes", hint=HINT_ALEXNET_SHAPES + Text(
     "输入形状是一个参数，所有大小都由它推出。", " The input shape is an argument, and every size follows from it."))
 def alexnet_shapes_other_sizes(ctx: Context) -> None:
-    sizes = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
+    sizes: list[tuple[int, ...]] = [(3, 227, 227), (1, 256, 320)]  # 227: the size the original paper's numbers fit
     for _ in range(2):
         sizes.append((int(ctx.rng.integers(1, 5)), *(int(v) for v in ctx.rng.integers(63, 321, size=2))))
     for c, h, w in sizes:
@@ -1085,9 +1089,10 @@ def build_alexnet_forward_matches(ctx: Context) -> None:
         case = _seeded(ctx, plan, Text(f"He 缩放的正态分布；输入 {x.shape}", f"He-scaled normal; input {x.shape}"),
                        *([] if i == 0 else [_small_case(x)]))
         got = _output(build, "outputs", i, (1, 1000), Text("build_alexnet() 的输出", "build_alexnet() output"), case)
-        _expect_logits(got, expected[i], against(Text("build_alexnet() 的 eval 模式输出", "build_alexnet() eval-mode output"),
-                                                 Text("评分程序用同样权重搭建的 AlexNet",
-                                                      "the judge's AlexNet with the same weights")), case)
+        _expect_logits(got, expected[i],
+                       against(Text("build_alexnet() 的 eval 模式输出", "build_alexnet() eval-mode output"),
+                               Text("评分程序用同样权重搭建的 AlexNet", "the judge's AlexNet with the same weights")),
+                       case)
 
 
 def _expect_logits(got: np.ndarray, want: np.ndarray, what: str | Text, case: str | Text) -> None:

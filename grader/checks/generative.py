@@ -415,8 +415,8 @@ def gan_losses_from_logits_random_logits(ctx: Context) -> None:
     expect_float(loss_d, _l_d(_sigmoid(real), _sigmoid(fake)),
                  against("gan_losses_from_logits L_D", "gan_discriminator_loss(sigmoid(real), sigmoid(fake))"),
                  case, rtol=1e-9, atol=1e-9)
-    expect_float(loss_g, _l_g(_sigmoid(fake)), against("gan_losses_from_logits L_G", "gan_generator_loss(sigmoid(fake))"),
-                 case, rtol=1e-9, atol=1e-9)
+    expect_float(loss_g, _l_g(_sigmoid(fake)),
+                 against("gan_losses_from_logits L_G", "gan_generator_loss(sigmoid(fake))"), case, rtol=1e-9, atol=1e-9)
     # Wide logits, up to +-100, against the stable judge-side log-sigmoid.
     real, fake = ctx.rng.uniform(-100, 100, size=(6, 1)), ctx.rng.uniform(-100, 100, size=(4, 1))
     real[0, 0], fake[0, 0] = -100.0, 100.0
@@ -518,9 +518,10 @@ def _trusted_gan_steps(payload: GanRequest) -> tuple[list[tuple[float, float]], 
     return losses, named(G), named(D)
 
 
-_CALL_FIELDS = {"d_steps": int, "g_steps": int, "g_steps_before_d_step": int, "g_grad_ref": list,
-                "g_grad_at_d_step": (list, type(None)), "d_after_d_step": (list, type(None)), "d_end": list,
-                "real_after": np.ndarray, "z_after": np.ndarray}
+_CALL_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "d_steps": int, "g_steps": int, "g_steps_before_d_step": int, "g_grad_ref": list,
+    "g_grad_at_d_step": (list, type(None)), "d_after_d_step": (list, type(None)), "d_end": list,
+    "real_after": np.ndarray, "z_after": np.ndarray}
 
 
 def _returned(result, payload: GanRequest, case: str | Text) -> GanAnswer:
@@ -538,9 +539,10 @@ def _loss_value(value, what: str | Text, case: str | Text, strict: bool) -> floa
     if isinstance(value, Tensor):
         if strict:
             shape = tuple(value.shape)
-            raise fail(what, case, Text(f"返回了形状为 {shape} 的 torch.Tensor；接口约定返回 Python 浮点数，这样调用者不会持有计算图",
-                                        f"returned a torch.Tensor of shape {shape}; the contract returns Python floats, "
-                                        "so that the caller holds no computation graph"))
+            raise fail(what, case, Text(f"返回了形状为 {shape} 的 torch.Tensor；"
+                                        "接口约定返回 Python 浮点数，这样调用者不会持有计算图",
+                                        f"returned a torch.Tensor of shape {shape}; the contract returns Python "
+                                        "floats, so that the caller holds no computation graph"))
         return as_float(value.array, what, case)
     return as_float(value, what, case)
 
@@ -557,9 +559,9 @@ def _expect_step(got: GanAnswer, want_losses, want_G, want_D, case: str | Text, 
         expect_float(loss_g, want_g, label + Text("gan_train_step loss_G（用更新后的 D 计算）",
                                                   "gan_train_step loss_G (computed with the updated D)"), case,
                      rtol=rtol, atol=atol)
-    for net, want in (("D", want_D), ("G", want_G)):
+    for net, params, want in (("D", got["D"], want_D), ("G", got["G"], want_G)):
         for name, value in want.items():
-            expect_array(dict(got)[net].get(name), value, Text(f"这一步之后 {net} 的参数 {name}",
+            expect_array(params.get(name), value, Text(f"这一步之后 {net} 的参数 {name}",
                                                          f"{net}'s parameter {name} after the step"), case,
                          rtol=rtol, atol=atol, dtype=value.dtype)
 
@@ -607,8 +609,8 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
         case = ctx.case("float64, SGD lr=0.1 momentum=0.9", Text(f"第 {i + 1} 次调用（共 2 次），网络和优化器相同",
                                                                  f"call {i + 1} of 2 with the same networks and "
                                                                  "optimisers"))
-        for name in ("real", "z"):
-            expect_true(np.array_equal(dict(call)[f"{name}_after"], dict(batch)[name]), "gan_train_step", case,
+        for name, after, given in (("real", call["real_after"], batch["real"]), ("z", call["z_after"], batch["z"])):
+            expect_true(np.array_equal(after, given), "gan_train_step", case,
                         Text(f"{name} 被原地修改了；课程约定输入永不修改",
                              f"{name} was modified in place; the course's convention is that inputs are never "
                              "modified"))
@@ -622,6 +624,8 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
                     Text("opt_G.step() 在 opt_D.step() 之前运行了：讲义的顺序是 (2) 固定 G 更新 D，然后 (3) 针对更新后的 D "
                          "更新 G", "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G "
                          "fixed, then (3) update G against the updated D"))
+        # Recorded at the first D step, and d_steps >= 1 was checked above.
+        assert call["g_grad_at_d_step"] is not None and call["d_after_d_step"] is not None
         expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
                     Text("判别器那一步让梯度传到了生成器：opt_D.step() 刚结束时 G 的参数有了新的梯度，所以那一步的假样本"
                          "批次仍然在 G 的计算图中",
@@ -725,11 +729,11 @@ def linear_beta_schedule_small_T(ctx: Context) -> None:
 
 @check("hw6.generative.linear_beta_schedule.endpoints_and_spacing", hint=HINT_BETAS)
 def linear_beta_schedule_endpoints_and_spacing(ctx: Context) -> None:
-    cases = [(1000, None, None), (int(ctx.rng.integers(20, 400)), float(ctx.rng.uniform(1e-5, 1e-3)),
-                                  float(ctx.rng.uniform(0.01, 0.05)))]
-    for T, start, end in cases:
-        kwargs = {} if start is None else {"beta_start": start, "beta_end": end}
-        start, end = (1e-4, 0.02) if start is None else (start, end)
+    cases: list[tuple[int, dict[str, float]]] = [
+        (1000, {}), (int(ctx.rng.integers(20, 400)), {"beta_start": float(ctx.rng.uniform(1e-5, 1e-3)),
+                                                      "beta_end": float(ctx.rng.uniform(0.01, 0.05))})]
+    for T, kwargs in cases:
+        start, end = kwargs.get("beta_start", 1e-4), kwargs.get("beta_end", 0.02)
         case = ctx.case(T=T, beta_start=start, beta_end=end)
         got = _schedule(ctx.call(T, **kwargs), T, f"linear_beta_schedule({T})", case)
         case += Text(f"，返回 {got.dtype}", f", returned {got.dtype}")

@@ -280,6 +280,7 @@ def numerical_gradient_simple_example(ctx: Context) -> None:
                                                      "numerical_gradient of sum(x**2)"), case, rtol=tol, atol=tol,
                          dtype=dtype)
         else:
+            assert h is not None  # the x^3 case is given h = 0.5
             # For x^3 the central difference is exactly 3x^2 + h^2 (here + 0.25), which tells the numerical
             # method from the exact derivative; float64 rounding stays below 1e-13.
             expect_array(_value_of(got), 3 * x**2 + h**2, Text("numerical_gradient 作用于 sum(x**3)，h = 0.5",

@@ -163,7 +163,10 @@ def mse_grad_matches_autograd(ctx: Context) -> None:
                      case, rtol=RTOL64, atol=ATOL64, dtype=np.float64,
                      hint_on={NO_1_N: 2 * (pred - target), FIRST_AXIS_N: 2 * (pred - target) / pred.shape[0]})
         # And against the judge's own central differences of the mean squared error.
-        numeric = finite_difference(lambda p: np.mean((p - target) ** 2), pred)
+        def mse(p: np.ndarray, target: np.ndarray = target) -> float:
+            return float(np.mean((p - target) ** 2))
+
+        numeric = finite_difference(mse, pred)
         expect_gradient(got, numeric, against("mse_grad", Text("mse 的中心差分", "central differences of mse")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -209,7 +212,10 @@ def mae_grad_matches_autograd(ctx: Context) -> None:
         expect_array(got, _autograd("l1_loss", pred, target),
                      against("mae_grad", Text("l1_loss 的 torch 自动求导", "torch autograd of l1_loss")), case,
                      rtol=RTOL64, atol=1e-14, dtype=np.float64)
-        numeric = finite_difference(lambda p: np.mean(np.abs(p - target)), pred)
+        def mae(p: np.ndarray, target: np.ndarray = target) -> float:
+            return float(np.mean(np.abs(p - target)))
+
+        numeric = finite_difference(mae, pred)
         expect_gradient(got, numeric, against("mae_grad", Text("mae 的中心差分", "central differences of mae")), case,
                         tol=FD_TOL, floor=FD_FLOOR)
 
@@ -237,15 +243,17 @@ def softmax_simple_example(ctx: Context) -> None:
                  rtol=RTOL32, atol=ATOL32, dtype=np.float32)
     columns = np.array([[0.0, 1.0], [np.log(3.0), 1.0]])  # softmax over axis 0: [[1/4, 1/2], [3/4, 1/2]]
     expect_array(ctx.call(columns, axis=0), np.array([[0.25, 0.5], [0.75, 0.5]]), "softmax(logits, axis=0)",
-                 Text("logits = [[0, 1], [log(3), 1]]：每一列之和为 1", "logits = [[0, 1], [log(3), 1]]: each column sums to 1"),
+                 Text("logits = [[0, 1], [log(3), 1]]：每一列之和为 1",
+                      "logits = [[0, 1], [log(3), 1]]: each column sums to 1"),
                  rtol=1e-12, atol=1e-12, dtype=np.float64,
                  hint_on={Text("沿最后一维的 softmax", "softmax over the last axis"): _torch_softmax(columns, -1)})
 
 
 @check("hw2.losses.softmax.matches_torch", hint=HINT_SOFTMAX)
 def softmax_matches_torch(ctx: Context) -> None:
-    cases = (((4, 5), -1, {}), ((4, 5), 0, {"axis": 0}), ((2, 3, 4), 1, {"axis": 1}),
-             ((3, 2, 5), -1, {}), ((6,), 0, {"axis": 0}))
+    cases: tuple[tuple[tuple[int, ...], int, dict[str, int]], ...] = (
+        ((4, 5), -1, {}), ((4, 5), 0, {"axis": 0}), ((2, 3, 4), 1, {"axis": 1}), ((3, 2, 5), -1, {}),
+        ((6,), 0, {"axis": 0}))
     for shape, axis, kwargs in cases:
         logits = ctx.rng.normal(scale=3.0, size=shape)
         case = ctx.case(Text("（默认）", "(default)") if not kwargs else "", logits=logits, axis=axis)
@@ -313,7 +321,8 @@ def cross_entropy_large_logits(ctx: Context) -> None:
     labels = np.array([2, 0, 0])
     # Per sample: 1e4 - (-1e4) = 2e4; log(2 e^1e4) - 0 = 1e4 + ln 2; log(e^1e4 + 2) - 1e4 ~ 2e-4343 = 0.
     want = (2e4 + 1e4 + float(np.log(2.0)) + 0.0) / 3
-    expect_float(ctx.call(logits, labels), want, Text("cross_entropy，logits 可达 1e4", "cross_entropy with logits up to 1e4"),
+    expect_float(ctx.call(logits, labels), want,
+                 Text("cross_entropy，logits 可达 1e4", "cross_entropy with logits up to 1e4"),
                  f"logits = {logits.tolist()}, labels = {labels.tolist()}", rtol=1e-12, atol=0)
 
 
@@ -371,7 +380,10 @@ def cross_entropy_grad_matches_autograd(ctx: Context) -> None:
         want = _torch_ce_grad(logits, labels)
         got = expect_array(got, want, against("cross_entropy_grad", Text("torch 自动求导", "torch autograd")), case,
                            rtol=1e-9, atol=1e-12, dtype=np.float64, hint_on={NO_1_BATCH: want * n})
-        numeric = finite_difference(lambda z: _ce_numpy(z, labels), logits)
+        def ce(z: np.ndarray, labels: np.ndarray = labels) -> float:
+            return _ce_numpy(z, labels)
+
+        numeric = finite_difference(ce, logits)
         expect_gradient(got, numeric, against("cross_entropy_grad", Text("交叉熵的中心差分",
                                                                          "central differences of cross-entropy")),
                         case, tol=FD_TOL, floor=FD_FLOOR)

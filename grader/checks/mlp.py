@@ -4,6 +4,9 @@ Oracles: the lecture's worked XOR example, and closed forms computed here in flo
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..compare import as_array, as_float, as_sequence, dtype_like, expect_array, fail
@@ -16,8 +19,9 @@ from .common import FLOAT32_HINT, random_layers, with_float32
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
-LECTURE = dict(W=np.array([[1.0, 1.0], [1.0, 1.0]]), c=np.array([0.0, -1.0]), w=np.array([1.0, -2.0]), b=0.0)
-ACTIVATIONS = {
+LECTURE: dict[str, Any] = dict(W=np.array([[1.0, 1.0], [1.0, 1.0]]), c=np.array([0.0, -1.0]), w=np.array([1.0, -2.0]),
+                               b=0.0)
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda z: np.maximum(z, 0.0),
     "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # exact identity, overflow-free
     "tanh": np.tanh,

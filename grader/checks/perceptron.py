@@ -9,8 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import (as_array, as_float, as_sequence, describe, expect_array, expect_equal, expect_float,
-                       expect_true, fail)
+from ..compare import (
+    as_array,
+    as_float,
+    as_sequence,
+    describe,
+    expect_array,
+    expect_equal,
+    expect_float,
+    expect_true,
+    fail,
+)
 from ..context import Context
 from ..i18n import Text
 from ..oracles import oracle
@@ -170,7 +179,7 @@ def perceptron_predict_small_example(ctx: Context) -> None:
     case = Text(f"X = {X.tolist()}，w = [1, 1]，b = -1：得分 [-1, 0, 0, 1, -2.5]",
                 f"X = {X.tolist()}, w = [1, 1], b = -1: scores [-1, 0, 0, 1, -2.5]")
     want = np.array([-1.0, 1.0, 1.0, 1.0, -1.0])
-    alternatives = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), NO_BIAS: _sign(X @ w)}
+    alternatives: dict[str | Text, np.ndarray] = {"np.sign (sgn(0) = 0)": np.sign(X @ w + b), NO_BIAS: _sign(X @ w)}
     expect_array(ctx.call_unchanged(X, w, b), want, "perceptron_predict", case, rtol=0, atol=0, dtype=np.float64,
                  hint_on=alternatives)
     expect_array(ctx.call(X.astype(np.float32), w.astype(np.float32), b), want, with_float32("perceptron_predict"),
@@ -305,7 +314,8 @@ def perceptron_train_xor_never_converges(ctx: Context) -> None:
     _, _, errors = _train(ctx, GATE_X, GATES["AND"], case, epochs=25)
     expect_true(len(errors) > 0 and errors[-1] == 0, Text("perceptron_train 在 AND 上", "perceptron_train on AND"), case,
                 Text(f"AND 是线性可分的，所以训练必须以错误次数为 0 的一轮结束；errors = {errors}"[:600],
-                     f"AND is linearly separable, so training must end with an epoch of 0 mistakes; errors = {errors}"[:600]))
+                     f"AND is linearly separable, so training must end with an epoch of 0 mistakes; "
+                     f"errors = {errors}"[:600]))
 
 
 @check("hw1.perceptron.perceptron_train.rosenblatt_separable", hint=HINT_TRAIN)

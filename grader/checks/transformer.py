@@ -185,9 +185,10 @@ def _builtin_used(ctx: Context, reply: EncoderAnswer | None = None) -> list[str 
                                if f.kind == "forbidden_name" and f.function in ("", ctx.spec.function)]
     seen: list = []
     if isinstance(reply, dict):
-        rows = reply.get("submodules") if isinstance(reply.get("submodules"), list) else []
+        submodules, called = reply.get("submodules"), reply.get("called")
+        rows = submodules if isinstance(submodules, list) else []
         seen = [c for r in rows if isinstance(r, dict) and isinstance(r.get("bases"), list) for c in r["bases"]]
-        seen += reply.get("called") if isinstance(reply.get("called"), list) else []
+        seen += called if isinstance(called, list) else []
     return found + sorted({BUILTIN[c] for c in seen if isinstance(c, str) and c in BUILTIN})
 
 
@@ -241,7 +242,8 @@ def _reply(ctx: Context, config: tuple[int, int, int], state: dict, x: np.ndarra
                      f"forward should return a torch.Tensor, got {reply.get('out_type')}"))
     expect_true(not reply.get("x_changed"), what, case,
                 Text("forward 原地修改了它的输入 x；课程约定输入永不修改",
-                     "forward modified its input x in place; the course's convention is that inputs are never modified"))
+                     "forward modified its input x in place; "
+                     "the course's convention is that inputs are never modified"))
     return reply
 
 
@@ -282,18 +284,20 @@ def encoder_submodules(ctx: Context) -> None:
         request: EncoderRequest = {"config": list(config)}
         reply: EncoderAnswer = ctx.drive(DRIVER, request)
         described = reply.get("submodules") if isinstance(reply, dict) else None
-        expect_true(isinstance(described, list) and all(isinstance(r, dict) and isinstance(r.get("name"), str)
-                                                         for r in described), what, names_case,
-                    Text("驱动程序没有返回对你的层的子模块的描述",
-                         "the driver returned no description of your layer's submodules"))
+        # if/raise, not expect_true: the type checker then knows described is a list below.
+        if not (isinstance(described, list) and all(isinstance(r, dict) and isinstance(r.get("name"), str)
+                                                    for r in described)):
+            raise fail(what, names_case, Text("驱动程序没有返回对你的层的子模块的描述",
+                                              "the driver returned no description of your layer's submodules"))
         rows = {r["name"]: r for r in described}
         sizes = {"linear1": (ff, d), "linear2": (d, ff)}
         for name in LINEARS:
             out_f, in_f = sizes.get(name, (d, d))
             row = rows.get(name)
             found = sorted(n for n in rows if "." not in n)
-            expect_true(row is not None, what, names_case, Text(f"没有子模块 {name!r}（找到的有：{found}）",
-                                                                f"has no submodule {name!r} (found: {found})"))
+            if row is None:
+                raise fail(what, names_case, Text(f"没有子模块 {name!r}（找到的有：{found}）",
+                                                  f"has no submodule {name!r} (found: {found})"))
             expect_true(LINEAR in (row.get("bases") or ()), what, name,
                         Text(f"{name} 应为 nn.Linear，实际为 {row.get('type')}",
                              f"{name} should be an nn.Linear, got {row.get('type')}"))
@@ -304,7 +308,8 @@ def encoder_submodules(ctx: Context) -> None:
                              f"got {row.get('params')}"))
         for name in NORMS:
             row = rows.get(name)
-            expect_true(row is not None, what, names_case, Text(f"没有子模块 {name!r}", f"has no submodule {name!r}"))
+            if row is None:
+                raise fail(what, names_case, Text(f"没有子模块 {name!r}", f"has no submodule {name!r}"))
             expect_true(LAYER_NORM in (row.get("bases") or ()), what, name,
                         Text(f"{name} 应为 nn.LayerNorm，实际为 {row.get('type')}",
                              f"{name} should be an nn.LayerNorm, got {row.get('type')}"))

@@ -157,6 +157,7 @@ def _conv_tokens(images: np.ndarray, p: int, W: np.ndarray, b: np.ndarray) -> np
 
     C, D = images.shape[1], W.shape[1]
     conv = torch.nn.Conv2d(C, D, p, stride=p).double()
+    assert conv.bias is not None  # Conv2d has a bias unless bias=False
     with torch.no_grad():
         conv.weight.copy_(torch.from_numpy(W.T.astype(np.float64).reshape(D, C, p, p)))
         conv.bias.copy_(torch.from_numpy(b.astype(np.float64)))
@@ -217,10 +218,10 @@ def patch_embed_small_example(ctx: Context) -> None:
     b = np.array([0.5, -1.0, 0.25])
     case = "images = np.arange(32.).reshape(1, 2, 4, 4) / 8, patch_size = 2, W (8, 3), b = [0.5, -1, 0.25]"
     for dtype in (np.float64, np.float32):
-        args = [a.astype(dtype) for a in (images, W, b)]
+        images_d, W_d, b_d = (a.astype(dtype) for a in (images, W, b))
         call = ctx.call_unchanged if dtype == np.float64 else ctx.call
         tol = by_dtype(dtype)
-        _expect_tokens(ctx, call(args[0], 2, args[1], args[2]), *args[:1], 2, *args[1:],
+        _expect_tokens(ctx, call(images_d, 2, W_d, b_d), images_d, 2, W_d, b_d,
                        f"patch_embed ({np.dtype(dtype).name})", case, tol["rtol"], tol["atol"], dtype)
 
 
@@ -343,9 +344,9 @@ def window_reverse_round_trip(ctx: Context) -> None:
     expect_array(got, x, "window_reverse(window_partition(x, 2), 2, 2, 4)",
                  Text("x = np.arange(48.).reshape(2, 2, 4, 3)；窗口由评分程序生成",
                       "x = np.arange(48.).reshape(2, 2, 4, 3); the windows are made by the judge"), **EXACT)
-    x = np.arange(36, dtype=np.float32).reshape(1, 6, 6, 1)
-    got = ctx.call_unchanged(_windows(x, 3), 3, 6, 6)
-    expect_array(got, x, "window_reverse(window_partition(x, 3), 3, 6, 6), float32",
+    x32 = np.arange(36, dtype=np.float32).reshape(1, 6, 6, 1)
+    got = ctx.call_unchanged(_windows(x32, 3), 3, 6, 6)
+    expect_array(got, x32, "window_reverse(window_partition(x, 3), 3, 6, 6), float32",
                  Text("x = np.arange(36.).reshape(1, 6, 6, 1) float32；窗口由评分程序生成",
                       "x = np.arange(36.).reshape(1, 6, 6, 1) float32; the windows are made by the judge"), **EXACT,
                  dtype=np.float32)

@@ -11,12 +11,12 @@ judge's, since shapes alone are easy to report without a model.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..payloads import AlexNetAnswer, AlexNetBuild, AlexNetBuildAnswer, AlexNetRequest
-
 
 HANKEL_ABOVE = 1 << 20  # elements: a matrix this large is filled from a few thousand numbers
 
@@ -58,7 +58,7 @@ class _SkipInit:
     judge's seeded weights replace them anyway, and filling 61M parameters at random costs 0.35 s
     per build. (Only the weights' values are skipped: shapes, buffers and the layout are untouched.)"""
 
-    def __enter__(self) -> "_SkipInit":
+    def __enter__(self) -> _SkipInit:
         import torch.nn.init as init
 
         self.saved = {name: getattr(init, name) for name in dir(init)
@@ -87,8 +87,9 @@ def _build(module: Any, build: AlexNetBuild) -> AlexNetBuildAnswer:
     result: AlexNetBuildAnswer = {"is_module": True, "type": type(model).__name__, "param_shapes": shapes,
                     "module_types": [type(m).__name__ for m in model.modules() if not list(m.children())]}
     with torch.no_grad():  # the initialisers were skipped: every value is the judge's (or zero)
-        if build.get("weights_seed") is not None:
-            for p, values in zip(params, seeded_parameters(shapes, int(build["weights_seed"]))):
+        weights_seed = build.get("weights_seed")
+        if weights_seed is not None:
+            for p, values in zip(params, seeded_parameters(shapes, int(weights_seed))):
                 if tuple(p.shape) == tuple(values.shape):
                     p.copy_(values)
                 else:

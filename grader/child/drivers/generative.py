@@ -63,7 +63,7 @@ def _build(layers: list, state: dict, dtype: Any) -> Any:
     import torch
     import torch.nn as nn
 
-    modules = []
+    modules: list[nn.Module] = []
     for layer in layers:
         if layer[0] == "linear":
             modules.append(nn.Linear(int(layer[1]), int(layer[2])))

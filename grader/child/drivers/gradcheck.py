@@ -22,7 +22,8 @@ shows in the numbers themselves.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

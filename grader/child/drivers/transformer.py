@@ -106,7 +106,7 @@ class _watch:
     def __init__(self, called: list[str]) -> None:
         self.called = called
 
-    def __enter__(self) -> "_watch":
+    def __enter__(self) -> _watch:
         import torch.nn.functional as F
         from torch.nn.modules import module as nn_module
 
