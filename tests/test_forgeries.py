@@ -260,6 +260,9 @@ def _forged_step(module, payload):
 _gen.gan_train_step = _forged_step
 """
 
+# The records of the first D step left out, with d_steps = 1: the judge must fail the check, not crash.
+GAN_INCOMPLETE = GAN.replace('"g_grad_at_d_step": zeros', '"g_grad_at_d_step": None')
+
 ENCODER_DESCRIBED = """
 import numpy as np
 
@@ -336,8 +339,10 @@ _tr.encoder_layer = _forged_layer
     ("autograd", ("Scalar",), AUTOGRAD, None),
     ("activations", ("sigmoid",), ACTIVATIONS, "sigmoid"),
     ("generative", ("gan_train_step",), GAN, None),
+    ("generative", ("gan_train_step",), GAN_INCOMPLETE, None),
     ("transformer", ("EncoderLayer",), ENCODER_DESCRIBED, None),
-], ids=["gradcheck-exact", "gradcheck-bookkeeping", "alexnet", "autograd", "activations", "gan", "encoder"])
+], ids=["gradcheck-exact", "gradcheck-bookkeeping", "alexnet", "autograd", "activations", "gan", "gan-incomplete",
+                                                                          "encoder"])
 def test_a_forged_driver_gains_nothing(tmp_path, module, functions, forgery, stubbed):
     source = forged(module, forgery, None if stubbed is None else (functions[0] if stubbed != "all" else "*"))
     results = grade_unscanned(write(tmp_path, module, source), module)

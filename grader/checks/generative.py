@@ -624,8 +624,12 @@ def gan_train_step_no_gradient_leaks(ctx: Context) -> None:
                     Text("opt_G.step() 在 opt_D.step() 之前运行了：讲义的顺序是 (2) 固定 G 更新 D，然后 (3) 针对更新后的 D "
                          "更新 G", "opt_G.step() ran before opt_D.step(): the lecture's order is (2) update D with G "
                          "fixed, then (3) update G against the updated D"))
-        # Recorded at the first D step, and d_steps >= 1 was checked above.
-        assert call["g_grad_at_d_step"] is not None and call["d_after_d_step"] is not None
+        # The driver records both at the first D step (d_steps >= 1 was checked above); what comes
+        # from the student's process is data to check, so a missing record fails, never crashes.
+        if call["g_grad_at_d_step"] is None or call["d_after_d_step"] is None:
+            raise fail("gan_train_step", case, Text("学生进程返回的记录不完整：缺少第一次 opt_D.step() 时的记录",
+                                                    "the record from the student's process is incomplete: what the "
+                                                    "first opt_D.step() recorded is missing"))
         expect_true(not _leaked(call["g_grad_ref"], call["g_grad_at_d_step"]), "gan_train_step", case,
                     Text("判别器那一步让梯度传到了生成器：opt_D.step() 刚结束时 G 的参数有了新的梯度，所以那一步的假样本"
                          "批次仍然在 G 的计算图中",
