@@ -479,8 +479,13 @@ def report(data: dict[str, Any]) -> str:
             targets.append(("five exercises: faster than bare pytest on the same tests (correct submission)",
                             f"pytest takes {r:.2f}x dlgrade's time", r > 1.0))
         extra = p["times"]["loop"]["dlgrade"]["median"] - p["times"]["correct"]["dlgrade"]["median"]
+        # The checks the loop costs: those of the looping function (numerical_gradient), which pass
+        # on the correct submission and time out here; the rest of the loop variant is correct.
+        lost = [int(b) - int(a) for a, b in (p["passed"][v]["dlgrade"].split("/") for v in ("loop", "correct"))]
+        looping = lost[0] - lost[1]
         targets.append(("an endless loop costs only its check's timeout",
-                        f"+{extra:.1f} s for 5 looping checks x {p['timeout']} s", extra <= 5 * p["timeout"] + 3))
+                        f"+{extra:.1f} s for {looping} looping checks x {p['timeout']} s",
+                        extra <= looping * p["timeout"] + 3))
     if "course" in data:
         c = data["course"]
         cold = c["cold"]["median"]
