@@ -14,14 +14,16 @@ import argparse
 import json
 import os
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from grader.pipeline import Course, grade, load_course  # noqa: E402
+from grader.pipeline import Course, grade, hidden_paths_of_package, load_course, warm_judge  # noqa: E402
 from grader.report import write_reports  # noqa: E402
+from grader.runners.sandbox import start_template  # noqa: E402
 
 PEER = {"activations": ("sigmoid", "sigmoid_grad"), "gradcheck": ("numerical_gradient",),
         "cnn": ("convolve2d", "max_pool2d"), "attention": ("scaled_dot_product_attention", "causal_mask")}
@@ -48,6 +50,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=5.0)
     args = parser.parse_args()
+    # As `dlgrade grade` starts (grader.cli.cmd_grade): the template imports in its own process
+    # while the judge loads the course, and the judge's torch import runs beside the first checks.
+    start_template(hidden_paths_of_package(), False)
+    threading.Thread(target=warm_judge, name="dlgrade-warm", daemon=True).start()
     results = grade(peer_course(ROOT, args.timeout), Path(args.submission), seed=args.seed)
     write_reports(results, Path(args.out))
     passed = sum(c.status == "passed" for c in results.checks)
