@@ -196,8 +196,11 @@ import numpy as np
 
 def _forge():
     for module in list(sys.modules.values()):
-        worker = getattr(module, "Worker", None)
-        if worker is None or not hasattr(worker, "op_call"):
+        try:  # torch.classes, once torch is in, answers any name and raises on the next lookup
+            worker = getattr(module, "Worker", None)
+            if worker is None or not hasattr(worker, "op_call"):
+                continue
+        except Exception:
             continue
         real = worker.op_call
 
