@@ -11,10 +11,10 @@ from . import __version__
 from .errors import HarnessError
 from .i18n import LANGUAGES, Text, tr, translator
 from .oracles import RECORD_SEED
-from .outcome import EntryStatus
 from .pipeline import Course, find_course_root, grade, load_course, warm_judge
 from .report import terminal_summary, write_reports
 from .runners import isolation
+from .statuses import EntryStatus
 from .text import strip_control
 
 _LANG: list[str] = []  # the language in force once known (for errors raised before a course is loaded)

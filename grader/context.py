@@ -16,9 +16,10 @@ from .compare import case_text
 from .errors import CheckFailed, StudentCodeStopped
 from .i18n import Text, tr
 from .manifest import CheckSpec
-from .outcome import ReplyStatus, Status, reply_outcome
+from .outcome import reply_outcome
 from .runners.base import Reply, Runner
 from .staging.policy import Finding
+from .statuses import ReplyStatus, Status
 
 
 def check_seed(run_seed: int, check_id: str) -> int:

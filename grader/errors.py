@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .i18n import Text, text
 
 if TYPE_CHECKING:
-    from .outcome import Status
+    from .statuses import Status
 
 
 class HarnessError(Exception):

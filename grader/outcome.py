@@ -1,63 +1,13 @@
-"""One outcome model: the statuses of everything the judge reports, and the one table from a reply of
-the student's code to the outcome of the check that asked.
-
-Three vocabularies, each a closed set:
-    ReplyStatus  what one request to a runner came back as (the child's side and the runner's);
-    Status       what a check ended as (results.json ``checks[].status``, the reports' groups);
-    EntryStatus  what one class entry ended as (``dlgrade batch``: the gradebook and class report).
-They are ``StrEnum``s: each member is its string, so results.json, templates and comparisons with
-plain text keep working, while a typo in a status is an error where it is written.
+"""One outcome model: the one table from a reply of the student's code to the outcome of the check
+that asked, and the one hint rule. The statuses themselves are grader/statuses.py.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from enum import Enum
-from typing import TYPE_CHECKING
 
 from .i18n import Text, tr
-
-if TYPE_CHECKING:
-    from .runners.base import Reply
-
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # Python 3.10 (Ubuntu 22.04, Gradescope's base image): the same behaviour, by hand
-    class StrEnum(str, Enum):
-        def __str__(self) -> str:
-            return str.__str__(self)
-
-        def __format__(self, spec: str) -> str:
-            return str.__format__(self, spec)
-
-        __hash__ = str.__hash__
-
-
-class ReplyStatus(StrEnum):
-    OK = "ok"                # the code answered; ``Reply.value`` is its answer
-    RAISED = "raised"        # it raised (``not_implemented``: the stub's NotImplementedError)
-    MISSING = "missing"      # no such module or function in the submission
-    FORBIDDEN = "forbidden"  # a numpy exercise reached torch
-    TIMEOUT = "timeout"      # no answer within the request's wall-clock time (the child was killed)
-    CRASHED = "crashed"      # the child died (a signal, a limit, sys.exit)
-    PROTOCOL = "protocol"    # an answer that is not one (forged or malformed)
-
-
-class Status(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    NOT_ATTEMPTED = "not_attempted"
-    INTERNAL_ERROR = "internal_error"  # the judge's fault, never the student's
-
-
-class EntryStatus(StrEnum):
-    GRADED = "graded"
-    INVALID = "invalid"                # not a submission (unreadable, no modules, a loose file)
-    INTERNAL_ERROR = "internal_error"  # the judge failed on this student
-    MISSING = "missing"                # no results.json (a batch that was interrupted)
-
+from .runners.base import Reply
+from .statuses import ReplyStatus, Status
 
 # The hint teaches how to find a mistake: shown when the student's answer was wrong or raised, not
 # for a timeout (the message says what to look for) nor for work not attempted.

@@ -21,7 +21,7 @@ from .errors import CheckFailed, HarnessError, StudentCodeStopped
 from .i18n import Text, text, tr
 from .manifest import Assignment, CheckSpec, Manifest, ModuleSpec, load_manifest, validate_against_registry
 from .oracles import OracleUnavailable, case_seed
-from .outcome import Outcome, Status, reply_outcome, shows_hint
+from .outcome import Outcome, reply_outcome, shows_hint
 from .registry import CheckDef, all_checks
 from .results import AssignmentResult, CheckResult, Results
 from .runners import isolation
@@ -29,6 +29,7 @@ from .runners.base import Runner
 from .runners.sandbox import SandboxRunner
 from .staging.policy import BLOCKING, Finding
 from .staging.submission import StagedSubmission, stage_submission
+from .statuses import Status
 from .text import strip_control
 
 MANIFEST_NAME = "assignments.yaml"

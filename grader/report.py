@@ -11,8 +11,8 @@ from typing import Any
 import jinja2
 
 from .i18n import tr, translator
-from .outcome import Status
 from .results import RESULTS_NAME, STATUSES, CheckResult, Results, write_results, write_text_atomic
+from .statuses import Status
 from .text import strip_control
 
 # Reports list failures first: what a student must act on, then what is done, then what is left.

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .i18n import Text
-from .outcome import EntryStatus, Status
+from .statuses import EntryStatus, Status
 
-STATUSES = tuple(Status)  # results.json's checks[].status: outcome.Status
+STATUSES = tuple(Status)  # results.json's checks[].status: statuses.Status
 RESULTS_NAME = "results.json"
 SCHEMA = 1
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from grader.context import Context, check_seed
 from grader.errors import CheckFailed, StudentCodeStopped
 from grader.manifest import CheckSpec
-from grader.outcome import ReplyStatus, Status
+from grader.statuses import ReplyStatus, Status
 from grader.runners.base import Reply
 
 SPEC = CheckSpec(id="mlp.relu.values", assignment="hw1", module="mlp", function="relu", points=1.0,

@@ -65,7 +65,7 @@ def test_the_private_name_guard_sees_both_forms():
 # runners know nothing of courses or checks, staging nothing of how code runs.
 BELOW_ONLY = {
     "grader.child": ("grader.child",),
-    "grader.runners": ("grader.runners", "grader.child", "grader.errors", "grader.text", "grader.outcome",
+    "grader.runners": ("grader.runners", "grader.child", "grader.errors", "grader.text", "grader.statuses",
                        "grader.i18n"),
     "grader.staging": ("grader.staging", "grader.errors", "grader.i18n", "grader.manifest", "grader.text"),
 }

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..outcome import Status
 from ..pipeline import Course, grade
+from ..statuses import Status
 
 
 def validate_course(course: Course, seed: int, report: Callable[[str], None] = print) -> list[str]:

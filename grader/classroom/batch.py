@@ -30,13 +30,13 @@ from typing import Any
 
 from ..errors import HarnessError, SubmissionError
 from ..i18n import tr
-from ..outcome import EntryStatus
 from ..pipeline import Course, grade, load_course, new_seed, warm_judge
 from ..report import INSTRUCTOR_LOG, write_reports
 from ..results import has_results, read_entry, write_entry_failure, write_json_atomic, write_text_atomic
 from ..runners import isolation
 from ..runners.sandbox import SandboxBroken
 from ..staging.archive import has_code, unpack_zip
+from ..statuses import EntryStatus
 from .gradebook import write_gradebook
 from .roster import assignment_columns, match, read_roster
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import translator
-from ..outcome import EntryStatus, Status
 from ..pipeline import Course
 from ..report import environment
 from ..results import write_text_atomic
+from ..statuses import EntryStatus, Status
 
 _NUMBERS = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 

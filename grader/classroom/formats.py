@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from ..i18n import translator
-from ..outcome import Status
 from ..report import environment, groups, marks, plain
 from ..results import Results, write_json_atomic, write_text_atomic
+from ..statuses import Status
 
 FORMATS = ("junit", "gradescope", "markdown")
 FILE_NAMES = {"junit": "junit.xml", "gradescope": "gradescope_results.json", "markdown": "summary.md"}

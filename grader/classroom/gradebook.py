@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ..outcome import EntryStatus
 from ..pipeline import Course
 from ..results import write_text_atomic
+from ..statuses import EntryStatus
 from ..text import csv_text
 from .roster import Matching, Roster
 

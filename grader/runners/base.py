@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..outcome import ReplyStatus
+from ..statuses import ReplyStatus
 
 
 @dataclass(frozen=True)

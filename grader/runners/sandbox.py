@@ -36,7 +36,7 @@ from typing import Any
 from .. import HOME
 from ..child import wire
 from ..errors import HarnessError
-from ..outcome import ReplyStatus
+from ..statuses import ReplyStatus
 from ..text import strip_control
 from . import isolation
 from .base import Limits, Reply, reply_from_message

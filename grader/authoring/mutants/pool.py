@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from ...outcome import ReplyStatus, Status
+from ...statuses import ReplyStatus, Status
 
 
 def _unit_of(qualname: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...outcome import Status
+from ...statuses import Status
 from .allowlist import Equivalent
 from .operators import Mutant, Unit
 from .pool import Pool
@@ -23,7 +23,7 @@ class Outcome:
     mutant: Mutant
     killed: bool
     by: str = ""              # the check that killed it (or "import", "timeout", "crash")
-    status: str = ""          # that check's status (outcome.Status), or the reply's for "import"
+    status: str = ""          # that check's status (statuses.Status), or the reply's for "import"
     message: str = ""
     checks_run: int = 0
     seconds: float = 0.0
