@@ -25,7 +25,7 @@ from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
 from ..tolerances import ATOL32, ATOL64, RTOL32, RTOL64
-from .common import FLOAT32_HINT, against, with_float32
+from .common import FLOAT32_HINT, against, in_float32, with_float32
 
 HINT_SDPA = Text(
     zh="讲义第 5 部分（公式 (1)-(2)）：对每一对查询和键计算 a(q, k) = q^T k / sqrt(d)，在键（最后一维）上取 softmax，再对值"
@@ -276,7 +276,7 @@ def sdpa_lecture_formula(ctx: Context) -> None:
                       case + Text("；批量为 2：(q, k, v) 与 (600 q, k, v)", "; batch of 2: (q, k, v) and (600 q, k, v)"),
                       alternatives=_alternatives(qb, kb, vb))
     _expect_attention(ctx.call(*(a.astype(np.float32) for a in (q, k, v))), _attention(q, k, v),
-                      Text(f"{SDPA}（float32）", f"{SDPA} in float32"), case + ", float32", rtol=RTOL32, atol=ATOL32,
+                      in_float32(SDPA), case + ", float32", rtol=RTOL32, atol=ATOL32,
                       dtype=np.float32)
 
 
@@ -600,7 +600,7 @@ def mha_small_example(ctx: Context) -> None:
                 Text(f"{MHA}，带偏置和因果掩码", f"{MHA} with biases and a causal mask"), case, alternatives)
     got = _call_mha(ctx, x.astype(np.float32), x.astype(np.float32), tuple(w.astype(np.float32) for w in W), 2,
                     mask=mask, b=tuple(v.astype(np.float32) for v in b))
-    _expect_mha(got, _mha(x, x, W, 2, mask, b), Text(f"{MHA}（float32）", f"{MHA} in float32"), case + ", float32", {},
+    _expect_mha(got, _mha(x, x, W, 2, mask, b), in_float32(MHA), case + ", float32", {},
                 rtol=RTOL32, atol=ATOL32, dtype=np.float32)
 
 

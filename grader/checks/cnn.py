@@ -24,7 +24,7 @@ from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
 from ..tolerances import ATOL64, RTOL64
-from .common import FLOAT32_HINT, against, with_float32
+from .common import FLOAT32_HINT, against, in_float32, with_float32
 
 # ----------------------------------------------------------------------------- lecture data
 LECTURE_X = np.array([[1, 1, 1, 1, 1], [-1, 0, -3, 0, 1], [2, 1, 1, -1, 0], [0, -1, 1, 2, 1],
@@ -349,7 +349,7 @@ def convolve2d_lecture_example(ctx: Context) -> None:
                                "convolve2d follows the lecture's formula x[i-u+1, j-v+1], which flips the kernel"):
                               _xcorr_valid(LECTURE_X, LECTURE_K)})
     got = ctx.call(LECTURE_X.astype(np.float32), LECTURE_K.astype(np.float32))
-    expect_array(got, LECTURE_Y, lecture + Text("（float32）", " in float32"),
+    expect_array(got, LECTURE_Y, in_float32(lecture),
                  Text("X 和 K 为 float32 数组", "X and K as float32 arrays"), rtol=0, atol=1e-6, dtype=np.float32)
 
 
@@ -700,7 +700,7 @@ def _pool_table(ctx: Context, kind: str, want: np.ndarray, other: np.ndarray) ->
                  hint_on={Text("窗口每次移动 kernel 大小的结果（忽略了 stride）",
                                "the windows moved by the kernel size (stride ignored)"):
                           _torch_pool(kind, POOL_X, 3, 3)})
-    expect_array(ctx.call(POOL_X.astype(np.float32)), want, on_table + Text("（float32）", " in float32"),
+    expect_array(ctx.call(POOL_X.astype(np.float32)), want, in_float32(on_table),
                  POOL_CASE + " float32", rtol=0, atol=1e-6, dtype=np.float32)
     # kernel alone: stride keeps its default 2, so a 5x5 map gives 2x2 outputs (stride 3 would give 1x1).
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
@@ -820,8 +820,7 @@ def avg_pool2d_backward_lecture_table(ctx: Context) -> None:
                  rtol=0, atol=1e-12, dtype=np.float64,
                  hint_on={NOT_DIVIDED: _avg_pool_backward_loop(POOL_X, dout, 3, 1, area=1.0)})
     expect_array(ctx.call(dout.astype(np.float32), POOL_X.astype(np.float32)),
-                 _avg_pool_backward_loop(POOL_X, dout, 2, 2), Text("avg_pool2d_backward（float32）",
-                                                                   "avg_pool2d_backward in float32"),
+                 _avg_pool_backward_loop(POOL_X, dout, 2, 2), in_float32("avg_pool2d_backward"),
                  f"{POOL_CASE} float32, dout = [[1,2],[3,4]] float32", rtol=0, atol=1e-6, dtype=np.float32)
     grid = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)  # kernel alone: the default stride is 2
     expect_array(ctx.call(dout, grid, kernel=3), _avg_pool_backward_loop(grid, dout, 3, 2),

@@ -29,6 +29,11 @@ def with_float32(what: str | Text) -> Text:
     return Text(f"{in_lang(what, 'zh')}（float32 输入）", f"{in_lang(what, 'en')} with float32 inputs")
 
 
+def in_float32(what: str | Text) -> Text:
+    """'rnn_step in float32': the ``what`` of the float32 variant of a case checked in float64 before."""
+    return Text(f"{in_lang(what, 'zh')}（float32）", f"{in_lang(what, 'en')} in float32")
+
+
 def against(what: str | Text, oracle: str | Text) -> Text:
     """'mse against torch': the student's answer compared with an independent oracle."""
     return Text(f"{in_lang(what, 'zh')}（对照 {in_lang(oracle, 'zh')}）",

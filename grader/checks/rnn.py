@@ -22,7 +22,7 @@ from ..i18n import Text
 from ..oracles import oracle
 from ..registry import check
 from ..tolerances import ATOL32, ATOL64, RTOL32, RTOL64, by_dtype
-from .common import FLOAT32_HINT, against, with_float32
+from .common import FLOAT32_HINT, against, in_float32, with_float32
 
 HINT_STEP = Text(
     zh="讲义第 4 部分（循环神经网络的工作原理）：h_t = f(h_{t-1}, x_t)，其中 f 是对 x_t Wx + h_{t-1} Wh + b 取 tanh；tanh 在"
@@ -53,7 +53,6 @@ HINT_S2C = Text(
     zh="讲义第 4 部分（序列到类别模式）：用最后一个隐藏态（a）或按时间长度进行平均（b）来概括整个序列，然后接线性层。",
     en="Lecture part 4 (序列到类别模式): summarise the sequence by its last hidden state (a) or by the "
        "average over time (b, 按时间长度进行平均), then apply the linear layer.")
-IN_FLOAT32 = Text("（float32）", " in float32")
 AUTOGRAD = Text("torch 自动求导", "torch autograd")
 RESET_BEFORE = Text("先把 r 作用在 h 上再做乘法（(r*h) Wh_n + bh_n）", "r applied to h before the product ((r*h) Wh_n + bh_n)")
 
@@ -159,7 +158,7 @@ def rnn_step_small_example(ctx: Context) -> None:
     expect_array(ctx.call_unchanged(x, h, Wx, Wh, b), np.tanh(pre), _small("rnn_step"), case,
                  rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alternatives)
     expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, b))), np.tanh(pre),
-                 _small("rnn_step") + IN_FLOAT32, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 in_float32(_small("rnn_step")), case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
                  hint_on=alternatives)
 
 
@@ -214,7 +213,7 @@ def rnn_forward_small_sequence(ctx: Context) -> None:
     expect_array(ctx.call_unchanged(xs, h0, Wx, Wh, b), want, three + " (N=2, T=3, D=1, H=2)", case, rtol=RTOL64,
                  atol=ATOL64, dtype=np.float64, hint_on=alternatives)
     expect_array(ctx.call(*(a.astype(np.float32) for a in (xs, h0, Wx, Wh, b))), want,
-                 three + IN_FLOAT32, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
+                 in_float32(three), case, rtol=RTOL32, atol=ATOL32, dtype=np.float32, hint_on=alternatives)
 
 
 @check("hw4.rnn.rnn_forward.matches_torch", hint=HINT_FORWARD)
@@ -324,7 +323,7 @@ def rnn_backward_small_sequence(ctx: Context) -> None:
         expect_array(g, w, f"rnn_backward {name}", case, rtol=RTOL64, atol=ATOL64, dtype=np.float64, hint_on=alt)
     got = as_sequence(ctx.call(*(a.astype(np.float32) for a in (dhs, xs, h0, Wx, Wh, b))), 5, "rnn_backward", case)
     for name, g, w in zip(NAMES, got, want):
-        expect_array(g, w, f"rnn_backward {name}" + IN_FLOAT32, case, rtol=1e-4, atol=1e-4, dtype=np.float32)
+        expect_array(g, w, in_float32(f"rnn_backward {name}"), case, rtol=1e-4, atol=1e-4, dtype=np.float32)
 
 
 @check("hw4.rnn.rnn_backward.matches_torch", hint=HINT_BACKWARD)
@@ -491,7 +490,7 @@ def gru_step_small_example(ctx: Context) -> None:
     expect_array(ctx.call_unchanged(x, h, Wx, Wh, bx, bh), want, _small("gru_step"), case, rtol=RTOL64,
                  atol=ATOL64, dtype=np.float64, hint_on=alternatives)
     expect_array(ctx.call(*(a.astype(np.float32) for a in (x, h, Wx, Wh, bx, bh))), want,
-                 _small("gru_step") + IN_FLOAT32, case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
+                 in_float32(_small("gru_step")), case, rtol=RTOL32, atol=ATOL32, dtype=np.float32,
                  hint_on=alternatives)
 
 
@@ -547,7 +546,7 @@ def sequence_to_class_both_poolings(ctx: Context) -> None:
         expect_array(got, want, f"sequence_to_class(pooling={pooling!r})", case, rtol=RTOL64, atol=ATOL64,
                      dtype=np.float64, hint_on=alternatives)
         got = ctx.call(*(a.astype(np.float32) for a in (hs, W, b)), pooling=pooling)
-        expect_array(got, want, f"sequence_to_class(pooling={pooling!r})" + IN_FLOAT32, case, rtol=RTOL32,
+        expect_array(got, want, in_float32(f"sequence_to_class(pooling={pooling!r})"), case, rtol=RTOL32,
                      atol=ATOL32, dtype=np.float32, hint_on=alternatives)
     got = ctx.call(hs, W, b)
     expect_array(got, last, Text("sequence_to_class，默认 pooling（'last'）", "sequence_to_class with the default "
