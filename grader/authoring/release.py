@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from ..manifest import Manifest
+from .solution import docstring_end, is_private, private_constant
 
 _DROPPED_DUNDERS = {"__repr__", "__str__"}
 # What the last release wrote (file name -> sha256), so that the next one can tell a stub it wrote
@@ -22,20 +23,9 @@ _DROPPED_DUNDERS = {"__repr__", "__str__"}
 RECORD_NAME = ".dlgrade-release.json"
 
 
-def _is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
-def _docstring_end(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int | None:
-    first = node.body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-        return first.end_lineno
-    return None
-
-
 def _function_stub(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef, label: str) -> list[str]:
     start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
-    doc_end = _docstring_end(node)
+    doc_end = docstring_end(node)
     head_end = doc_end if doc_end is not None else node.body[0].lineno - 1
     indent = " " * node.body[0].col_offset
     return lines[start:head_end] + [f'{indent}raise NotImplementedError("{label}")']
@@ -53,17 +43,14 @@ def stub_source(source: str, assignment: str, module: str) -> str:
             out.append("")
         previous = node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _is_private(node.name):
+            if is_private(node.name):
                 continue
             out += ["", ""] + _function_stub(lines, node, f"{assignment} {module}.{node.name}")
         elif isinstance(node, ast.ClassDef):
-            if _is_private(node.name):
+            if is_private(node.name):
                 continue
             out += ["", ""] + _class_stub(lines, node, assignment, module)
-        elif isinstance(node, ast.Assign) and all(
-                isinstance(t, ast.Name) and _is_private(t.id) for t in node.targets):
-            continue
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and _is_private(node.target.id):
+        elif private_constant(node):
             continue
         else:
             out += lines[node.lineno - 1:node.end_lineno]
@@ -73,11 +60,11 @@ def stub_source(source: str, assignment: str, module: str) -> str:
 
 def _class_stub(lines: list[str], node: ast.ClassDef, assignment: str, module: str) -> list[str]:
     start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
-    doc_end = _docstring_end(node)
+    doc_end = docstring_end(node)
     out = lines[start:(doc_end if doc_end is not None else node.body[0].lineno - 1)]
     for item in node.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _is_private(item.name) or item.name in _DROPPED_DUNDERS:
+            if is_private(item.name) or item.name in _DROPPED_DUNDERS:
                 continue
             out += [""] + _function_stub(lines, item, f"{assignment} {module}.{node.name}.{item.name}")
         elif doc_end is not None and item is node.body[0]:

@@ -11,7 +11,9 @@ import ast
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
+
+from ..solution import is_docstring, is_private, private_constant
 
 OPERATORS = {
     "arith": "+ <-> -, * <-> /, ** -> *, // -> / (also in +=, -=, ...)",
@@ -98,31 +100,18 @@ class Mutant:
     source: str               # the whole mutated module
 
 
-def _is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
-def _is_docstring(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str))
-
-
 def find_units(tree: ast.Module) -> list[Unit]:
     """The solution code of a module, in source order, each with the contract functions using it."""
     raw: list[tuple[str, str, ast.AST, str | None]] = []  # name, kind, node, class
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            raw.append((node.name, "helper" if _is_private(node.name) else "function", node, None))
-        elif isinstance(node, ast.ClassDef) and not _is_private(node.name):
+            raw.append((node.name, "helper" if is_private(node.name) else "function", node, None))
+        elif isinstance(node, ast.ClassDef) and not is_private(node.name):
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name not in _DROPPED_DUNDERS:
                     raw.append((f"{node.name}.{item.name}", "method", item, node.name))
-        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and _is_private(t.id)
-                                                  for t in node.targets):
-            raw.append((cast(ast.Name, node.targets[0]).id, "constant", node, None))
-        elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-              and _is_private(node.target.id) and node.value is not None):
-            raw.append((node.target.id, "constant", node, None))
+        elif (constant := private_constant(node)) and not (isinstance(node, ast.AnnAssign) and node.value is None):
+            raw.append((constant, "constant", node, None))  # a bare annotation has nothing to mutate
     names = {name for name, *_ in raw}
     uses: dict[str, set[str]] = {}
     for name, _, unit_node, cls in raw:
@@ -171,7 +160,7 @@ def unit_roots(unit: Unit) -> list[ast.AST]:
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         return [node.value] if node.value is not None else []
     body: list[ast.stmt] = getattr(node, "body", [])
-    return [s for i, s in enumerate(body) if not (i == 0 and _is_docstring(s))]
+    return [s for i, s in enumerate(body) if not (i == 0 and is_docstring(s))]
 
 
 def walk_unit(node: ast.AST) -> Iterator[ast.AST]:
@@ -187,7 +176,7 @@ def walk_unit(node: ast.AST) -> Iterator[ast.AST]:
         if isinstance(value, list):
             for i, child in enumerate(value):
                 if isinstance(child, ast.AST) and not (
-                        i == 0 and name == "body" and _is_docstring(child)
+                        i == 0 and name == "body" and is_docstring(child)
                         and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
                     yield from walk_unit(child)
         elif isinstance(value, ast.AST):
@@ -453,7 +442,7 @@ def parameter_candidates(unit: Unit) -> Iterator[Candidate]:
     node = unit.node
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return
-    body = [s for i, s in enumerate(node.body) if not (i == 0 and _is_docstring(s))]
+    body = [s for i, s in enumerate(node.body) if not (i == 0 and is_docstring(s))]
     if not body:
         return
     params = node.args.posonlyargs + node.args.args
