@@ -30,6 +30,7 @@ import yaml
 
 from ..errors import HarnessError
 from ..manifest import load_manifest
+from ..results import write_text_atomic
 
 MANIFEST = "assignments.yaml"
 MARKER = "TODO(new-check)"
@@ -454,15 +455,7 @@ def write(plan: Plan) -> None:
     """Each file replaced whole (a temporary file renamed over it): never half written. The texts
     were read with universal newlines; a file that had Windows line ends keeps them."""
     for path, (_, after) in plan.edits.items():
-        newline = "\r\n" if b"\r\n" in path.read_bytes() else "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
-                out.write(after)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, after, newline="\r\n" if b"\r\n" in path.read_bytes() else "\n")
 
 
 def diff(plan: Plan, root: Path) -> str:
