@@ -230,8 +230,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "is_missing": ("{where} 不存在", "{where} is missing"),
     "no_function": ("{module}.py 中没有定义函数 {function}", "{module}.py defines no function {function}"),
     "should_raise_returned": ("{call} 应当抛出 {exc}，但正常返回了", "{call} should raise {exc}, but returned normally"),
-    "should_raise_other": ("{where} 应当抛出 {exc}，但抛出了 {got}：{message}",
-                           "{where} should raise {exc}, but raised {got}: {message}"),
     "raised": ("{where} 抛出了 {exc}：{message}", "{where} raised {exc}: {message}"),
     "traceback_head": ("Traceback（你的代码，最近的调用在最后）：", "Traceback (your code, most recent call last):"),
     "syntax_error": ("{file}，第 {line} 行：{exc}：{message}", "{file}, line {line}: {exc}: {message}"),
